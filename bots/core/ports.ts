@@ -1,0 +1,273 @@
+/**
+ * The ports of the core: what the core needs from the outside world, and the normalized
+ * values that cross those ports. Nothing here names a platform SDK, a vendor or HTTP.
+ *
+ * - `Surface`: a chat platform the employee uses (Teams, Slack, web).
+ * - `Desk`: a live-agent system the agent uses (built-in console, ServiceNow, ...).
+ * - `Store`: key/value state with TTLs (keyv: memory or Redis).
+ * - `Clock`: time and timers, injected so tests control them.
+ */
+
+/** The chat platforms a user can reach the bot from. Sessions are scoped per surface. */
+export type SurfaceKind = 'teams' | 'slack' | 'web';
+
+/**
+ * An opaque, JSON-serializable value a surface needs to reach a user proactively
+ * (a Teams conversation reference, a Slack channel id, a web chat id). The core stores it
+ * and hands it back; it never looks inside.
+ */
+export type Address = { readonly [key: string]: unknown };
+
+/** An opaque, JSON-serializable handle to a message a surface sent, so it can be updated later. */
+export type SentRef = { readonly [key: string]: unknown };
+
+/** Who the employee is, as far as the surface can tell. */
+export interface UserProfile {
+  /** The surface's stable user id (Teams AAD object id or `29:` id, Slack `U…`). */
+  id: string;
+  name: string;
+  email?: string;
+  /** BCP 47 locale such as `en-US`, when the surface tells it. */
+  locale?: string;
+  /** IANA time zone such as `America/Los_Angeles`, when the surface tells it. */
+  timeZone?: string;
+}
+
+/** An agent as the desk describes them. */
+export interface AgentInfo {
+  id: string;
+  name: string;
+  avatarUrl?: string;
+}
+
+/**
+ * A file crossing the bridge. `url` is where the receiving side can fetch it: either a URL the
+ * bridge serves or one the platform pre-authorised. `content` is set when the bytes are already
+ * in hand (small files, tests).
+ */
+export interface FileRef {
+  name: string;
+  contentType: string;
+  size?: number;
+  url?: string;
+  content?: Uint8Array;
+}
+
+/** One entry of the recent-conversation ring passed to agents. */
+export interface HistoryEntry {
+  from: 'user' | 'bot';
+  text: string;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the core sends to users: neutral view models, rendered per surface by `cards/`.
+// ---------------------------------------------------------------------------------------------
+
+/** A line shown instead of a card's buttons once they no longer apply ("Chat started"). */
+export interface CardStatus {
+  text: string;
+}
+
+/** The "Start agent chat" offer. */
+export interface OfferView {
+  type: 'offer';
+  offerId: string;
+  /** What the bot says above the button. */
+  message: string;
+  /** Whether the Start button is shown (policy). */
+  showButton: boolean;
+  /** Why the button is hidden, e.g. "Agents are available Mon–Fri 08:00–17:00 PT". */
+  hiddenReason?: string;
+  /** A fallback the user can follow when no agent chat is possible. */
+  fallback?: { label: string; url: string };
+  /** Set once the card's buttons no longer apply; renderers drop the actions and show this. */
+  status?: CardStatus;
+}
+
+/** The "tell us more" form shown before queueing when the user gave no description yet. */
+export interface DetailsView {
+  type: 'details';
+  offerId: string;
+  prompt: string;
+  topics: { id: string; label: string }[];
+  /** Whether a topic must be chosen (only when topics are configured). */
+  topicRequired: boolean;
+  status?: CardStatus;
+}
+
+/** Shown while queued; carries the Cancel button. */
+export interface WaitingView {
+  type: 'waiting';
+  sessionId: string;
+  title: string;
+  /** Estimated wait in seconds when the desk gives one. */
+  estimatedWaitSeconds?: number;
+  status?: CardStatus;
+}
+
+/** An agent message rendered as a card with the agent's avatar (optional attribution style). */
+export interface AgentMessageView {
+  type: 'agentMessage';
+  agent: AgentInfo;
+  text: string;
+}
+
+export type CardView = OfferView | DetailsView | WaitingView | AgentMessageView;
+
+/** What the core asks a surface to show. */
+export type OutboundContent =
+  | {
+      kind: 'text';
+      text: string;
+      /** Set for agent messages: surfaces attribute the message to this agent. */
+      from?: AgentInfo;
+      /** Files to deliver with the message (agent to user). */
+      files?: FileRef[];
+    }
+  | { kind: 'card'; view: CardView };
+
+/** The error a surface throws when a send cannot be delivered even after its retries. */
+export interface SurfaceSendFailure {
+  retryable: boolean;
+  status?: number;
+}
+
+/**
+ * A chat platform. Implementations live in `bots/teams`, `bots/slack`, `bots/web`.
+ * Every method may be called from any process: it gets everything it needs from `address`.
+ */
+export interface Surface {
+  readonly kind: SurfaceKind;
+  /** Send to the user; resolves with a handle that `update` accepts. */
+  send(address: Address, content: OutboundContent): Promise<SentRef>;
+  /** Replace a message the bot sent earlier (used to disable card buttons). */
+  update(address: Address, ref: SentRef, content: OutboundContent): Promise<void>;
+  /** Show the agent is typing, where the platform supports it. */
+  sendTyping?(address: Address): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Desks
+// ---------------------------------------------------------------------------------------------
+
+export interface Availability {
+  available: boolean;
+  /** Agents online, when the desk can count them. */
+  agentsOnline?: number;
+}
+
+/** Everything a desk needs to queue a chat. */
+export interface OpenChatRequest {
+  /** Our session id; desks report events with it. */
+  sessionId: string;
+  surface: SurfaceKind;
+  user: UserProfile;
+  /** The main utterance: shown to agents as the chat's title. */
+  title: string;
+  details: string;
+  topic?: { id: string; label: string };
+  /** Routing context: language, region, and custom keys from config. */
+  routing: Record<string, string>;
+  history: HistoryEntry[];
+}
+
+export interface UserMessage {
+  /** A stable id for de-duplication at the desk. */
+  messageId: string;
+  text: string;
+  files?: FileRef[];
+  at: number;
+}
+
+export type EndReason =
+  | 'user_stopped' // the user typed a stop phrase
+  | 'user_cancelled' // the user pressed Cancel while queued
+  | 'agent_ended' // the agent closed the chat in their console
+  | 'queue_timeout' // nobody accepted in time (ours or the desk's)
+  | 'desk_error'; // the desk failed and the chat cannot go on
+
+/** Events a desk reports about a chat. */
+export type DeskEvent =
+  | { type: 'queued'; sessionId: string; position?: number; estimatedWaitSeconds?: number }
+  | { type: 'agentJoined'; sessionId: string; agent: AgentInfo }
+  | { type: 'agentLeft'; sessionId: string; agent: AgentInfo }
+  | {
+      type: 'agentMessage';
+      sessionId: string;
+      agent: AgentInfo;
+      messageId: string;
+      text: string;
+      files?: FileRef[];
+    }
+  /** A desk/system message: shown without agent attribution. */
+  | { type: 'systemMessage'; sessionId: string; messageId: string; text: string }
+  | { type: 'typing'; sessionId: string; agent?: AgentInfo; on: boolean }
+  | { type: 'ended'; sessionId: string; reason: 'agent_ended' | 'queue_timeout' | 'desk_error'; message?: string };
+
+/** Where desks report events. The broker implements it. */
+export type DeskEventSink = (event: DeskEvent) => Promise<void>;
+
+/**
+ * A live-agent system. One implementation per vendor in `adapters/desks/<system>/`.
+ * HTTP routes a desk needs (webhooks, console API) are mounted by the composition root, not here.
+ */
+export interface Desk {
+  /** Stable name used in config and logs (`console`, `servicenow`, ...). */
+  readonly name: string;
+  /** Called once before use; the desk reports events to `sink` from then on. */
+  start(sink: DeskEventSink): Promise<void>;
+  /** Close streams and timers. */
+  stop(): Promise<void>;
+  checkAvailability(): Promise<Availability>;
+  /** Queue a chat. Throws a `BridgeError` with code `desk_unavailable` when it cannot. */
+  openChat(request: OpenChatRequest): Promise<void>;
+  /** Relay a user message (also while queued: the desk keeps it for the agent). */
+  sendMessage(sessionId: string, message: UserMessage): Promise<void>;
+  sendTyping?(sessionId: string): Promise<void>;
+  /** End the chat from our side (user stopped or cancelled, our timeout). */
+  endChat(sessionId: string, reason: EndReason): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store and clock
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Key/value state. Values are JSON-serializable. Every write carries a TTL so nothing lives
+ * forever. Implementations: `adapters/store` (keyv memory, keyv Redis).
+ */
+export interface Store {
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /**
+   * Atomically set `key` only if it is absent. Resolves true when this call created it.
+   * Used for de-duplication across processes.
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Keys that start with `prefix` (for start-up sweeps; not for hot paths). */
+  keys(prefix: string): Promise<string[]>;
+  /** Whether the backing store answers (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  now(): number;
+  /** Run `fn` after `ms`. Errors are the caller's to handle inside `fn`. */
+  setTimer(ms: number, fn: () => void): TimerHandle;
+}
+
+/** Structured logger (pino-compatible subset) so the core does not import pino. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

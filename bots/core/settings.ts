@@ -1,0 +1,136 @@
+/**
+ * The core's settings: what a company tunes about the handoff itself (phrases, policy, history,
+ * timeouts, wording). Surfaces, desks and the store have their own schemas beside their code;
+ * `config/schema.ts` composes them all.
+ */
+import { z } from 'zod';
+
+const hhmm = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time as HH:MM, 24-hour, e.g. "08:00" or "17:30"');
+
+const interval = z
+  .object({ start: hhmm, end: hhmm })
+  .refine((i) => i.start < i.end, { message: 'start must be before end' });
+
+const dayNames = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type DayName = (typeof dayNames)[number];
+
+/** A weekly schedule in one IANA time zone, with holidays (dates in that zone) closed all day. */
+export const hoursSchema = z.object({
+  timeZone: z
+    .string()
+    .refine(isTimeZone, { message: 'an IANA time zone such as "America/Los_Angeles"' })
+    .default('UTC'),
+  weekly: z
+    .object(Object.fromEntries(dayNames.map((d) => [d, z.array(interval).default([])])) as Record<
+      DayName,
+      z.ZodDefault<z.ZodArray<typeof interval>>
+    >)
+    .default({}),
+  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')).default([]),
+  /** Shown when the button is hidden for hours, e.g. "Mon–Fri 08:00–17:00 PT". Generated when absent. */
+  description: z.string().optional(),
+});
+export type Hours = z.infer<typeof hoursSchema>;
+
+export const offerPolicySchema = z.enum(['always', 'availability', 'hours', 'availability_and_hours']);
+export type OfferPolicy = z.infer<typeof offerPolicySchema>;
+
+export const coreSettingsSchema = z.object({
+  /**
+   * Phrases that mean "I want a person". Matched case-insensitively as whole words anywhere in
+   * the message, so "I need to talk to an agent" matches "talk to an agent".
+   */
+  agentRequestPhrases: z
+    .array(z.string().min(1))
+    .default([
+      'talk to an agent',
+      'speak to an agent',
+      'live agent',
+      'agent',
+      'human',
+      'talk to a person',
+      'real person',
+      'talk to someone',
+    ]),
+  /** Phrases that end a chat: the whole message, trimmed, case-insensitive. A keyword, never a guess. */
+  stopPhrases: z.array(z.string().min(1)).default(['stop chat']),
+  /** Topics offered in the details form; empty means no topic question. */
+  topics: z.array(z.object({ id: z.string().min(1), label: z.string().min(1) })).default([]),
+  offer: z
+    .object({
+      policy: offerPolicySchema.default('always'),
+      hours: hoursSchema.default({}),
+      /** A link offered when the button is hidden (file a ticket, a portal). */
+      fallback: z.object({ label: z.string().min(1), url: z.string().url() }).optional(),
+      /** How long an availability answer is reused, so a burst of users does not hammer the desk. */
+      availabilityCacheSeconds: z.number().int().min(0).default(15),
+    })
+    .default({}),
+  /** Our own queue timeout: a fallback for desks that never answer. */
+  queueTimeoutSeconds: z.number().int().min(5).default(120),
+  history: z
+    .object({
+      /** How many recent messages (user and bot) go to the agent. 0 sends none. */
+      maxMessages: z.number().int().min(0).max(100).default(6),
+      /** Remove links before the history leaves for the desk. */
+      stripLinks: z.boolean().default(false),
+      /** Send only the bot's messages, never the user's own words. */
+      dropUserMessages: z.boolean().default(false),
+    })
+    .default({}),
+  /** Routing keys passed to the desk with every chat, in addition to language and region. */
+  routing: z.record(z.string(), z.string()).default({}),
+  attribution: z
+    .object({
+      /** `prefix`: "**Beth:** text"; `card`: a card with the agent's avatar and name. */
+      style: z.enum(['prefix', 'card']).default('prefix'),
+      /** Show agent avatars where the surface can (off for anonymity or unreachable images). */
+      showAvatars: z.boolean().default(true),
+    })
+    .default({}),
+  /** Everything the bot says. `{agent}` is replaced by the agent's name, `{minutes}` by a wait. */
+  messages: z
+    .object({
+      offer: z.string().default('I can connect you with a live agent.'),
+      cannotHelp: z.string().default("I can't help with that myself, but an agent can."),
+      greeting: z
+        .string()
+        .default('Hi! I can connect you with a live agent. Tell me what you need help with.'),
+      detailsPrompt: z.string().default('Before I connect you, tell us what you need help with.'),
+      queued: z.string().default('You are in the queue. An agent will be with you shortly.'),
+      estimatedWait: z.string().default('Estimated wait: about {minutes} min.'),
+      queuedNotice: z.string().default('Thanks. The agent will see your messages when they join.'),
+      agentJoined: z.string().default('{agent} joined the chat.'),
+      agentLeft: z.string().default('{agent} left the chat.'),
+      userEnded: z.string().default('You ended the chat with the agent. You are back with the bot.'),
+      userCancelled: z.string().default('Your request for an agent was cancelled.'),
+      agentEnded: z.string().default('The agent ended the chat. You are back with the bot.'),
+      queueTimeout: z
+        .string()
+        .default('No agent could take your chat right now. Please try again later.'),
+      deskError: z
+        .string()
+        .default('Sorry, the agent chat could not continue because of a problem on our side.'),
+      alreadyOpen: z
+        .string()
+        .default('You already have an agent chat open. Type "stop chat" to end it first.'),
+      notDelivered: z.string().default('Your last message could not be delivered to the agent.'),
+      staleCard: z.string().default('That card is no longer active.'),
+    })
+    .default({}),
+  /** How long idle per-user state (history, address) is kept. */
+  retentionDays: z.number().int().min(1).default(30),
+});
+
+export type CoreSettings = z.infer<typeof coreSettingsSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

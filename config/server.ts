@@ -1,0 +1,18 @@
+/** The HTTP server and process-wide settings. */
+import { z } from 'zod';
+
+export const serverSettingsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(3978),
+  /**
+   * Interface to bind. Defaults to 127.0.0.1; a public bind needs Bot Framework auth
+   * (MicrosoftAppId) or the process refuses to start.
+   */
+  host: z.string().default('127.0.0.1'),
+  /** The URL users and desks reach this process at (links in cards, file URLs, console URL). */
+  publicUrl: z.string().url().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long SIGTERM waits for in-flight work before exiting anyway. */
+  shutdownGraceSeconds: z.number().int().min(0).default(10),
+});
+
+export type ServerSettings = z.infer<typeof serverSettingsSchema>;
