@@ -13,6 +13,8 @@ export const ErrorCode = {
   SurfaceUnavailable: 'surface_unavailable',
   StoreUnavailable: 'store_unavailable',
   Unauthorized: 'unauthorized',
+  /** Authenticated, but not allowed to do this (e.g. an agent posting to a chat they have not joined). */
+  Forbidden: 'forbidden',
   BadRequest: 'bad_request',
   NotFound: 'not_found',
   Conflict: 'conflict',

@@ -66,6 +66,8 @@ export const coreSettingsSchema = z.object({
       fallback: z.object({ label: z.string().min(1), url: z.string().url() }).optional(),
       /** How long an availability answer is reused, so a burst of users does not hammer the desk. */
       availabilityCacheSeconds: z.number().int().min(0).default(15),
+      /** When the availability check itself fails: show the button anyway, or hide it. */
+      availabilityOnError: z.enum(['show', 'hide']).default('show'),
     })
     .default({}),
   /** Our own queue timeout: a fallback for desks that never answer. */

@@ -1,0 +1,353 @@
+/**
+ * The built-in agent console as a `Desk`: chats queue here, agents accept and answer them in the
+ * web page served by `routes.ts`, and the bridge relays between them and employees.
+ *
+ * All chat state is in the `Store` (see `chat-repo.ts`); only open event streams and the
+ * per-chat write queues live in this process. Writes to one chat run one at a time
+ * (`KeyedQueue`), and events to the sink go through a second per-chat queue, outside the write
+ * lock, so a sink that calls back into the desk (say, `endChat` when a send fails) cannot
+ * deadlock, while events still reach it in the order they happened.
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  AgentInfo,
+  Availability,
+  Clock,
+  Desk,
+  DeskEvent,
+  DeskEventSink,
+  EndReason,
+  Logger,
+  OpenChatRequest,
+  Store,
+  UserMessage,
+} from '../../../bots/core/ports';
+import { BridgeError, ErrorCode } from '../../../bots/core/errors';
+import { AgentDirectory, type GeneratedAgent } from './agents';
+import { type ChatMessage, type ChatRecord, type ChatSummary, endedLine, hasJoined, newChat, summarize } from './chat-record';
+import { ChatRepo, DEFAULT_OPEN_TTL_MS } from './chat-repo';
+import type { ConsoleDeskSettings } from './config';
+import { KeyedQueue } from '../../../bots/core/keyed-queue';
+import { AgentEventHub, type EventStream } from './sse';
+
+export interface ConsoleDeskDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  settings: ConsoleDeskSettings;
+  /** Message ids; random UUIDs unless a test wants predictable ones. */
+  ids?: () => string;
+}
+
+export interface AgentPost {
+  text: string;
+  private?: boolean;
+}
+
+/** Whether a sink delivery worked; never rejects, so a pending delivery cannot go unhandled. */
+type Delivery = { ok: true } | { ok: false; error: unknown };
+const DELIVERED: Promise<Delivery> = Promise.resolve({ ok: true });
+
+export class ConsoleDesk implements Desk {
+  readonly name = 'console';
+  /** Set when no agents were configured: print its token with the console URL at start-up. */
+  readonly generatedAgent?: GeneratedAgent;
+  readonly logger: Logger;
+
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly ids: () => string;
+  private readonly agents: AgentDirectory;
+  private readonly repo: ChatRepo;
+  private readonly hub: AgentEventHub;
+  private readonly writes = new KeyedQueue();
+  private readonly outbox = new KeyedQueue();
+  private readonly recentMs: number;
+  private sink?: DeskEventSink;
+
+  constructor(deps: ConsoleDeskDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.ids = deps.ids ?? randomUUID;
+    this.agents = new AgentDirectory(deps.settings.agents);
+    this.generatedAgent = this.agents.generated;
+    this.recentMs = deps.settings.recentChatsHours * 60 * 60 * 1000;
+    this.repo = new ChatRepo(this.store, { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs });
+    this.hub = new AgentEventHub(this.clock, this.logger);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Desk port: called by the broker
+  // -------------------------------------------------------------------------------------------
+
+  async start(sink: DeskEventSink): Promise<void> {
+    this.sink = sink;
+  }
+
+  async stop(): Promise<void> {
+    this.hub.closeAll();
+  }
+
+  async checkAvailability(): Promise<Availability> {
+    const agentsOnline = this.hub.onlineAgents();
+    return { available: agentsOnline > 0, agentsOnline };
+  }
+
+  async openChat(request: OpenChatRequest): Promise<void> {
+    const id = request.sessionId;
+    const { delivery } = await this.mutate(id, async (current) => {
+      if (current && current.status !== 'ended') {
+        throw new BridgeError(ErrorCode.Conflict, `console: chat ${id} is already open`);
+      }
+      const chat = newChat(request, this.clock.now());
+      // Always (re)listed: adding is idempotent, and an old index may have dropped an ended id.
+      await this.repo.put(chat, { listed: false });
+      this.hub.broadcast('chat.created', { chat: summarize(chat) });
+      // Queued inside the write lock so it reaches the sink before any agentJoined for this chat;
+      // wrapped, so the lock is not held while the sink works.
+      return { delivery: this.deliver({ type: 'queued', sessionId: id, position: await this.queuePosition(chat) }) };
+    });
+    // The chat exists either way: failing here would leave agents a chat the broker gave up on.
+    if (!(await delivery).ok) this.logger.warn({ sessionId: id }, 'console: could not report the queue position');
+  }
+
+  async sendMessage(sessionId: string, message: UserMessage): Promise<void> {
+    await this.mutate(sessionId, async (chat) => {
+      if (!chat || chat.status === 'ended') {
+        throw new BridgeError(ErrorCode.UnknownSession, `console: no open chat ${sessionId}`);
+      }
+      // Surfaces retry; the same message id must be shown to agents once.
+      if (chat.messages.some((m) => m.from === 'user' && m.id === message.messageId)) return;
+      const stored: ChatMessage = {
+        id: message.messageId,
+        from: 'user',
+        text: message.text,
+        private: false,
+        at: message.at,
+        ...(message.files?.length
+          ? {
+              files: message.files.map((f) => ({
+                name: f.name,
+                contentType: f.contentType,
+                ...(f.size !== undefined ? { size: f.size } : {}),
+                ...(f.url ? { url: f.url } : {}),
+              })),
+            }
+          : {}),
+      };
+      chat.messages.push(stored);
+      await this.repo.put(chat, { listed: true });
+      this.hub.broadcast('message.created', { chatId: chat.id, message: stored });
+    });
+  }
+
+  async sendTyping(sessionId: string): Promise<void> {
+    const chat = await this.repo.get(sessionId);
+    // Typing is best-effort: a late indicator for a chat that just ended is not an error.
+    if (!chat || chat.status === 'ended') return;
+    this.hub.broadcast('typing', { chatId: sessionId, from: 'user' });
+  }
+
+  async endChat(sessionId: string, reason: EndReason): Promise<void> {
+    await this.mutate(sessionId, async (chat) => {
+      if (!chat) {
+        this.logger.info({ sessionId, reason }, 'console: endChat for an unknown chat; nothing to do');
+        return;
+      }
+      if (chat.status === 'ended') return;
+      await this.close(chat, reason, endedLine(reason));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Agent side: called by the console routes
+  // -------------------------------------------------------------------------------------------
+
+  /** The agent a bearer token belongs to, if any. */
+  authenticate(token: string): AgentInfo | undefined {
+    return this.agents.byToken(token);
+  }
+
+  /** Register an agent's event stream; they count as online until the returned function runs. */
+  connectAgent(agent: AgentInfo, stream: EventStream): () => void {
+    const disconnect = this.hub.connect(agent.id, stream);
+    stream.send('ready', { agent });
+    return disconnect;
+  }
+
+  /** Queued, live and recently ended chats, newest first. */
+  async listChats(): Promise<ChatSummary[]> {
+    const cutoff = this.clock.now() - this.recentMs;
+    const chats = await this.repo.list();
+    return chats
+      .filter((c) => c.status !== 'ended' || (c.endedAt ?? 0) >= cutoff)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map(summarize);
+  }
+
+  async getChat(chatId: string): Promise<ChatRecord> {
+    const chat = await this.repo.get(chatId);
+    if (!chat) throw notFound(chatId);
+    return chat;
+  }
+
+  async accept(agent: AgentInfo, chatId: string): Promise<ChatRecord> {
+    const { chat, delivery } = await this.mutate(chatId, async (chat) => {
+      if (!chat) throw notFound(chatId);
+      if (chat.status === 'ended') throw new BridgeError(ErrorCode.Conflict, 'This chat has ended.');
+      // Accepting twice (a double click, a retry) changes nothing.
+      if (hasJoined(chat, agent.id)) return { chat, delivery: DELIVERED };
+      const now = this.clock.now();
+      chat.status = 'live';
+      chat.acceptedAt ??= now;
+      chat.agents.push(agentInfo(agent));
+      const line = this.systemLine(`${agent.name} joined the chat`, now);
+      chat.messages.push(line);
+      await this.repo.put(chat, { listed: true });
+      this.hub.broadcast('chat.updated', { chat: summarize(chat) });
+      this.hub.broadcast('message.created', { chatId, message: line });
+      return { chat, delivery: this.deliver({ type: 'agentJoined', sessionId: chatId, agent: agentInfo(agent) }) };
+    });
+    const outcome = await delivery;
+    if (!outcome.ok) this.logger.warn({ sessionId: chatId, agentId: agent.id }, 'console: could not tell the user an agent joined');
+    return chat;
+  }
+
+  async postMessage(agent: AgentInfo, chatId: string, post: AgentPost): Promise<ChatMessage> {
+    const isPrivate = post.private === true;
+    const { message, delivery } = await this.mutate(chatId, async (chat) => {
+      if (!chat) throw notFound(chatId);
+      if (chat.status === 'ended') throw new BridgeError(ErrorCode.Conflict, 'This chat has ended; the user will not see new messages.');
+      if (!hasJoined(chat, agent.id)) throw forbidden('Accept (join) this chat before writing in it.');
+      const message: ChatMessage = {
+        id: this.ids(),
+        from: 'agent',
+        agentId: agent.id,
+        agentName: agent.name,
+        text: post.text,
+        private: isPrivate,
+        at: this.clock.now(),
+      };
+      chat.messages.push(message);
+      await this.repo.put(chat, { listed: true });
+      this.hub.broadcast('message.created', { chatId, message });
+      // Private notes are for agents only: they never go to the sink.
+      const delivery = isPrivate
+        ? DELIVERED
+        : this.deliver({ type: 'agentMessage', sessionId: chatId, agent: agentInfo(agent), messageId: message.id, text: post.text });
+      return { message, delivery };
+    });
+    const outcome = await delivery;
+    if (outcome.ok) return message;
+    await this.markUndelivered(chatId, message.id);
+    throw new BridgeError(ErrorCode.SurfaceSendFailed, 'Your message was saved here, but the user may not have received it. Try again or tell them another way.', {
+      retryable: true,
+      cause: outcome.error,
+    });
+  }
+
+  async end(agent: AgentInfo, chatId: string): Promise<ChatRecord> {
+    const { chat, delivery } = await this.mutate(chatId, async (chat) => {
+      if (!chat) throw notFound(chatId);
+      // Ending twice is harmless: the chat is already where the agent wants it.
+      if (chat.status === 'ended') return { chat, delivery: DELIVERED };
+      // Anyone may close a queued request (spam, a duplicate); a live chat belongs to its agents.
+      if (chat.status === 'live' && !hasJoined(chat, agent.id)) throw forbidden('Only agents in this chat can end it.');
+      await this.close(chat, 'agent_ended', `${agent.name} ended the chat`);
+      return { chat, delivery: this.deliver({ type: 'ended', sessionId: chatId, reason: 'agent_ended' }) };
+    });
+    const outcome = await delivery;
+    if (!outcome.ok) this.logger.warn({ sessionId: chatId, agentId: agent.id }, 'console: could not tell the user the chat ended');
+    return chat;
+  }
+
+  async typing(agent: AgentInfo, chatId: string): Promise<void> {
+    const chat = await this.repo.get(chatId);
+    if (!chat) throw notFound(chatId);
+    // Best-effort: typing in a chat one has not joined, or that ended, is silently dropped.
+    if (chat.status !== 'live' || !hasJoined(chat, agent.id)) return;
+    this.hub.broadcast('typing', { chatId, from: 'agent', agent: agentInfo(agent) });
+    await this.deliver({ type: 'typing', sessionId: chatId, agent: agentInfo(agent), on: true });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Read-modify-write one chat with no other write to it in between (in this process). */
+  private mutate<T>(chatId: string, change: (chat: ChatRecord | undefined) => Promise<T>): Promise<T> {
+    return this.writes.run(chatId, async () => change(await this.repo.get(chatId)));
+  }
+
+  private async close(chat: ChatRecord, reason: EndReason, text: string): Promise<void> {
+    const now = this.clock.now();
+    chat.status = 'ended';
+    chat.endedAt = now;
+    chat.endedReason = reason;
+    const line = this.systemLine(text, now);
+    chat.messages.push(line);
+    await this.repo.put(chat, { listed: true });
+    this.hub.broadcast('chat.updated', { chat: summarize(chat) });
+    this.hub.broadcast('message.created', { chatId: chat.id, message: line });
+  }
+
+  private async markUndelivered(chatId: string, messageId: string): Promise<void> {
+    try {
+      await this.mutate(chatId, async (chat) => {
+        const message = chat?.messages.find((m) => m.id === messageId);
+        if (!chat || !message) return;
+        message.undelivered = true;
+        await this.repo.put(chat, { listed: true });
+        this.hub.broadcast('message.updated', { chatId, message });
+      });
+    } catch (e) {
+      this.logger.error({ err: e, sessionId: chatId }, 'console: could not mark a message undelivered');
+    }
+  }
+
+  private systemLine(text: string, at: number): ChatMessage {
+    return { id: this.ids(), from: 'system', text, private: false, at };
+  }
+
+  private async queuePosition(chat: ChatRecord): Promise<number> {
+    const queued = (await this.repo.list())
+      .filter((c) => c.status === 'queued')
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    const index = queued.findIndex((c) => c.id === chat.id);
+    return index >= 0 ? index + 1 : queued.length + 1;
+  }
+
+  /** Hand an event to the sink, in order per chat. Resolves with the outcome; never rejects. */
+  private deliver(event: DeskEvent): Promise<Delivery> {
+    return this.outbox.run(event.sessionId, async (): Promise<Delivery> => {
+      const sink = this.sink;
+      if (!sink) {
+        this.logger.error({ sessionId: event.sessionId, type: event.type }, 'console: event before start(); dropped');
+        return { ok: false, error: new BridgeError(ErrorCode.DeskUnavailable, 'console desk not started') };
+      }
+      try {
+        await sink(event);
+        return { ok: true };
+      } catch (error) {
+        this.logger.error({ err: error, sessionId: event.sessionId, type: event.type }, 'console: the sink failed');
+        return { ok: false, error };
+      }
+    });
+  }
+}
+
+/** Only the public parts: avatar included only when configured. */
+function agentInfo(agent: AgentInfo): AgentInfo {
+  return { id: agent.id, name: agent.name, ...(agent.avatarUrl ? { avatarUrl: agent.avatarUrl } : {}) };
+}
+
+function notFound(chatId: string): BridgeError {
+  return new BridgeError(ErrorCode.NotFound, `No chat ${chatId}.`);
+}
+
+/**
+ * The port has no `forbidden` code yet: this is a conflict with the agent's role in the chat,
+ * answered with 403 (the edge honours `status`).
+ */
+function forbidden(message: string): BridgeError {
+  return new BridgeError(ErrorCode.Forbidden, message, { status: 403, details: { reason: 'not_joined' } });
+}

@@ -1,0 +1,672 @@
+// The agent console page: vanilla JS, no build step.
+// Every piece of user or agent text is put on the page with textContent (see `el`), never as HTML.
+'use strict';
+
+(() => {
+  const TOKEN_KEY = 'liveAgentConsole.token';
+  const TYPING_SHOW_MS = 6000; // how long "is typing…" stays after the last typing event
+  const TYPING_SEND_MS = 3000; // at most one typing call per this interval while the agent types
+  const STREAM_SILENCE_MS = 50000; // heartbeats come every ~20 s; longer silence means a dead stream
+  const MAX_BACKOFF_MS = 30000;
+
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    token: localStorage.getItem(TOKEN_KEY) || '',
+    me: null,
+    chats: new Map(), // id -> summary
+    selected: null, // the full chat shown in the pane
+    unread: new Set(),
+    drafts: new Map(), // chat id -> unsent text, so a reply never lands in another chat
+    typingTimer: 0,
+    lastTypingSent: 0,
+    stream: null, // AbortController of the open event stream
+    streamGeneration: 0,
+  };
+
+  // ---------------------------------------------------------------------------------------------
+  // DOM helpers
+  // ---------------------------------------------------------------------------------------------
+
+  /** Create an element; string children become text nodes, so nothing is ever parsed as HTML. */
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'dataset') Object.assign(node.dataset, value);
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === undefined || child === null || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const URL_PATTERN = /\bhttps?:\/\/[^\s<>"')\]]+/gi;
+
+  /** Text with its http(s) links made clickable; the link text and href are set as plain values. */
+  function linkified(text) {
+    const frag = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      const url = safeUrl(match[0]);
+      if (!url) continue;
+      frag.append(document.createTextNode(text.slice(last, match.index)));
+      frag.append(link(url, match[0]));
+      last = match.index + match[0].length;
+    }
+    frag.append(document.createTextNode(text.slice(last)));
+    return frag;
+  }
+
+  function safeUrl(raw) {
+    try {
+      const url = new URL(raw);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function link(href, label) {
+    const a = el('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
+    a.href = href;
+    return a;
+  }
+
+  function clear(node) {
+    node.replaceChildren();
+  }
+
+  function timeOf(at) {
+    const d = new Date(at);
+    const sameDay = d.toDateString() === new Date().toDateString();
+    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return sameDay ? time : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`;
+  }
+
+  function waited(since) {
+    const minutes = Math.floor((Date.now() - since) / 60000);
+    if (minutes < 1) return 'just now';
+    if (minutes < 60) return `${minutes} min`;
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // API
+  // ---------------------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Authorization: `Bearer ${state.token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(`api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    } catch {
+      throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.');
+    }
+    if (res.status === 204) return null;
+    const data = await res.json().catch(() => null);
+    if (res.status === 401 && path !== '/me') {
+      signOut('Your sign-in is no longer valid. Sign in again.');
+    }
+    if (!res.ok) {
+      const error = (data && data.error) || {};
+      throw new ApiError(res.status, error.code || 'error', error.message || `The server answered ${res.status}.`);
+    }
+    return data;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sign-in
+  // ---------------------------------------------------------------------------------------------
+
+  async function signIn(token) {
+    state.token = token;
+    try {
+      state.me = await api('GET', '/me');
+    } catch (e) {
+      state.token = '';
+      throw e;
+    }
+    localStorage.setItem(TOKEN_KEY, token);
+    $('login').hidden = true;
+    $('app').hidden = false;
+    $('me').textContent = state.me.name;
+    void runEvents();
+  }
+
+  /** Back to the sign-in form; `keepToken` when the server was only unreachable. */
+  function signOut(message, keepToken) {
+    if (!keepToken) localStorage.removeItem(TOKEN_KEY);
+    state.token = '';
+    state.me = null;
+    state.streamGeneration++;
+    if (state.stream) state.stream.abort();
+    state.chats.clear();
+    state.selected = null;
+    state.unread.clear();
+    state.drafts.clear();
+    $('app').hidden = true;
+    $('login').hidden = false;
+    $('token').value = '';
+    $('login-error').textContent = message || '';
+    $('token').focus();
+    document.title = 'Agent console';
+  }
+
+  $('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const token = $('token').value.trim();
+    $('login-error').textContent = '';
+    if (!token) {
+      $('login-error').textContent = 'Enter your agent token.';
+      return;
+    }
+    try {
+      await signIn(token);
+    } catch (e) {
+      $('login-error').textContent = e.status === 401 ? 'That token was not accepted.' : e.message;
+    }
+  });
+
+  $('sign-out').addEventListener('click', () => signOut(''));
+
+  // ---------------------------------------------------------------------------------------------
+  // Live updates: Server-Sent Events read with fetch, so the Authorization header can be sent.
+  // ---------------------------------------------------------------------------------------------
+
+  function setConnection(kind, text) {
+    const conn = $('conn');
+    conn.dataset.state = kind;
+    conn.textContent = text;
+  }
+
+  async function runEvents() {
+    const generation = ++state.streamGeneration;
+    let backoff = 1000;
+    while (state.token && generation === state.streamGeneration) {
+      const controller = new AbortController();
+      state.stream = controller;
+      let watchdog = 0;
+      const feed = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => controller.abort(), STREAM_SILENCE_MS);
+      };
+      try {
+        const res = await fetch('api/events', {
+          headers: { Authorization: `Bearer ${state.token}`, Accept: 'text/event-stream' },
+          signal: controller.signal,
+          cache: 'no-store',
+        });
+        if (res.status === 401) {
+          signOut('Your sign-in is no longer valid. Sign in again.');
+          return;
+        }
+        if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
+        feed();
+        setConnection('live', 'Live');
+        backoff = 1000;
+        // Events may have been missed while disconnected: reload what is on screen.
+        await refreshAll();
+        await readEvents(res.body, feed);
+      } catch {
+        // Fall through to reconnect.
+      } finally {
+        clearTimeout(watchdog);
+      }
+      if (!state.token || generation !== state.streamGeneration) return;
+      setConnection('reconnecting', 'Reconnecting…');
+      await new Promise((r) => setTimeout(r, backoff + Math.random() * 500));
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  async function readEvents(body, onData) {
+    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      onData();
+      buffer += value;
+      let boundary;
+      while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
+        const block = buffer.slice(0, boundary);
+        buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, '');
+        dispatchBlock(block);
+      }
+    }
+  }
+
+  function dispatchBlock(block) {
+    let name = 'message';
+    const data = [];
+    for (const line of block.split(/\r?\n/)) {
+      if (line.startsWith(':')) continue; // comment (heartbeat)
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') name = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length === 0) return;
+    try {
+      onEvent(name, JSON.parse(data.join('\n')));
+    } catch (e) {
+      console.warn('console: bad event', name, e);
+    }
+  }
+
+  function onEvent(name, data) {
+    switch (name) {
+      case 'chat.created':
+        state.chats.set(data.chat.id, data.chat);
+        state.unread.add(data.chat.id);
+        renderList();
+        break;
+      case 'chat.updated':
+        state.chats.set(data.chat.id, data.chat);
+        renderList();
+        if (state.selected && state.selected.id === data.chat.id) void reloadSelected();
+        break;
+      case 'message.created':
+        onMessage(data.chatId, data.message);
+        break;
+      case 'message.updated':
+        if (state.selected && state.selected.id === data.chatId) {
+          const i = state.selected.messages.findIndex((m) => m.id === data.message.id);
+          if (i >= 0) state.selected.messages[i] = data.message;
+          renderMessages();
+        }
+        break;
+      case 'typing':
+        onTyping(data);
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onMessage(chatId, message) {
+    const summary = state.chats.get(chatId);
+    if (summary) {
+      summary.messageCount = (summary.messageCount || 0) + 1;
+      summary.lastMessage = { from: message.from, agentName: message.agentName, text: message.text, private: message.private, at: message.at };
+    }
+    const open = state.selected && state.selected.id === chatId;
+    if (open) {
+      if (!state.selected.messages.some((m) => m.id === message.id)) {
+        state.selected.messages.push(message);
+        renderMessages(true);
+      }
+      if (message.from === 'user') showTyping('');
+    } else if (message.from === 'user' || (message.from === 'agent' && (!state.me || message.agentId !== state.me.id))) {
+      state.unread.add(chatId);
+    }
+    renderList();
+  }
+
+  function onTyping(data) {
+    if (!state.selected || state.selected.id !== data.chatId) return;
+    if (data.from === 'agent' && state.me && data.agent && data.agent.id === state.me.id) return;
+    const who = data.from === 'user' ? state.selected.user.name : data.agent ? data.agent.name : 'An agent';
+    showTyping(`${who} is typing…`);
+  }
+
+  function showTyping(text) {
+    clearTimeout(state.typingTimer);
+    $('typing').textContent = text;
+    if (text) state.typingTimer = setTimeout(() => ($('typing').textContent = ''), TYPING_SHOW_MS);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Loading
+  // ---------------------------------------------------------------------------------------------
+
+  async function refreshAll() {
+    const { chats } = await api('GET', '/chats');
+    state.chats = new Map(chats.map((c) => [c.id, c]));
+    renderList();
+    if (state.selected) await reloadSelected();
+  }
+
+  async function select(chatId) {
+    if (state.selected) state.drafts.set(state.selected.id, $('text').value);
+    state.unread.delete(chatId);
+    $('composer-error').textContent = '';
+    showTyping('');
+    try {
+      state.selected = await api('GET', `/chats/${encodeURIComponent(chatId)}`);
+    } catch (e) {
+      toastInPane(e.message);
+      return;
+    }
+    // A fresh chat starts as a reply to the user, never as a leftover private note.
+    $('private').checked = false;
+    $('text').value = state.drafts.get(chatId) || '';
+    renderList();
+    renderChat();
+    renderMessages(true);
+  }
+
+  async function reloadSelected() {
+    const id = state.selected && state.selected.id;
+    if (!id) return;
+    try {
+      const chat = await api('GET', `/chats/${encodeURIComponent(id)}`);
+      if (state.selected && state.selected.id === id) {
+        state.selected = chat;
+        renderChat();
+        renderMessages();
+      }
+    } catch (e) {
+      if (e.status === 404) {
+        state.selected = null;
+        renderChat();
+      }
+    }
+  }
+
+  function toastInPane(message) {
+    $('composer-error').textContent = message;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rendering: the list
+  // ---------------------------------------------------------------------------------------------
+
+  function joined(chat) {
+    return !!state.me && chat.agents.some((a) => a.id === state.me.id);
+  }
+
+  function renderList() {
+    const all = [...state.chats.values()];
+    const groups = {
+      // The queue reads oldest first: whoever has waited longest is served first.
+      queued: all.filter((c) => c.status === 'queued').sort((a, b) => a.createdAt - b.createdAt),
+      // Live: my chats first, then the rest, newest first.
+      live: all
+        .filter((c) => c.status === 'live')
+        .sort((a, b) => Number(joined(b)) - Number(joined(a)) || b.createdAt - a.createdAt),
+      ended: all.filter((c) => c.status === 'ended').sort((a, b) => (b.endedAt || 0) - (a.endedAt || 0)),
+    };
+    for (const [group, chats] of Object.entries(groups)) {
+      const section = document.querySelector(`.group[data-group="${group}"]`);
+      const count = section.querySelector('.count');
+      count.textContent = String(chats.length);
+      if (chats.length === 0) count.dataset.zero = '';
+      else delete count.dataset.zero;
+      section.querySelector('.empty').hidden = chats.length > 0;
+      const list = section.querySelector('.chat-list');
+      list.replaceChildren(...chats.map((c) => el('li', {}, listItem(c))));
+    }
+    const waiting = groups.queued.length;
+    document.title = waiting > 0 ? `(${waiting}) Agent console` : 'Agent console';
+  }
+
+  function listItem(chat) {
+    const current = state.selected && state.selected.id === chat.id;
+    const when = chat.status === 'queued' ? waited(chat.createdAt) : timeOf(chat.endedAt || chat.acceptedAt || chat.createdAt);
+    const sub = [chat.user.name, chat.topic && chat.topic.label].filter(Boolean).join(' · ');
+    const last = chat.lastMessage;
+    const preview = last
+      ? `${last.from === 'agent' ? `${last.agentName || 'Agent'}${last.private ? ' (note)' : ''}: ` : last.from === 'system' ? '' : `${chat.user.name}: `}${last.text}`
+      : '';
+    return el(
+      'button',
+      { type: 'button', class: 'chat-item', 'aria-current': current ? 'true' : 'false', onclick: () => void select(chat.id) },
+      el(
+        'div',
+        { class: 'row' },
+        state.unread.has(chat.id) && !current ? el('span', { class: 'unread', title: 'New activity' }) : null,
+        el('span', { class: 'title' }, chat.title || '(no title)'),
+        el('span', { class: 'when' }, when),
+      ),
+      el('div', { class: 'sub' }, sub, joined(chat) ? el('span', { class: 'mine' }, ' · yours') : null),
+      preview ? el('div', { class: 'preview' }, preview) : null,
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rendering: the chat pane
+  // ---------------------------------------------------------------------------------------------
+
+  function renderChat() {
+    const chat = state.selected;
+    $('placeholder').hidden = !!chat;
+    $('chat').hidden = !chat;
+    if (!chat) return;
+
+    $('chat-title').textContent = chat.title || '(no title)';
+    const user = chat.user.email ? `${chat.user.name} <${chat.user.email}>` : chat.user.name;
+    const meta = [user, `via ${surfaceName(chat.surface)}`, chat.topic && `Topic: ${chat.topic.label}`, `Opened ${timeOf(chat.createdAt)}`];
+    if (chat.user.locale) meta.push(chat.user.locale);
+    if (chat.user.timeZone) meta.push(chat.user.timeZone);
+    $('chat-meta').textContent = meta.filter(Boolean).join(' · ');
+    $('chat-agents').textContent = chat.agents.length ? `Agents: ${chat.agents.map((a) => a.name).join(', ')}` : '';
+
+    const status = $('chat-status');
+    status.dataset.status = chat.status;
+    status.textContent = chat.status === 'queued' ? 'Waiting' : chat.status === 'live' ? 'Live' : `Ended${chat.endedReason ? ` (${reasonText(chat.endedReason)})` : ''}`;
+
+    const mine = joined(chat);
+    const accept = $('accept');
+    accept.hidden = chat.status === 'ended' || mine;
+    accept.textContent = chat.status === 'queued' ? 'Accept' : 'Join chat';
+    $('end').hidden = chat.status === 'ended' || (chat.status === 'live' && !mine);
+    $('end').textContent = chat.status === 'queued' ? 'Close request' : 'End chat';
+
+    const details = $('chat-details');
+    clear(details);
+    details.append(linkified(chat.details || '(no details given)'));
+
+    const routing = $('chat-routing');
+    clear(routing);
+    for (const [key, value] of Object.entries(chat.routing || {})) {
+      routing.append(el('div', {}, el('dt', {}, key), el('dd', {}, value)));
+    }
+
+    const history = $('history');
+    clear(history);
+    $('history-block').hidden = !chat.history || chat.history.length === 0;
+    for (const entry of chat.history || []) {
+      history.append(
+        el('li', {}, el('span', { class: 'who' }, entry.from === 'bot' ? 'Bot' : chat.user.name), linkified(entry.text)),
+      );
+    }
+
+    renderComposer();
+  }
+
+  function renderComposer() {
+    const chat = state.selected;
+    const canWrite = !!chat && chat.status === 'live' && joined(chat);
+    const note = $('composer-note');
+    if (!chat) return;
+    if (chat.status === 'ended') note.textContent = 'This chat has ended.';
+    else if (chat.status === 'queued') note.textContent = 'Accept this chat to reply. The user’s messages so far are shown above.';
+    else if (!canWrite) note.textContent = 'Join this chat to write in it.';
+    else note.textContent = '';
+    $('text').disabled = !canWrite;
+    $('private').disabled = !canWrite;
+    $('send').disabled = !canWrite;
+    const isNote = $('private').checked;
+    $('composer').classList.toggle('note', isNote);
+    $('send').textContent = isNote ? 'Add note' : 'Send';
+    $('text').placeholder = isNote
+      ? 'Private note for agents. The user will not see it.'
+      : 'Write to the user… (Enter sends, Shift+Enter for a new line)';
+  }
+
+  function renderMessages(scrollToEnd) {
+    const chat = state.selected;
+    if (!chat) return;
+    const scroller = $('scroller');
+    const nearEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    $('messages').replaceChildren(...chat.messages.map((m) => messageItem(chat, m)));
+    if (scrollToEnd || nearEnd) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function messageItem(chat, m) {
+    if (m.from === 'system') {
+      return el('li', { class: 'msg system' }, el('div', { class: 'body' }, `${m.text} · ${timeOf(m.at)}`));
+    }
+    const isAgent = m.from === 'agent';
+    const mine = isAgent && state.me && m.agentId === state.me.id;
+    const classes = ['msg', m.from, mine ? 'mine' : '', m.private ? 'note' : ''].filter(Boolean).join(' ');
+    const name = isAgent ? m.agentName || 'Agent' : chat.user.name;
+    return el(
+      'li',
+      { class: classes },
+      el(
+        'div',
+        { class: 'meta' },
+        el('span', { class: 'name' }, name),
+        timeOf(m.at),
+        m.private ? el('span', { class: 'tag' }, 'Note, not sent to the user') : null,
+      ),
+      el('div', { class: 'body' }, linkified(m.text), filesOf(m)),
+      m.undelivered ? el('p', { class: 'failed' }, 'May not have reached the user.') : null,
+    );
+  }
+
+  function filesOf(m) {
+    if (!m.files || m.files.length === 0) return null;
+    return el(
+      'ul',
+      { class: 'files' },
+      m.files.map((f) => {
+        const url = f.url && safeUrl(f.url);
+        return el('li', {}, url ? link(url, `📎 ${f.name}`) : `📎 ${f.name} (not available here)`);
+      }),
+    );
+  }
+
+  function surfaceName(surface) {
+    return { teams: 'Microsoft Teams', slack: 'Slack', web: 'web chat' }[surface] || surface;
+  }
+
+  function reasonText(reason) {
+    return (
+      {
+        user_stopped: 'the user ended it',
+        user_cancelled: 'the user cancelled',
+        agent_ended: 'an agent ended it',
+        queue_timeout: 'nobody accepted in time',
+        desk_error: 'an error',
+      }[reason] || reason
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Actions
+  // ---------------------------------------------------------------------------------------------
+
+  $('accept').addEventListener('click', async () => {
+    const chat = state.selected;
+    if (!chat) return;
+    $('accept').disabled = true;
+    try {
+      state.selected = await api('POST', `/chats/${encodeURIComponent(chat.id)}/accept`);
+      renderChat();
+      renderMessages(true);
+      $('text').focus();
+    } catch (e) {
+      toastInPane(e.message);
+    } finally {
+      $('accept').disabled = false;
+    }
+  });
+
+  $('end').addEventListener('click', async () => {
+    const chat = state.selected;
+    if (!chat) return;
+    const question =
+      chat.status === 'queued'
+        ? 'Close this request without answering? The user will be told the chat ended.'
+        : 'End this chat? The user will be told the agent ended it.';
+    if (!window.confirm(question)) return;
+    try {
+      state.selected = await api('POST', `/chats/${encodeURIComponent(chat.id)}/end`);
+      renderChat();
+      renderMessages(true);
+    } catch (e) {
+      toastInPane(e.message);
+    }
+  });
+
+  $('private').addEventListener('change', renderComposer);
+
+  $('text').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $('composer').requestSubmit();
+    }
+  });
+
+  $('text').addEventListener('input', () => {
+    const chat = state.selected;
+    if (!chat || $('private').checked || !$('text').value.trim()) return;
+    const now = Date.now();
+    if (now - state.lastTypingSent < TYPING_SEND_MS) return;
+    state.lastTypingSent = now;
+    api('POST', `/chats/${encodeURIComponent(chat.id)}/typing`).catch(() => {});
+  });
+
+  $('composer').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const chat = state.selected;
+    const text = $('text').value;
+    if (!chat || !text.trim()) return;
+    const isPrivate = $('private').checked;
+    $('send').disabled = true;
+    $('composer-error').textContent = '';
+    try {
+      const message = await api('POST', `/chats/${encodeURIComponent(chat.id)}/messages`, { text, private: isPrivate });
+      state.drafts.delete(chat.id);
+      if (state.selected && state.selected.id === chat.id) $('text').value = '';
+      if (state.selected && state.selected.id === chat.id && !state.selected.messages.some((m) => m.id === message.id)) {
+        state.selected.messages.push(message);
+        renderMessages(true);
+      }
+    } catch (e) {
+      // 502: saved here but the relay failed; the message is marked, so do not offer it twice.
+      if (e.status === 502 && state.selected && state.selected.id === chat.id) $('text').value = '';
+      $('composer-error').textContent = e.message;
+    } finally {
+      renderComposer();
+      $('text').focus();
+    }
+  });
+
+  // Keep "waited 3 min" fresh.
+  setInterval(() => {
+    if (state.me) renderList();
+  }, 30000);
+
+  // ---------------------------------------------------------------------------------------------
+  // Start
+  // ---------------------------------------------------------------------------------------------
+
+  if (state.token) {
+    const saved = state.token;
+    signIn(saved).catch((e) => {
+      signOut(e.status === 401 ? 'Your sign-in is no longer valid. Sign in again.' : e.message, e.status !== 401);
+      if (e.status !== 401) $('token').value = saved;
+    });
+  } else {
+    signOut('');
+  }
+})();

@@ -1,0 +1,139 @@
+/**
+ * The composition root: config -> store -> desk -> surfaces -> broker -> one express app.
+ * Everything is built here and nowhere else, so tests can build the same app with their own
+ * clock, logger or config.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { ConsoleDesk } from '../adapters/desks/console/desk';
+import { createConsoleRouter } from '../adapters/desks/console/routes';
+import { createStore } from '../adapters/store';
+import type { BridgeConfig } from '../config/schema';
+import { Broker } from './core/broker';
+import { systemClock } from './core/clock';
+import { BridgeError, ErrorCode } from './core/errors';
+import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
+import { mountHealth } from './http/health';
+import { mountLanding } from './http/landing';
+import { createLogger, type AppLogger } from './logger';
+import { createTeamsAdapter } from './teams/adapter';
+import { mountTeams } from './teams/routes';
+import { TeamsSurface } from './teams/surface';
+
+export interface BridgeOptions {
+  config: BridgeConfig;
+  logger?: AppLogger;
+  clock?: Clock;
+  newId?: () => string;
+}
+
+export interface Bridge {
+  readonly config: BridgeConfig;
+  readonly app: express.Express;
+  readonly broker: Broker;
+  readonly store: Store;
+  readonly desk: ConsoleDesk;
+  readonly logger: AppLogger;
+  /** The token of the generated console agent, when no agents are configured. */
+  readonly generatedAgentToken?: string;
+  /** Start the HTTP server; resolves with the URL it listens on. */
+  listen(): Promise<{ url: string; port: number }>;
+  /** Stop accepting, finish in-flight work, close streams and the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export async function createBridge(options: BridgeOptions): Promise<Bridge> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.server.logLevel);
+  const clock = options.clock ?? systemClock;
+  assertSafeBinding(config, logger);
+
+  const store = await createStore(config.store, logger);
+  const desk = new ConsoleDesk({ store, clock, logger: logger.child({ desk: 'console' }), settings: config.console });
+
+  const teamsAdapter = createTeamsAdapter(config.teams, logger.child({ surface: 'teams' }));
+  const surfaces: Partial<Record<SurfaceKind, Surface>> = {
+    teams: new TeamsSurface({ adapter: teamsAdapter, appId: config.teams.MicrosoftAppId, logger: logger.child({ surface: 'teams' }) }),
+  };
+
+  const broker = new Broker({
+    store,
+    desk,
+    surfaces,
+    clock,
+    logger: logger.child({ component: 'broker' }),
+    settings: config.bot,
+    newId: options.newId,
+  });
+
+  let stopping = false;
+  const app = express();
+  app.disable('x-powered-by');
+  mountLanding(app);
+  mountHealth(app, { store, isStopping: () => stopping });
+  app.use('/console', createConsoleRouter(desk));
+  mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: logger.child({ surface: 'teams' }) });
+
+  await broker.start();
+
+  let server: Server | undefined;
+  let stopped: Promise<void> | undefined;
+
+  return {
+    config,
+    app,
+    broker,
+    store,
+    desk,
+    logger,
+    generatedAgentToken: desk.generatedAgent?.token,
+    listen() {
+      return new Promise((resolve, reject) => {
+        const s = app.listen(config.server.port, config.server.host);
+        s.once('error', reject);
+        s.once('listening', () => {
+          server = s;
+          const { port } = s.address() as AddressInfo;
+          const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+          resolve({ url: `http://${host}:${port}`, port });
+        });
+      });
+    },
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        // Stop taking connections first; then let the broker finish what it accepted.
+        const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+        server?.closeIdleConnections();
+        await broker.stop(); // also stops the desk, which ends its event streams
+        server?.closeAllConnections();
+        await closed;
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * Without a MicrosoftAppId, Bot Framework requests are not authenticated: anyone who can reach
+ * the port can act as any user. That is only acceptable on loopback, for local development.
+ */
+function assertSafeBinding(config: BridgeConfig, logger: AppLogger): void {
+  if (config.teams.MicrosoftAppId) return;
+  if (!loopbackHosts.has(config.server.host)) {
+    throw new BridgeError(
+      ErrorCode.ConfigInvalid,
+      `Invalid configuration:\n  - server.host (HOST): "${config.server.host}" is not loopback, but Bot Framework ` +
+        'authentication is off because MicrosoftAppId is not set. Set MicrosoftAppId and MicrosoftAppPassword, ' +
+        'or bind to 127.0.0.1 for local development.',
+    );
+  }
+  logger.warn(
+    { host: config.server.host },
+    'MicrosoftAppId is not set: Bot Framework requests are NOT authenticated. Listening on loopback only; do not expose this port.',
+  );
+}

@@ -1,0 +1,355 @@
+/**
+ * The broker: takes events from surfaces, desks and timers, applies the pure `transition`,
+ * persists the result and runs the effects through the ports.
+ *
+ * Ordering: every event for one user runs on that user's queue, so a user's messages reach the
+ * agent in order and a timeout cannot interleave with an accept. State lives in the Store, so
+ * whichever process receives an event can handle it, and a restart loses nothing.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { asBridgeError, BridgeError, ErrorCode } from './errors';
+import { userKey, type UserEvent, type UserEventHandler } from './events';
+import { KeyedQueue } from './keyed-queue';
+import { decideOffer, needsAvailability } from './policy';
+import type { Clock, Desk, DeskEvent, Logger, Store, Surface, SurfaceKind, TimerHandle } from './ports';
+import {
+  newConversation,
+  transition,
+  type Conversation,
+  type CoreEvent,
+  type Effect,
+  type InternalEvent,
+} from './session';
+import type { CoreSettings } from './settings';
+
+export interface BrokerDeps {
+  store: Store;
+  desk: Desk;
+  surfaces: Partial<Record<SurfaceKind, Surface>>;
+  clock: Clock;
+  logger: Logger;
+  settings: CoreSettings;
+  newId?: () => string;
+}
+
+/** Store keys, in one place so their shapes and lifetimes are easy to audit. */
+export const keys = {
+  conversation: (key: string) => `conv:${key}`,
+  /** Open session id -> user key; removed when the session ends, so start-up sweeps stay small. */
+  session: (sessionId: string) => `session:${sessionId}`,
+  dedupe: (id: string) => `dedupe:${id}`,
+};
+
+/** Slack retries for ~5 minutes and Teams for less; keep marks well past that. */
+export const DEDUPE_TTL_MS = 15 * 60 * 1000;
+
+export class Broker implements UserEventHandler {
+  private readonly queue = new KeyedQueue();
+  private readonly timers = new Map<string, TimerHandle>();
+  /**
+   * The user job running in the current async context (see onDeskEvent). A token rather than the
+   * key: callbacks a desk sets up during a job inherit the context but run after the job is done.
+   */
+  private readonly runningJob = new AsyncLocalStorage<{ key: string; done: boolean }>();
+  private readonly newId: () => string;
+  private availability?: { available: Promise<boolean>; at: number };
+  private stopping = false;
+
+  constructor(private readonly deps: BrokerDeps) {
+    this.newId = deps.newId ?? (() => randomUUID());
+  }
+
+  /** Connect the desk and re-arm queue timeouts of sessions that were waiting before a restart. */
+  async start(): Promise<void> {
+    await this.deps.desk.start((event) => this.onDeskEvent(event));
+    for (const indexKey of await this.deps.store.keys(keys.session(''))) {
+      const key = await this.deps.store.get<string>(indexKey);
+      const conv = key ? await this.deps.store.get<Conversation>(keys.conversation(key)) : undefined;
+      const session = conv?.session;
+      if (conv && session?.phase === 'queued') this.armTimer(conv.key, session.sessionId, session.deadline);
+    }
+  }
+
+  /** Stop taking events, let queued work finish, and leave timers to the next start. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.queue.drain();
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+    await this.deps.desk.stop();
+  }
+
+  /** Resolves once all queued work has finished (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue.drain();
+  }
+
+  async accept(event: UserEvent): Promise<'accepted' | 'duplicate'> {
+    if (this.stopping) throw new BridgeError(ErrorCode.SurfaceUnavailable, 'The bridge is shutting down', { retryable: true, status: 503 });
+    const key = userKey(event.user.surface, event.user.profile.id);
+    // Join the user's queue before the dedupe round-trips, so events keep their arrival order;
+    // the claim's answer decides inside the job whether it runs.
+    const fresh = this.claimAll(event.dedupeKeys);
+    // Not awaited: the platform's request must not wait on the desk. Failures are logged inside.
+    void this.queue.run(key, async () =>
+      (await fresh.catch(() => false)) ? this.process(key, { source: 'user', event }, event) : [],
+    );
+    if (!(await fresh)) {
+      this.deps.logger.debug({ dedupeKeys: event.dedupeKeys }, 'duplicate user event dropped');
+      return 'duplicate';
+    }
+    return 'accepted';
+  }
+
+  /**
+   * The sink desks report to. Resolves after the event was applied; rejects when the user could
+   * not be reached, so the desk can tell the agent their message may not have arrived.
+   */
+  async onDeskEvent(event: DeskEvent): Promise<void> {
+    const mark =
+      event.type === 'agentMessage' || event.type === 'systemMessage'
+        ? keys.dedupe(`desk:${event.sessionId}:${event.messageId}`)
+        : undefined;
+    if (mark && !(await this.deps.store.claim(mark, DEDUPE_TTL_MS))) {
+      this.deps.logger.debug({ sessionId: event.sessionId, mark }, 'duplicate desk event dropped');
+      return;
+    }
+    const key = await this.deps.store.get<string>(keys.session(event.sessionId));
+    if (!key) {
+      this.deps.logger.warn({ sessionId: event.sessionId, type: event.type }, 'desk event for an unknown or ended session ignored');
+      return;
+    }
+    const job = () => this.process(key, { source: 'desk', event });
+    // A desk may report an event from inside a call we made while running this user's job (the
+    // console reports `queued` from openChat). Waiting for that job would wait on ourselves.
+    const running = this.runningJob.getStore();
+    if (running && running.key === key && !running.done) {
+      void this.queue.run(key, job);
+      return;
+    }
+    const failures = await this.queue.run(key, job);
+    if (failures.length > 0) {
+      // Not delivered: forget the mark so the desk's retry of this message is not dropped.
+      if (mark) await this.deps.store.delete(mark);
+      throw new BridgeError(ErrorCode.SurfaceSendFailed, 'The user could not be reached', { cause: failures[0] });
+    }
+  }
+
+  private async claimAll(dedupeKeys: string[]): Promise<boolean> {
+    let fresh = true;
+    for (const id of dedupeKeys) {
+      if (!(await this.deps.store.claim(keys.dedupe(id), DEDUPE_TTL_MS))) fresh = false;
+    }
+    return fresh;
+  }
+
+  /**
+   * Apply one event to a user's conversation and run its effects. Returns the failures to reach
+   * the user with an agent's message (see onDeskEvent); everything else is logged here.
+   */
+  private process(key: string, input: CoreEvent, init?: UserEvent): Promise<BridgeError[]> {
+    const job = { key, done: false };
+    return this.runningJob.run(job, () => this.apply(key, input, init)).finally(() => {
+      job.done = true;
+    });
+  }
+
+  private async apply(key: string, input: CoreEvent, init?: UserEvent): Promise<BridgeError[]> {
+    const failures: BridgeError[] = [];
+    try {
+      const stored = await this.deps.store.get<Conversation>(keys.conversation(key));
+      const current = stored ?? (init ? newConversation(key, init.user) : undefined);
+      if (!current) {
+        this.deps.logger.warn({ key, source: input.source }, 'event for a user with no stored state ignored');
+        return failures;
+      }
+      const { state, effects } = transition(current, input, this.context());
+      if (state !== stored) await this.save(stored, state);
+      let latest = state;
+      for (const effect of effects) latest = await this.run(latest, effect, failures);
+      if (latest !== state) await this.save(state, latest);
+    } catch (e) {
+      this.deps.logger.error({ err: asBridgeError(e), key, source: input.source }, 'event processing failed');
+    }
+    return failures;
+  }
+
+  private context() {
+    return { now: this.deps.clock.now(), settings: this.deps.settings, newId: this.newId };
+  }
+
+  private async save(before: Conversation | undefined, after: Conversation): Promise<void> {
+    const ttl = this.deps.settings.retentionDays * 24 * 60 * 60 * 1000;
+    const beforeId = sessionIdOf(before);
+    const afterId = sessionIdOf(after);
+    // Index first: a desk event may arrive as soon as the chat is opened.
+    if (afterId && afterId !== beforeId) await this.deps.store.set(keys.session(afterId), after.key, ttl);
+    await this.deps.store.set(keys.conversation(after.key), after, ttl);
+    if (beforeId && beforeId !== afterId) await this.deps.store.delete(keys.session(beforeId));
+  }
+
+  /** Run one effect; events it produces (a sent card's ref, a failure) are applied at once. */
+  private async run(state: Conversation, effect: Effect, failures: BridgeError[]): Promise<Conversation> {
+    const followUps = await this.execute(state, effect, failures);
+    let next = state;
+    for (const event of followUps) {
+      const result = transition(next, { source: 'internal', event }, this.context());
+      next = result.state;
+      for (const more of result.effects) next = await this.run(next, more, failures);
+    }
+    return next;
+  }
+
+  private async execute(state: Conversation, effect: Effect, failures: BridgeError[]): Promise<InternalEvent[]> {
+    const { desk, logger } = this.deps;
+    const log = { key: state.key, effect: effect.type };
+    switch (effect.type) {
+      case 'send': {
+        try {
+          const ref = await this.surface(state).send(state.address, effect.content);
+          return effect.track ? [{ type: 'cardSent', slot: effect.track.slot, id: effect.track.id, ref }] : [];
+        } catch (e) {
+          const err = asBridgeError(e);
+          logger.error({ ...log, err }, 'could not send to the user');
+          if (isAgentContent(effect)) failures.push(err);
+          return [];
+        }
+      }
+      case 'update':
+        await attempt(() => this.surface(state).update(state.address, effect.ref, effect.content), (err) =>
+          logger.warn({ ...log, err }, 'could not update an earlier card'));
+        return [];
+      case 'userTyping':
+        await attempt(async () => this.surface(state).sendTyping?.(state.address), () => undefined);
+        return [];
+      case 'offer':
+        return this.execute(state, { type: 'send', content: { kind: 'card', view: await this.offerView(effect) }, track: { slot: 'offer', id: effect.offerId } }, failures);
+      case 'deskOpen': {
+        const { sessionId } = effect.request;
+        const deadline = state.session?.phase === 'queued' ? state.session.deadline : this.deps.clock.now();
+        // A desk that never answers must not hold the user (and their queue timeout) forever.
+        const outcome = await attempt(() => this.beforeDeadline(desk.openChat(effect.request), deadline), (err) =>
+          logger.error({ ...log, err, sessionId }, 'desk could not open the chat'));
+        if (outcome === 'timeout') return [{ type: 'queueTimeout', sessionId }];
+        return outcome === failed ? [{ type: 'deskOpenFailed', sessionId }] : [];
+      }
+      case 'deskSend': {
+        const outcome = await attempt(() => desk.sendMessage(effect.sessionId, effect.message), (err) =>
+          logger.error({ ...log, err, sessionId: effect.sessionId }, 'desk did not take a user message'));
+        return outcome === failed ? [{ type: 'deskSendFailed', sessionId: effect.sessionId, messageId: effect.message.messageId }] : [];
+      }
+      case 'deskTyping':
+        await attempt(async () => desk.sendTyping?.(effect.sessionId), () => undefined);
+        return [];
+      case 'deskEnd':
+        await attempt(() => desk.endChat(effect.sessionId, effect.reason), (err) =>
+          logger.warn({ ...log, err, sessionId: effect.sessionId }, 'desk could not end the chat'));
+        return [];
+      case 'startTimer':
+        this.armTimer(state.key, effect.sessionId, effect.at);
+        return [];
+      case 'cancelTimer':
+        this.timers.get(effect.sessionId)?.cancel();
+        this.timers.delete(effect.sessionId);
+        return [];
+    }
+  }
+
+  /** Resolves with the promise's value, or 'timeout' once the clock passes `at`. */
+  private beforeDeadline<T>(work: Promise<T>, at: number): Promise<T | 'timeout'> {
+    return new Promise<T | 'timeout'>((resolve, reject) => {
+      const timer = this.deps.clock.setTimer(Math.max(0, at - this.deps.clock.now()), () => resolve('timeout'));
+      work.then(
+        (v) => {
+          timer.cancel();
+          resolve(v);
+        },
+        (e) => {
+          timer.cancel();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private surface(state: Conversation): Surface {
+    const surface = this.deps.surfaces[state.surface];
+    if (!surface) throw new BridgeError(ErrorCode.SurfaceUnavailable, `The ${state.surface} surface is not configured`);
+    return surface;
+  }
+
+  private async offerView(effect: Extract<Effect, { type: 'offer' }>) {
+    const { offer } = this.deps.settings;
+    const decision = decideOffer({
+      policy: offer.policy,
+      hours: offer.hours,
+      now: this.deps.clock.now(),
+      agentsAvailable: needsAvailability(offer.policy, offer.hours, this.deps.clock.now())
+        ? await this.agentsAvailable()
+        : undefined,
+    });
+    return {
+      type: 'offer' as const,
+      offerId: effect.offerId,
+      message: effect.message,
+      showButton: decision.show,
+      hiddenReason: decision.reason,
+      fallback: decision.show ? undefined : offer.fallback,
+    };
+  }
+
+  /** The desk's availability, cached briefly so a burst of users asks the desk once. */
+  private async agentsAvailable(): Promise<boolean> {
+    const { clock, settings, desk, logger } = this.deps;
+    const now = clock.now();
+    const cached = this.availability;
+    if (cached && now - cached.at < settings.offer.availabilityCacheSeconds * 1000) return cached.available;
+    // Cache the question, not only the answer: a burst of offers then shares one desk call.
+    const pending = (async () => (await desk.checkAvailability()).available)();
+    const entry = { available: pending, at: now };
+    this.availability = entry;
+    try {
+      return await pending;
+    } catch (e) {
+      if (this.availability === entry) this.availability = undefined;
+      logger.warn({ err: asBridgeError(e), desk: desk.name }, 'availability check failed; using the configured default');
+      return settings.offer.availabilityOnError === 'show';
+    }
+  }
+
+  private armTimer(key: string, sessionId: string, at: number): void {
+    this.timers.get(sessionId)?.cancel();
+    const delay = Math.max(0, at - this.deps.clock.now());
+    this.timers.set(
+      sessionId,
+      this.deps.clock.setTimer(delay, () => {
+        this.timers.delete(sessionId);
+        void this.queue.run(key, () => this.process(key, { source: 'internal', event: { type: 'queueTimeout', sessionId } }));
+      }),
+    );
+  }
+}
+
+/** Marks an effect that failed (already logged by `attempt`). */
+const failed = Symbol('failed');
+
+/** Run `work`, turning a failure (thrown at once or later) into `failed` after `onError` saw it. */
+async function attempt<T>(work: () => Promise<T>, onError: (err: BridgeError) => void): Promise<T | typeof failed> {
+  try {
+    return await work();
+  } catch (e) {
+    onError(asBridgeError(e));
+    return failed;
+  }
+}
+
+function sessionIdOf(conv: Conversation | undefined): string | undefined {
+  const s = conv?.session;
+  return s && s.phase !== 'collecting' ? s.sessionId : undefined;
+}
+
+function isAgentContent(effect: Extract<Effect, { type: 'send' }>): boolean {
+  const c = effect.content;
+  return (c.kind === 'text' && c.from !== undefined) || (c.kind === 'card' && c.view.type === 'agentMessage');
+}

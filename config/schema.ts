@@ -1,0 +1,25 @@
+/**
+ * The whole configuration: each part's schema lives beside the code it configures and is
+ * composed here. Types come from the schemas, so config and code cannot drift apart.
+ */
+import { z } from 'zod';
+import { consoleDeskSchema } from '../adapters/desks/console/config';
+import { storeSettingsSchema } from '../adapters/store/config';
+import { coreSettingsSchema } from '../bots/core/settings';
+import { teamsSettingsSchema } from '../bots/teams/config';
+import { serverSettingsSchema } from './server';
+
+export const configSchema = z.object({
+  server: serverSettingsSchema.default({}),
+  store: storeSettingsSchema.default({}),
+  /** What the bot does and says: phrases, offer policy, topics, history, timeouts, wording. */
+  bot: coreSettingsSchema.default({}),
+  /** Which live-agent system agents use. */
+  desk: z.enum(['console']).default('console'),
+  console: consoleDeskSchema.default({}),
+  teams: teamsSettingsSchema.default({}),
+});
+
+export type BridgeConfig = z.infer<typeof configSchema>;
+/** What a config file or a test may give: every key optional, defaults fill the rest. */
+export type BridgeConfigInput = z.input<typeof configSchema>;

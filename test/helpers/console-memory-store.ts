@@ -1,0 +1,62 @@
+/**
+ * A tiny in-memory `Store` for console tests: a Map with TTLs. Values are JSON round-tripped on
+ * the way in and out, like Redis would, so a test catches code that mutates what it read or
+ * stores something that does not survive serialization.
+ */
+import type { Store } from '../../bots/core/ports';
+
+interface Entry {
+  json: string;
+  expiresAt: number;
+}
+
+export class ConsoleMemoryStore implements Store {
+  private readonly entries = new Map<string, Entry>();
+  /** Every TTL passed to `set`, by key (the last one), so tests can check retention. */
+  readonly ttls = new Map<string, number>();
+  closed = false;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const entry = this.live(key);
+    return entry ? (JSON.parse(entry.json) as T) : undefined;
+  }
+
+  async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    if (!(ttlMs > 0)) throw new Error(`store: every key needs a positive TTL (${key}: ${ttlMs})`);
+    this.entries.set(key, { json: JSON.stringify(value), expiresAt: this.now() + ttlMs });
+    this.ttls.set(key, ttlMs);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key)) return false;
+    await this.set(key, true, ttlMs);
+    return true;
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+}
