@@ -9,6 +9,7 @@ import express from 'express';
 import { ConsoleDesk } from '../adapters/desks/console/desk';
 import { createConsoleRouter } from '../adapters/desks/console/routes';
 import { createStore } from '../adapters/store';
+import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
 import { systemClock } from './core/clock';
@@ -49,14 +50,17 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.server.logLevel);
   const clock = options.clock ?? systemClock;
-  assertSafeBinding(config, logger);
+  assertSafeBinding(config);
 
   const store = await createStore(config.store, logger);
   const desk = new ConsoleDesk({ store, clock, logger: logger.child({ desk: 'console' }), settings: config.console });
 
-  const teamsAdapter = createTeamsAdapter(config.teams, logger.child({ surface: 'teams' }));
+  // The Teams glue tags its own log lines with surface: 'teams'.
+  const teamsLogger = logger;
+  const render = { labels: cardLabels(config.cards), showAvatars: config.bot.attribution.showAvatars };
+  const teamsAdapter = createTeamsAdapter(config.teams, teamsLogger);
   const surfaces: Partial<Record<SurfaceKind, Surface>> = {
-    teams: new TeamsSurface({ adapter: teamsAdapter, appId: config.teams.MicrosoftAppId, logger: logger.child({ surface: 'teams' }) }),
+    teams: new TeamsSurface({ adapter: teamsAdapter, appId: config.teams.MicrosoftAppId, logger: teamsLogger, render }),
   };
 
   const broker = new Broker({
@@ -75,7 +79,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   mountLanding(app);
   mountHealth(app, { store, isStopping: () => stopping });
   app.use('/console', createConsoleRouter(desk));
-  mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: logger.child({ surface: 'teams' }) });
+  mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
 
   await broker.start();
 
@@ -122,7 +126,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
  * Without a MicrosoftAppId, Bot Framework requests are not authenticated: anyone who can reach
  * the port can act as any user. That is only acceptable on loopback, for local development.
  */
-function assertSafeBinding(config: BridgeConfig, logger: AppLogger): void {
+function assertSafeBinding(config: BridgeConfig): void {
+  // The Teams adapter logs the loud "authentication is OFF" warning; here we refuse what is unsafe.
   if (config.teams.MicrosoftAppId) return;
   if (!loopbackHosts.has(config.server.host)) {
     throw new BridgeError(
@@ -132,8 +137,4 @@ function assertSafeBinding(config: BridgeConfig, logger: AppLogger): void {
         'or bind to 127.0.0.1 for local development.',
     );
   }
-  logger.warn(
-    { host: config.server.host },
-    'MicrosoftAppId is not set: Bot Framework requests are NOT authenticated. Listening on loopback only; do not expose this port.',
-  );
 }

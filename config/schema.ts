@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { consoleDeskSchema } from '../adapters/desks/console/config';
 import { storeSettingsSchema } from '../adapters/store/config';
+import { cardLabelsSchema } from '../cards/config';
 import { coreSettingsSchema } from '../bots/core/settings';
 import { teamsSettingsSchema } from '../bots/teams/config';
 import { serverSettingsSchema } from './server';
@@ -17,6 +18,8 @@ export const configSchema = z.object({
   /** Which live-agent system agents use. */
   desk: z.enum(['console']).default('console'),
   console: consoleDeskSchema.default({}),
+  /** Button titles and input labels on cards. */
+  cards: cardLabelsSchema,
   teams: teamsSettingsSchema.default({}),
 });
 

@@ -92,7 +92,7 @@ export const coreSettingsSchema = z.object({
       showAvatars: z.boolean().default(true),
     })
     .default({}),
-  /** Everything the bot says. `{agent}` is replaced by the agent's name, `{minutes}` by a wait. */
+  /** Everything the bot says. `{agent}` is replaced by the agent's name. Card wording is under `cards`. */
   messages: z
     .object({
       offer: z.string().default('I can connect you with a live agent.'),
@@ -102,7 +102,6 @@ export const coreSettingsSchema = z.object({
         .default('Hi! I can connect you with a live agent. Tell me what you need help with.'),
       detailsPrompt: z.string().default('Before I connect you, tell us what you need help with.'),
       queued: z.string().default('You are in the queue. An agent will be with you shortly.'),
-      estimatedWait: z.string().default('Estimated wait: about {minutes} min.'),
       queuedNotice: z.string().default('Thanks. The agent will see your messages when they join.'),
       agentJoined: z.string().default('{agent} joined the chat.'),
       agentLeft: z.string().default('{agent} left the chat.'),
