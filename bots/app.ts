@@ -13,8 +13,10 @@ import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
 import { systemClock } from './core/clock';
+import { FileVault } from './core/file-vault';
 import { BridgeError, ErrorCode } from './core/errors';
 import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
+import { mountFiles } from './http/files';
 import { mountHealth } from './http/health';
 import { mountLanding } from './http/landing';
 import { createLogger, type AppLogger } from './logger';
@@ -36,6 +38,7 @@ export interface Bridge {
   readonly store: Store;
   readonly desk: ConsoleDesk;
   readonly logger: AppLogger;
+  readonly files: FileVault;
   /** The token of the generated console agent, when no agents are configured. */
   readonly generatedAgentToken?: string;
   /** Start the HTTP server; resolves with the URL it listens on. */
@@ -63,6 +66,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     teams: new TeamsSurface({ adapter: teamsAdapter, appId: config.teams.MicrosoftAppId, logger: teamsLogger, render }),
   };
 
+  // The URL desks and users fetch relayed files from: the configured public URL, else where we listen.
+  let listeningUrl = `http://${config.server.host}:${config.server.port}`;
+  const files = new FileVault(store, {
+    ttlMs: config.bot.files.ttlMinutes * 60 * 1000,
+    baseUrl: () => config.server.publicUrl?.replace(/\/$/, '') ?? listeningUrl,
+    now: () => clock.now(),
+  });
+
   const broker = new Broker({
     store,
     desk,
@@ -70,6 +81,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     clock,
     logger: logger.child({ component: 'broker' }),
     settings: config.bot,
+    files,
     newId: options.newId,
   });
 
@@ -78,6 +90,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   app.disable('x-powered-by');
   mountLanding(app);
   mountHealth(app, { store, isStopping: () => stopping });
+  mountFiles(app, { vault: files });
   app.use('/console', createConsoleRouter(desk));
   mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
 
@@ -93,6 +106,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     store,
     desk,
     logger,
+    files,
     generatedAgentToken: desk.generatedAgent?.token,
     listen() {
       return new Promise((resolve, reject) => {
@@ -102,7 +116,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
           server = s;
           const { port } = s.address() as AddressInfo;
           const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-          resolve({ url: `http://${host}:${port}`, port });
+          listeningUrl = `http://${host}:${port}`;
+          resolve({ url: listeningUrl, port });
         });
       });
     },

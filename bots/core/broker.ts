@@ -12,7 +12,8 @@ import { asBridgeError, BridgeError, ErrorCode } from './errors';
 import { userKey, type UserEvent, type UserEventHandler } from './events';
 import { KeyedQueue } from './keyed-queue';
 import { decideOffer, needsAvailability } from './policy';
-import type { Clock, Desk, DeskEvent, Logger, Store, Surface, SurfaceKind, TimerHandle } from './ports';
+import { formatBytes, type FileVault } from './file-vault';
+import type { Clock, Desk, DeskEvent, FileRef, Logger, OutboundContent, Store, Surface, SurfaceKind, TimerHandle } from './ports';
 import {
   newConversation,
   transition,
@@ -30,6 +31,8 @@ export interface BrokerDeps {
   clock: Clock;
   logger: Logger;
   settings: CoreSettings;
+  /** Where files in flight are kept and served from. */
+  files: FileVault;
   newId?: () => string;
 }
 
@@ -207,7 +210,8 @@ export class Broker implements UserEventHandler {
     switch (effect.type) {
       case 'send': {
         try {
-          const ref = await this.surface(state).send(state.address, effect.content);
+          const content = await this.withFileBytes(effect.content);
+          const ref = await this.surface(state).send(state.address, content);
           return effect.track ? [{ type: 'cardSent', slot: effect.track.slot, id: effect.track.id, ref }] : [];
         } catch (e) {
           const err = asBridgeError(e);
@@ -235,9 +239,14 @@ export class Broker implements UserEventHandler {
         return outcome === failed ? [{ type: 'deskOpenFailed', sessionId }] : [];
       }
       case 'deskSend': {
-        const outcome = await attempt(() => desk.sendMessage(effect.sessionId, effect.message), (err) =>
+        const { files, refused } = await this.fetchUserFiles(state, effect.sessionId, effect.message.files ?? []);
+        const followUps: InternalEvent[] = refused.map((r) => ({ type: 'fileRefused', sessionId: effect.sessionId, ...r }));
+        const message = { ...effect.message, files: files.length > 0 ? files : undefined };
+        if (!message.text.trim() && !message.files) return followUps;
+        const outcome = await attempt(() => desk.sendMessage(effect.sessionId, message), (err) =>
           logger.error({ ...log, err, sessionId: effect.sessionId }, 'desk did not take a user message'));
-        return outcome === failed ? [{ type: 'deskSendFailed', sessionId: effect.sessionId, messageId: effect.message.messageId }] : [];
+        if (outcome === failed) followUps.push({ type: 'deskSendFailed', sessionId: effect.sessionId, messageId: effect.message.messageId });
+        return followUps;
       }
       case 'deskTyping':
         await attempt(async () => desk.sendTyping?.(effect.sessionId), () => undefined);
@@ -254,6 +263,46 @@ export class Broker implements UserEventHandler {
         this.timers.delete(effect.sessionId);
         return [];
     }
+  }
+
+  /**
+   * Download the user's files with the surface's credentials into the vault, so the desk gets a
+   * bridge URL and the bytes. A file that is too big or cannot be fetched is refused on its own;
+   * the rest of the message still goes.
+   */
+  private async fetchUserFiles(state: Conversation, sessionId: string, files: FileRef[]) {
+    const { maxBytes } = this.deps.settings.files;
+    const fetched: FileRef[] = [];
+    const refused: { name: string; reason: string }[] = [];
+    for (const file of files) {
+      try {
+        const surface = this.surface(state);
+        let bytes = file.content;
+        if (!bytes) {
+          if (!surface.download) throw new BridgeError(ErrorCode.FileRejected, `${state.surface} cannot download files`);
+          bytes = await surface.download(state.address, file, maxBytes);
+        }
+        if (bytes.byteLength > maxBytes) {
+          refused.push({ name: file.name, reason: `it is larger than ${formatBytes(maxBytes)}` });
+          continue;
+        }
+        fetched.push(await this.deps.files.put(sessionId, file, bytes));
+      } catch (e) {
+        const err = asBridgeError(e);
+        this.deps.logger.warn({ key: state.key, err, file: file.name }, 'user file not relayed');
+        refused.push({
+          name: file.name,
+          reason: err.code === ErrorCode.FileRejected ? err.message : 'it could not be downloaded',
+        });
+      }
+    }
+    return { files: fetched, refused };
+  }
+
+  /** Agent files kept in our vault get their bytes, for surfaces that upload rather than link. */
+  private async withFileBytes(content: OutboundContent): Promise<OutboundContent> {
+    if (content.kind !== 'text' || !content.files?.length) return content;
+    return { ...content, files: await Promise.all(content.files.map((f) => this.deps.files.materialize(f))) };
   }
 
   /** Resolves with the promise's value, or 'timeout' once the clock passes `at`. */

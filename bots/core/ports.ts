@@ -41,16 +41,23 @@ export interface AgentInfo {
 }
 
 /**
- * A file crossing the bridge. `url` is where the receiving side can fetch it: either a URL the
- * bridge serves or one the platform pre-authorised. `content` is set when the bytes are already
- * in hand (small files, tests).
+ * A file crossing the bridge.
+ *
+ * From a surface: `url` and `handle` say where the platform keeps it (the surface's `download`
+ * knows how to fetch it with the platform's credentials). Before it reaches a desk the broker
+ * downloads it into the FileVault, so the desk gets a bridge URL (`url`) and the bytes (`content`).
+ * From a desk: `url` (a bridge or vendor URL) and/or `content`; the broker fills `content` for
+ * vault files so surfaces that must upload bytes (Slack) have them.
  */
 export interface FileRef {
   name: string;
   contentType: string;
+  /** Bytes, when known before download. */
   size?: number;
   url?: string;
   content?: Uint8Array;
+  /** Opaque, JSON-serializable data the owning surface needs to download (e.g. a Slack file id). */
+  handle?: { readonly [key: string]: unknown };
 }
 
 /** One entry of the recent-conversation ring passed to agents. */
@@ -146,6 +153,11 @@ export interface Surface {
   update(address: Address, ref: SentRef, content: OutboundContent): Promise<void>;
   /** Show the agent is typing, where the platform supports it. */
   sendTyping?(address: Address): Promise<void>;
+  /**
+   * Fetch a file the user shared, with the platform's credentials. At most `maxBytes` are read:
+   * a larger file throws `BridgeError('file_rejected')` without being downloaded whole.
+   */
+  download?(address: Address, file: FileRef, maxBytes: number): Promise<Uint8Array>;
 }
 
 // ---------------------------------------------------------------------------------------------

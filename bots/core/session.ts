@@ -12,6 +12,7 @@
  *
  * Nothing here does I/O: effects describe what the broker must do, in order.
  */
+import { formatBytes, typeAllowed } from './file-vault';
 import { appendHistory, historyForAgent } from './history';
 import type {
   AgentInfo,
@@ -20,6 +21,7 @@ import type {
   DeskEvent,
   DetailsView,
   EndReason,
+  FileRef,
   HistoryEntry,
   OfferView,
   OpenChatRequest,
@@ -55,6 +57,8 @@ export type Session =
       waiting: TrackedCard<WaitingView>;
       /** Whether the user was told their messages will wait for the agent. */
       queuedNoticeSent: boolean;
+      /** Files the user sent in this chat so far (for the per-chat limit). */
+      filesSent?: number;
       /** Our fallback queue timeout, epoch ms. */
       deadline: number;
       startedAt: number;
@@ -67,6 +71,7 @@ export type Session =
       agents: AgentInfo[];
       startedAt: number;
       joinedAt: number;
+      filesSent?: number;
     };
 
 export interface Conversation {
@@ -106,7 +111,9 @@ export type InternalEvent =
   | { type: 'cardSent'; slot: CardSlot; id: string; ref: SentRef }
   | { type: 'queueTimeout'; sessionId: string }
   | { type: 'deskOpenFailed'; sessionId: string }
-  | { type: 'deskSendFailed'; sessionId: string; messageId: string };
+  | { type: 'deskSendFailed'; sessionId: string; messageId: string }
+  /** A file could not be relayed (too big once downloaded, download failed). */
+  | { type: 'fileRefused'; sessionId: string; name: string; reason: string };
 
 export type CoreEvent =
   | { source: 'user'; event: UserEvent }
@@ -192,13 +199,24 @@ function onUserMessage(state: Conversation, event: MessageEvent, ctx: Transition
 
   if (session?.phase === 'queued' || session?.phase === 'live') {
     if (stop) return endSession(state, session.phase === 'queued' ? 'user_cancelled' : 'user_stopped', ctx, { tellDesk: true });
-    const message: UserMessage = { messageId: event.messageId, text: event.text, files: event.files, at: ctx.now };
-    const effects: Effect[] = [{ type: 'deskSend', sessionId: session.sessionId, message }];
-    if (session.phase === 'queued' && !session.queuedNoticeSent) {
-      effects.push(say(ctx.settings.messages.queuedNotice));
-      return { state: { ...state, session: { ...session, queuedNoticeSent: true } }, effects };
+    const screened = screenFiles(event.files ?? [], session.filesSent ?? 0, ctx.settings);
+    const effects: Effect[] = screened.refused.map((r) => say(fileRefusedText(r.file.name, r.reason, ctx.settings)));
+    const hasContent = event.text.trim() !== '' || screened.accepted.length > 0;
+    if (hasContent) {
+      const message: UserMessage = {
+        messageId: event.messageId,
+        text: event.text,
+        files: screened.accepted.length > 0 ? screened.accepted : undefined,
+        at: ctx.now,
+      };
+      effects.push({ type: 'deskSend', sessionId: session.sessionId, message });
     }
-    return { state, effects };
+    let nextSession: Session = screened.accepted.length > 0 ? { ...session, filesSent: (session.filesSent ?? 0) + screened.accepted.length } : session;
+    if (hasContent && nextSession.phase === 'queued' && !nextSession.queuedNoticeSent) {
+      effects.push(say(ctx.settings.messages.queuedNotice));
+      nextSession = { ...nextSession, queuedNoticeSent: true };
+    }
+    return { state: nextSession === session ? state : { ...state, session: nextSession }, effects };
   }
 
   // From here on the user is talking to the bot, so the exchange becomes handoff history.
@@ -400,6 +418,7 @@ function agentJoins(
     agents: [...(session.phase === 'live' ? session.agents : []), agent],
     startedAt: session.startedAt,
     joinedAt: session.phase === 'live' ? session.joinedAt : ctx.now,
+    filesSent: session.filesSent,
   };
   return { state: { ...state, session: live }, effects };
 }
@@ -421,6 +440,11 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
     case 'deskOpenFailed':
       if (session?.phase === 'queued' && session.sessionId === event.sessionId) {
         return endSession(state, 'desk_error', ctx, { tellDesk: false });
+      }
+      return { state, effects: [] };
+    case 'fileRefused':
+      if ((session?.phase === 'queued' || session?.phase === 'live') && session.sessionId === event.sessionId) {
+        return { state, effects: [say(fileRefusedText(event.name, event.reason, ctx.settings))] };
       }
       return { state, effects: [] };
     case 'deskSendFailed':
@@ -582,6 +606,33 @@ function sameRef(a: SentRef, b: SentRef | undefined): boolean {
 /** "{agent}" in configured wording becomes the agent's name. */
 function fill(template: string, agent: AgentInfo): string {
   return template.split('{agent}').join(agent.name);
+}
+
+/** Which of the user's files may go to the agent, and why the others may not. */
+export function screenFiles(
+  files: readonly FileRef[],
+  alreadySent: number,
+  settings: CoreSettings,
+): { accepted: FileRef[]; refused: { file: FileRef; reason: string }[] } {
+  const limits = settings.files;
+  const accepted: FileRef[] = [];
+  const refused: { file: FileRef; reason: string }[] = [];
+  for (const file of files) {
+    if (!typeAllowed(file.contentType, limits.allowedTypes)) {
+      refused.push({ file, reason: `files of type ${file.contentType || 'unknown'} are not accepted` });
+    } else if (file.size !== undefined && file.size > limits.maxBytes) {
+      refused.push({ file, reason: `it is larger than ${formatBytes(limits.maxBytes)}` });
+    } else if (alreadySent + accepted.length >= limits.maxPerSession) {
+      refused.push({ file, reason: `only ${limits.maxPerSession} files can be sent in one chat` });
+    } else {
+      accepted.push(file);
+    }
+  }
+  return { accepted, refused };
+}
+
+function fileRefusedText(name: string, reason: string, settings: CoreSettings): string {
+  return settings.messages.fileRefused.split('{file}').join(name).split('{reason}').join(reason);
 }
 
 export function isStopPhrase(text: string, settings: CoreSettings): boolean {

@@ -82,6 +82,19 @@ export const coreSettingsSchema = z.object({
       dropUserMessages: z.boolean().default(false),
     })
     .default({}),
+  /** Attachments during a chat, both ways. The desk may limit further. */
+  files: z
+    .object({
+      /** Largest file relayed, in bytes (files are held in the store while in flight). */
+      maxBytes: z.number().int().min(1).default(20 * 1024 * 1024),
+      /** Files a user may send in one chat. */
+      maxPerSession: z.number().int().min(0).default(20),
+      /** Allowed MIME types, `image/*` style wildcards allowed. Empty: any type. */
+      allowedTypes: z.array(z.string().regex(/^[\w.+-]+\/([\w.+-]+|\*)$/, 'a MIME type such as "image/png" or "image/*"')).default([]),
+      /** How long a relayed file stays downloadable from the bridge. */
+      ttlMinutes: z.number().int().min(1).default(24 * 60),
+    })
+    .default({}),
   /** Routing keys passed to the desk with every chat, in addition to language and region. */
   routing: z.record(z.string(), z.string()).default({}),
   attribution: z
@@ -118,6 +131,8 @@ export const coreSettingsSchema = z.object({
         .string()
         .default('You already have an agent chat open. Type "stop chat" to end it first.'),
       notDelivered: z.string().default('Your last message could not be delivered to the agent.'),
+      /** `{file}` is the file name, `{reason}` why it was refused. */
+      fileRefused: z.string().default('"{file}" was not sent to the agent: {reason}. The chat goes on.'),
       staleCard: z.string().default('That card is no longer active.'),
     })
     .default({}),

@@ -2,6 +2,7 @@
  * Fakes of the core's ports for broker tests: a manual Clock, a recording Desk that lets the test
  * emit desk events, a recording Surface, and a silent Logger.
  */
+import { BridgeError } from '../../bots/core/errors';
 import type {
   Address,
   Availability,
@@ -10,6 +11,7 @@ import type {
   DeskEvent,
   DeskEventSink,
   EndReason,
+  FileRef,
   Logger,
   OpenChatRequest,
   OutboundContent,
@@ -153,7 +155,17 @@ export class FakeSurface implements Surface {
   failSend?: (content: OutboundContent) => boolean;
   onSend?: (content: OutboundContent) => Promise<void> | void;
 
+  /** Files the platform holds, by URL, for `download`. */
+  readonly platformFiles = new Map<string, Uint8Array>();
+
   constructor(readonly kind: SurfaceKind = 'teams') {}
+
+  async download(_address: Address, file: FileRef, maxBytes: number): Promise<Uint8Array> {
+    const bytes = file.url ? this.platformFiles.get(file.url) : undefined;
+    if (!bytes) throw new Error(`no such file on the platform: ${file.url}`);
+    if (bytes.byteLength > maxBytes) throw new BridgeError('file_rejected', `it is larger than the limit`);
+    return bytes;
+  }
 
   async send(address: Address, content: OutboundContent): Promise<SentRef> {
     await this.onSend?.(content);

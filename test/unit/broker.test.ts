@@ -1,6 +1,7 @@
 /**
  * The Broker against in-memory ports: a Map store, a fake desk, fake surfaces and a manual clock.
  */
+import { FileVault } from '../../bots/core/file-vault';
 import { Broker, keys } from '../../bots/core/broker';
 import type { UserContext } from '../../bots/core/events';
 import { isBridgeError } from '../../bots/core/errors';
@@ -22,10 +23,12 @@ async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?
   const logger = new RecordingLogger();
   let n = 0;
   const s = o.settings ?? settings();
-  const broker = new Broker({ store, desk, surfaces: { teams, slack }, clock, logger, settings: s, newId: () => `id-${++n}` });
+  const files = new FileVault(store, { ttlMs: 60_000, baseUrl: () => 'https://bridge.example', now: () => clock.now() });
+  const broker = new Broker({ store, desk, surfaces: { teams, slack }, clock, logger, settings: s, files, newId: () => `id-${++n}` });
   if (o.start !== false) await broker.start();
 
   const h = {
+    files,
     clock,
     store,
     desk,
@@ -523,5 +526,74 @@ describe('stop()', () => {
     expect(h.desk.sent.map((x) => x.message.text)).toEqual(['in flight', 'queued behind']);
     expect(h.desk.stopped).toBe(1);
     expect(h.clock.pending).toBe(0);
+  });
+});
+
+// =============================================================================== files
+
+describe('files', () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+
+  it('a user file is downloaded with the surface, kept in the vault, and reaches the desk as a bridge URL with the bytes', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    h.teams.platformFiles.set('https://platform.example/f/1', png);
+    await h.send(ue.message('screenshot', { files: [{ name: 'shot.png', contentType: 'image/png', size: png.byteLength, url: 'https://platform.example/f/1' }] }));
+    const sent = h.desk.sent.find((m) => m.message.text === 'screenshot')!;
+    const file = sent.message.files![0];
+    expect(file).toMatchObject({ name: 'shot.png', contentType: 'image/png', size: png.byteLength });
+    expect(file.url).toMatch(/^https:\/\/bridge\.example\/files\/[\w-]{22}\/shot\.png$/);
+    expect(Buffer.from(file.content!)).toEqual(Buffer.from(png));
+    const stored = await h.files.get(h.files.idOf(file.url)!);
+    expect(stored?.entry).toMatchObject({ sessionId: sid, name: 'shot.png' });
+  });
+
+  it('refuses a file over the limit with a clear message, and the chat goes on', async () => {
+    const h = await harness({ settings: settings({ files: { maxBytes: 4 } }) });
+    await h.live();
+    h.teams.platformFiles.set('https://platform.example/big', png);
+    // Size unknown up front: found out while downloading.
+    await h.send(ue.message('here', { files: [{ name: 'big.png', contentType: 'image/png', url: 'https://platform.example/big' }] }));
+    expect(h.teams.texts().some((t) => t.includes('"big.png" was not sent to the agent') && t.includes('larger than'))).toBe(true);
+    expect(h.desk.sent.find((m) => m.message.text === 'here')?.message.files).toBeUndefined();
+    await h.send(ue.message('still chatting'));
+    expect(h.desk.sent.map((m) => m.message.text)).toContain('still chatting');
+  });
+
+  it('refuses by declared size, type and per-chat count before downloading anything', async () => {
+    const h = await harness({ settings: settings({ files: { maxBytes: 100, maxPerSession: 1, allowedTypes: ['image/*'] } }) });
+    await h.live();
+    h.teams.platformFiles.set('u1', png);
+    await h.send(ue.message('', { files: [
+      { name: 'a.exe', contentType: 'application/x-msdownload', url: 'u0' },
+      { name: 'huge.png', contentType: 'image/png', size: 10_000, url: 'u0' },
+      { name: 'ok.png', contentType: 'image/png', url: 'u1' },
+      { name: 'second.png', contentType: 'image/png', url: 'u1' },
+    ] }));
+    const texts = h.teams.texts().join('\n');
+    expect(texts).toMatch(/"a\.exe" was not sent.*not accepted/);
+    expect(texts).toMatch(/"huge\.png" was not sent.*larger than 100 bytes/);
+    expect(texts).toMatch(/"second\.png" was not sent.*only 1 files/);
+    const files = h.desk.sent.flatMap((m) => m.message.files ?? []);
+    expect(files.map((f) => f.name)).toEqual(['ok.png']);
+  });
+
+  it('a file that cannot be downloaded is refused on its own; the text still goes', async () => {
+    const h = await harness();
+    await h.live();
+    await h.send(ue.message('see attached', { files: [{ name: 'gone.pdf', contentType: 'application/pdf', url: 'https://platform.example/missing' }] }));
+    expect(h.teams.texts().some((t) => t.includes('"gone.pdf" was not sent') && t.includes('could not be downloaded'))).toBe(true);
+    expect(h.desk.sent.map((m) => m.message.text)).toContain('see attached');
+  });
+
+  it('an agent file kept in the vault reaches the surface with its bytes', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    const ref = await h.files.put(sid, { name: 'fix.txt', contentType: 'text/plain' }, new TextEncoder().encode('do this'));
+    await h.desk.emit({ type: 'agentMessage', sessionId: sid, agent: agents.beth, messageId: 'm-f', text: 'here you go', files: [{ ...ref, content: undefined }] });
+    await h.broker.idle();
+    const sent = h.teams.sends.find((x) => x.content.kind === 'text' && x.content.text === 'here you go')!;
+    const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];
+    expect(Buffer.from(file.content!).toString()).toBe('do this');
   });
 });
