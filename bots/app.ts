@@ -6,8 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { ConsoleDesk } from '../adapters/desks/console/desk';
-import { createConsoleRouter } from '../adapters/desks/console/routes';
+import { createDesk, type DeskModule } from '../adapters/desks';
 import { createStore } from '../adapters/store';
 import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
@@ -36,11 +35,11 @@ export interface Bridge {
   readonly app: express.Express;
   readonly broker: Broker;
   readonly store: Store;
-  readonly desk: ConsoleDesk;
+  readonly desk: DeskModule['desk'];
   readonly logger: AppLogger;
   readonly files: FileVault;
-  /** The token of the generated console agent, when no agents are configured. */
-  readonly generatedAgentToken?: string;
+  /** Start-up banner lines of the desk (where agents work, generated credentials). */
+  banner(baseUrl: string): string[];
   /** Start the HTTP server; resolves with the URL it listens on. */
   listen(): Promise<{ url: string; port: number }>;
   /** Stop accepting, finish in-flight work, close streams and the store. Idempotent. */
@@ -56,7 +55,6 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   assertSafeBinding(config);
 
   const store = await createStore(config.store, logger);
-  const desk = new ConsoleDesk({ store, clock, logger: logger.child({ desk: 'console' }), settings: config.console });
 
   // The Teams glue tags its own log lines with surface: 'teams'.
   const teamsLogger = logger;
@@ -68,11 +66,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
 
   // The URL desks and users fetch relayed files from: the configured public URL, else where we listen.
   let listeningUrl = `http://${config.server.host}:${config.server.port}`;
-  const files = new FileVault(store, {
-    ttlMs: config.bot.files.ttlMinutes * 60 * 1000,
-    baseUrl: () => config.server.publicUrl?.replace(/\/$/, '') ?? listeningUrl,
-    now: () => clock.now(),
-  });
+  const baseUrl = () => config.server.publicUrl?.replace(/\/$/, '') ?? listeningUrl;
+  const files = new FileVault(store, { ttlMs: config.bot.files.ttlMinutes * 60 * 1000, baseUrl, now: () => clock.now() });
+  const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl });
+  const desk = deskModule.desk;
 
   const broker = new Broker({
     store,
@@ -91,7 +88,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   mountLanding(app);
   mountHealth(app, { store, isStopping: () => stopping });
   mountFiles(app, { vault: files });
-  app.use('/console', createConsoleRouter(desk));
+  deskModule.mount(app);
   mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
 
   await broker.start();
@@ -107,7 +104,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     desk,
     logger,
     files,
-    generatedAgentToken: desk.generatedAgent?.token,
+    banner: (url) => deskModule.banner(url),
     listen() {
       return new Promise((resolve, reject) => {
         const s = app.listen(config.server.port, config.server.host);

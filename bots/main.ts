@@ -29,11 +29,8 @@ async function main(): Promise<void> {
     '',
     `  Live Agent Bridge on ${url}`,
     `  Bot Framework endpoint: ${publicUrl}/api/messages`,
-    `  Agent console:          ${publicUrl}/console`,
+    ...bridge.banner(publicUrl),
   ];
-  if (bridge.generatedAgentToken) {
-    lines.push(`  Console agent "Agent", token: ${bridge.generatedAgentToken}`, '  (configure console.agents to set your own)');
-  }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
   let shuttingDown = false;

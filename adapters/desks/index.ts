@@ -1,0 +1,45 @@
+/**
+ * Builds the configured desk and what it needs mounted on the app (console pages, webhooks).
+ * Adding a live-agent system = one folder under adapters/desks/ plus one case here.
+ */
+import type express from 'express';
+import type { BridgeConfig } from '../../config/schema';
+import type { FileVault } from '../../bots/core/file-vault';
+import type { Clock, Desk, Logger, Store } from '../../bots/core/ports';
+import { ConsoleDesk } from './console/desk';
+import { createConsoleRouter } from './console/routes';
+
+export interface DeskDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  files: FileVault;
+  /** The bridge's public base URL (for webhook and file URLs given to the vendor). */
+  baseUrl: () => string;
+}
+
+export interface DeskModule {
+  desk: Desk;
+  /** Mount the desk's HTTP routes (console, webhooks). Called once, before the app listens. */
+  mount(app: express.Express): void;
+  /** Lines for the start-up banner (where agents go, generated credentials). */
+  banner(baseUrl: string): string[];
+}
+
+export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
+  switch (config.desk) {
+    case 'console': {
+      const desk = new ConsoleDesk({ store: deps.store, clock: deps.clock, logger: deps.logger, settings: config.console });
+      return {
+        desk,
+        mount: (app) => app.use('/console', createConsoleRouter(desk)),
+        banner: (baseUrl) => [
+          `  Agent console:          ${baseUrl}/console`,
+          ...(desk.generatedAgent
+            ? [`  Console agent "${desk.generatedAgent.name}", token: ${desk.generatedAgent.token}`, '  (configure console.agents to set your own)']
+            : []),
+        ],
+      };
+    }
+  }
+}
