@@ -114,7 +114,6 @@ export const coreSettingsSchema = z.object({
         .string()
         .default('Hi! I can connect you with a live agent. Tell me what you need help with.'),
       detailsPrompt: z.string().default('Before I connect you, tell us what you need help with.'),
-      queued: z.string().default('You are in the queue. An agent will be with you shortly.'),
       queuedNotice: z.string().default('Thanks. The agent will see your messages when they join.'),
       agentJoined: z.string().default('{agent} joined the chat.'),
       agentLeft: z.string().default('{agent} left the chat.'),
