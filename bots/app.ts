@@ -3,6 +3,7 @@
  * Everything is built here and nowhere else, so tests can build the same app with their own
  * clock, logger or config.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -11,10 +12,12 @@ import { createStore } from '../adapters/store';
 import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
+import { BroadcastService, type Recipient } from './core/broadcasts';
 import { systemClock } from './core/clock';
 import { FileVault } from './core/file-vault';
 import { BridgeError, ErrorCode } from './core/errors';
 import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
+import { createBroadcastRouter } from './http/broadcasts';
 import { mountFiles } from './http/files';
 import { mountHealth } from './http/health';
 import { mountLanding } from './http/landing';
@@ -22,6 +25,8 @@ import { createLogger, type AppLogger } from './logger';
 import { createTeamsAdapter } from './teams/adapter';
 import { mountTeams } from './teams/routes';
 import { TeamsSurface } from './teams/surface';
+import { createSlack } from './slack/app';
+import { createWebChat } from './web';
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -38,6 +43,7 @@ export interface Bridge {
   readonly desk: DeskModule['desk'];
   readonly logger: AppLogger;
   readonly files: FileVault;
+  readonly broadcasts: BroadcastService;
   /** Start-up banner lines of the desk (where agents work, generated credentials). */
   banner(baseUrl: string): string[];
   /** Start the HTTP server; resolves with the URL it listens on. */
@@ -68,6 +74,16 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   let listeningUrl = `http://${config.server.host}:${config.server.port}`;
   const baseUrl = () => config.server.publicUrl?.replace(/\/$/, '') ?? listeningUrl;
   const files = new FileVault(store, { ttlMs: config.bot.files.ttlMinutes * 60 * 1000, baseUrl, now: () => clock.now() });
+  // The web chat keeps uploads in the vault, so it joins the surfaces here, before the broker.
+  const webChat = config.web.enabled
+    ? createWebChat({ settings: config.web, bot: config.bot, store, files, clock, logger: logger.child({ surface: 'web' }), render, loopback: loopbackHosts.has(config.server.host) })
+    : undefined;
+  if (webChat) surfaces.web = webChat.surface;
+  // Slack is on when a bot token is configured.
+  const slack = config.slack.botToken
+    ? createSlack({ settings: config.slack, bot: config.bot, render, logger: logger.child({ surface: 'slack' }) })
+    : undefined;
+  if (slack) surfaces.slack = slack.surface;
   const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl });
   const desk = deskModule.desk;
 
@@ -82,16 +98,33 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     newId: options.newId,
   });
 
+  const broadcasts = new BroadcastService({
+    store,
+    broker,
+    clock,
+    logger: logger.child({ component: 'broadcasts' }),
+    settings: config.broadcasts,
+    knownUsers: () => knownUsers(store),
+  });
+  // With no token configured the API still works, with a random token printed at start-up.
+  const broadcastToken = config.broadcasts.token ?? randomBytes(24).toString('base64url');
+
   let stopping = false;
   const app = express();
   app.disable('x-powered-by');
-  mountLanding(app);
+  mountLanding(app, { chat: webChat !== undefined });
   mountHealth(app, { store, isStopping: () => stopping });
-  mountFiles(app, { vault: files });
+  // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
+  mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });
+  app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
   deskModule.mount(app);
   mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
+  webChat?.mount(app, broker);
+  slack?.mount(app, broker);
 
   await broker.start();
+  await slack?.start();
+  await broadcasts.resume();
 
   let server: Server | undefined;
   let stopped: Promise<void> | undefined;
@@ -104,7 +137,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     desk,
     logger,
     files,
-    banner: (url) => deskModule.banner(url),
+    broadcasts,
+    banner: (url) => [
+      ...deskModule.banner(url),
+      `  Broadcast API:          ${url}/api/broadcasts${config.broadcasts.token ? '' : `  (token: ${broadcastToken})`}`,
+    ],
     listen() {
       return new Promise((resolve, reject) => {
         const s = app.listen(config.server.port, config.server.host);
@@ -124,7 +161,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         // Stop taking connections first; then let the broker finish what it accepted.
         const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
         server?.closeIdleConnections();
+        await slack?.stop(); // Socket Mode: no new Slack events
+        await broadcasts.stop(); // saves progress; another process resumes when the lease runs out
         await broker.stop(); // also stops the desk, which ends its event streams
+        webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();
         await closed;
         await store.close();
@@ -132,6 +172,15 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       return stopped;
     },
   };
+}
+
+/** Users the bot has a conversation with, for broadcasts to "all". */
+async function knownUsers(store: Store): Promise<Recipient[]> {
+  const surfaces = new Set<SurfaceKind>(['teams', 'slack', 'web']);
+  return (await store.keys('conv:')).flatMap((key) => {
+    const [, surface, ...rest] = key.split(':');
+    return surfaces.has(surface as SurfaceKind) ? [{ surface: surface as SurfaceKind, user: rest.join(':') }] : [];
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load';
 import { createBridge } from './app';
 import { isBridgeError } from './core/errors';
 import { createLogger } from './logger';
+import { webChatBanner } from './web';
 
 async function main(): Promise<void> {
   let config;
@@ -22,13 +23,17 @@ async function main(): Promise<void> {
   const publicUrl = config.server.publicUrl ?? url;
 
   logger.info(
-    { url, surfaces: ['teams'], desk: config.desk, store: config.store.redisUrl ? 'redis' : 'memory' },
+    { url, surfaces: ['teams', ...(config.web.enabled ? ['web'] : []), ...(config.slack.botToken ? ['slack'] : [])], desk: config.desk, store: config.store.redisUrl ? 'redis' : 'memory' },
     'Live Agent Bridge is listening',
   );
   const lines = [
     '',
     `  Live Agent Bridge on ${url}`,
     `  Bot Framework endpoint: ${publicUrl}/api/messages`,
+    ...(config.slack.botToken
+      ? [config.slack.appToken ? '  Slack:                  Socket Mode (no public URL needed)' : `  Slack events endpoint:  ${publicUrl}/slack/events`]
+      : ['  Slack:                  off (set SLACK_BOT_TOKEN to turn it on)']),
+    ...webChatBanner(config.web, publicUrl),
     ...bridge.banner(publicUrl),
   ];
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -41,7 +41,13 @@ const submitDetailsSchema = z.object({
 
 const cancelSchema = z.object({ lab: z.literal('cancel'), sessionId: id });
 
-const cardActionSchema = z.discriminatedUnion('lab', [startChatSchema, submitDetailsSchema, cancelSchema]);
+const broadcastActionSchema = z.object({
+  lab: z.literal('broadcastAction'),
+  broadcastId: id,
+  index: z.number().int().min(0).max(50),
+});
+
+const cardActionSchema = z.discriminatedUnion('lab', [startChatSchema, submitDetailsSchema, cancelSchema, broadcastActionSchema]);
 
 /** A parsed click. `description` is trimmed and may be empty (the core decides what that means). */
 export type CardAction = z.output<typeof cardActionSchema>;
@@ -63,6 +69,11 @@ export function submitDetailsPayload(offerId: string): { lab: 'submitDetails'; o
 /** What the Cancel button on the waiting card carries. */
 export function cancelPayload(sessionId: string): { lab: 'cancel'; sessionId: string } {
   return { lab: 'cancel', sessionId };
+}
+
+/** What an answer button on a broadcast carries: which broadcast, which of its buttons. */
+export function broadcastActionPayload(broadcastId: string, index: number): { lab: 'broadcastAction'; broadcastId: string; index: number } {
+  return { lab: 'broadcastAction', broadcastId, index };
 }
 
 /**

@@ -9,14 +9,15 @@
  * message: the templates then drop every action and input and show the status line instead.
  */
 import { Template } from 'adaptivecards-templating';
-import type { AgentMessageView, CardView, DetailsView, OfferView, WaitingView } from '../bots/core/ports';
-import { cancelPayload, startChatPayload, submitDetailsPayload } from './actions';
+import type { AgentMessageView, BroadcastView, CardView, DetailsView, OfferView, WaitingView } from '../bots/core/ports';
+import { broadcastActionPayload, cancelPayload, startChatPayload, submitDetailsPayload } from './actions';
 import { defaultCardLabels, formatEstimatedWait, type CardLabels } from './labels';
 import { viewFallbackText } from './view-text';
 import offerTemplate from './templates/offer.json';
 import detailsTemplate from './templates/details.json';
 import waitingTemplate from './templates/waiting.json';
 import agentMessageTemplate from './templates/agent-message.json';
+import broadcastTemplate from './templates/broadcast.json';
 
 /** The Adaptive Card content type, for surfaces that wrap cards in attachments. */
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -36,6 +37,7 @@ const templates = {
   details: new Template(detailsTemplate),
   waiting: new Template(waitingTemplate),
   agentMessage: new Template(agentMessageTemplate),
+  broadcast: new Template(broadcastTemplate),
 };
 
 export function renderAdaptiveCard(view: CardView, options: RenderOptions = {}): AdaptiveCardJson {
@@ -50,6 +52,8 @@ export function renderAdaptiveCard(view: CardView, options: RenderOptions = {}):
       return expand(templates.waiting, { ...waitingData(view, labels), labels, fallbackText });
     case 'agentMessage':
       return expand(templates.agentMessage, { ...agentMessageData(view, options), fallbackText });
+    case 'broadcast':
+      return withBroadcastActions(expand(templates.broadcast, { ...broadcastData(view), fallbackText }), view);
     default:
       return assertNever(view);
   }
@@ -111,6 +115,37 @@ function agentMessageData(view: AgentMessageView, options: RenderOptions) {
     agentName: view.agent.name,
     text: view.text,
   };
+}
+
+function broadcastData(view: BroadcastView) {
+  const facts = view.facts ?? [];
+  return {
+    title: view.title,
+    text: view.text,
+    showImage: !!view.imageUrl && /^https:\/\//i.test(view.imageUrl),
+    imageUrl: view.imageUrl ?? '',
+    showFacts: facts.length > 0,
+    facts,
+    showNote: !view.status && !!view.disabledNote && view.actions.length > 0,
+    note: view.disabledNote ?? '',
+    showStatus: !!view.status,
+    status: view.status?.text ?? '',
+  };
+}
+
+/**
+ * A broadcast's buttons mix kinds (links and answers) in the sender's order, which a template
+ * cannot express; they are built here from data and appended, so nothing in them is evaluated.
+ * During an agent chat (`disabledNote`) or once answered (`status`) there are none.
+ */
+function withBroadcastActions(card: AdaptiveCardJson, view: BroadcastView): AdaptiveCardJson {
+  if (view.disabledNote || view.status || view.actions.length === 0) return card;
+  card.actions = view.actions.map((a) =>
+    a.kind === 'url'
+      ? { type: 'Action.OpenUrl', title: a.title, url: a.url }
+      : { type: 'Action.Submit', title: a.title, data: broadcastActionPayload(view.broadcastId, a.index) },
+  );
+  return card;
 }
 
 function expand(template: Template, data: object): AdaptiveCardJson {

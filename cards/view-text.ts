@@ -32,6 +32,9 @@ export function viewFallbackText(view: CardView, labels: CardLabels = defaultCar
     case 'agentMessage':
       lines.push(`${view.agent.name}: ${view.text}`);
       break;
+    case 'broadcast':
+      lines.push(view.title, view.text, view.status?.text);
+      break;
     default:
       return assertNever(view);
   }

@@ -4,10 +4,11 @@
  */
 import type express from 'express';
 import type { BridgeConfig } from '../../config/schema';
-import type { FileVault } from '../../bots/core/file-vault';
+import type { FileVault, VaultEntry } from '../../bots/core/file-vault';
 import type { Clock, Desk, Logger, Store } from '../../bots/core/ports';
 import { ConsoleDesk } from './console/desk';
 import { createConsoleRouter } from './console/routes';
+import { createServiceNowModule } from './servicenow/module';
 
 export interface DeskDeps {
   store: Store;
@@ -24,12 +25,25 @@ export interface DeskModule {
   mount(app: express.Express): void;
   /** Lines for the start-up banner (where agents go, generated credentials). */
   banner(baseUrl: string): string[];
+  /**
+   * Extra check on fetches of `/files/<id>/<name>` (e.g. the Authorization header the desk told
+   * its vendor to send). Absent: the unguessable URL alone grants access.
+   */
+  authorizeFileFetch?(req: express.Request, entry: Omit<VaultEntry, 'data'>): Promise<boolean> | boolean;
 }
 
 export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
   switch (config.desk) {
     case 'console': {
-      const desk = new ConsoleDesk({ store: deps.store, clock: deps.clock, logger: deps.logger, settings: config.console });
+      const desk = new ConsoleDesk({
+        store: deps.store,
+        clock: deps.clock,
+        logger: deps.logger,
+        settings: config.console,
+        // Agents' files go through the same vault and limits as users' files.
+        files: deps.files,
+        fileLimits: { maxBytes: config.bot.files.maxBytes, allowedTypes: config.bot.files.allowedTypes },
+      });
       return {
         desk,
         mount: (app) => app.use('/console', createConsoleRouter(desk)),
@@ -41,5 +55,7 @@ export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
         ],
       };
     }
+    case 'servicenow':
+      return createServiceNowModule(config.servicenow, deps, { fileTtlMs: config.bot.files.ttlMinutes * 60 * 1000 });
   }
 }

@@ -12,8 +12,9 @@ import { asBridgeError, BridgeError, ErrorCode } from './errors';
 import { userKey, type UserEvent, type UserEventHandler } from './events';
 import { KeyedQueue } from './keyed-queue';
 import { decideOffer, needsAvailability } from './policy';
+import { broadcastKeys, broadcastView, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
 import { formatBytes, type FileVault } from './file-vault';
-import type { Clock, Desk, DeskEvent, FileRef, Logger, OutboundContent, Store, Surface, SurfaceKind, TimerHandle } from './ports';
+import type { AgentInfo, Clock, Desk, DeskEvent, FileRef, Logger, OutboundContent, SentRef, Store, Surface, SurfaceKind, TimerHandle } from './ports';
 import {
   newConversation,
   transition,
@@ -35,6 +36,12 @@ export interface BrokerDeps {
   files: FileVault;
   newId?: () => string;
 }
+
+export type ChatState =
+  | { phase: 'none' }
+  | { phase: 'collecting' }
+  | { phase: 'queued'; title: string }
+  | { phase: 'live'; title: string; agents: AgentInfo[] };
 
 /** Store keys, in one place so their shapes and lifetimes are easy to audit. */
 export const keys = {
@@ -225,7 +232,7 @@ export class Broker implements UserEventHandler {
           logger.warn({ ...log, err }, 'could not update an earlier card'));
         return [];
       case 'userTyping':
-        await attempt(async () => this.surface(state).sendTyping?.(state.address), () => undefined);
+        await attempt(async () => this.surface(state).sendTyping?.(state.address, effect.agent), () => undefined);
         return [];
       case 'offer':
         return this.execute(state, { type: 'send', content: { kind: 'card', view: await this.offerView(effect) }, track: { slot: 'offer', id: effect.offerId } }, failures);
@@ -255,6 +262,27 @@ export class Broker implements UserEventHandler {
         await attempt(() => desk.endChat(effect.sessionId, effect.reason), (err) =>
           logger.warn({ ...log, err, sessionId: effect.sessionId }, 'desk could not end the chat'));
         return [];
+      case 'releaseBroadcasts':
+        for (const item of effect.items) {
+          const message = await this.broadcastMessage(item.broadcastId);
+          if (!message) continue;
+          const content: OutboundContent = { kind: 'card', view: broadcastView(item.broadcastId, message) };
+          await attempt(() => this.surface(state).update(state.address, item.ref, content), (err) =>
+            logger.warn({ ...log, err, broadcastId: item.broadcastId }, 'could not put the buttons back on a broadcast'));
+        }
+        return [];
+      case 'recordBroadcastAnswer': {
+        const message = await this.broadcastMessage(effect.broadcastId);
+        const action = message?.actions[effect.index];
+        if (!message || !action || 'url' in action) return [];
+        const ttl = this.deps.settings.retentionDays * 24 * 60 * 60 * 1000;
+        await this.deps.store.set(broadcastKeys.answer(effect.broadcastId, state.key), { index: effect.index, title: action.title, at: this.deps.clock.now() }, ttl);
+        if (effect.source) {
+          const view = broadcastView(effect.broadcastId, message, { status: { text: `You answered: ${action.title}` } });
+          await attempt(() => this.surface(state).update(state.address, effect.source!, { kind: 'card', view }), () => undefined);
+        }
+        return [];
+      }
       case 'startTimer':
         this.armTimer(state.key, effect.sessionId, effect.at);
         return [];
@@ -263,6 +291,64 @@ export class Broker implements UserEventHandler {
         this.timers.delete(effect.sessionId);
         return [];
     }
+  }
+
+  /**
+   * Deliver a broadcast to one user, on that user's queue so it cannot race a chat starting or
+   * ending. During a chat the buttons are disabled (with `disabledNote`) and put back when it ends.
+   */
+  deliverBroadcast(
+    surface: SurfaceKind,
+    userId: string,
+    broadcastId: string,
+    message: BroadcastMessage,
+    disabledNote: string,
+  ): Promise<{ outcome: BroadcastOutcome; reason?: string; retryable?: boolean }> {
+    const key = userKey(surface, userId);
+    return this.queue.run(key, async () => {
+      const conv = await this.deps.store.get<Conversation>(keys.conversation(key));
+      if (!conv) return { outcome: 'unknown_user' as const };
+      const inChat = conv.session?.phase === 'queued' || conv.session?.phase === 'live';
+      const view = broadcastView(broadcastId, message, { disabledNote: inChat ? disabledNote : undefined });
+      let ref: SentRef;
+      try {
+        ref = await this.surface(conv).send(conv.address, { kind: 'card', view });
+      } catch (e) {
+        const err = asBridgeError(e);
+        return { outcome: 'failed' as const, reason: err.message, retryable: err.retryable };
+      }
+      if (inChat) {
+        const failures: BridgeError[] = [];
+        const result = transition(conv, { source: 'internal', event: { type: 'broadcastDelivered', broadcastId, ref, held: true } }, this.context());
+        let latest = result.state;
+        for (const effect of result.effects) latest = await this.run(latest, effect, failures);
+        await this.save(conv, latest);
+      }
+      return { outcome: inChat ? ('delivered_buttons_disabled' as const) : ('delivered' as const) };
+    });
+  }
+
+  /**
+   * Where a user's agent chat stands, for surfaces that show it (the web page's hint line). A
+   * read-only look at stored state: the broker saves a transition's state before running its
+   * effects, so by the time a surface sends "Beth joined", this already says `live`.
+   */
+  async chatState(surface: SurfaceKind, userId: string): Promise<ChatState> {
+    const session = (await this.deps.store.get<Conversation>(keys.conversation(userKey(surface, userId))))?.session;
+    switch (session?.phase) {
+      case undefined:
+        return { phase: 'none' };
+      case 'collecting':
+        return { phase: 'collecting' };
+      case 'queued':
+        return { phase: 'queued', title: session.request.title };
+      case 'live':
+        return { phase: 'live', title: session.request.title, agents: session.agents };
+    }
+  }
+
+  private async broadcastMessage(id: string): Promise<BroadcastMessage | undefined> {
+    return (await this.deps.store.get<{ message: BroadcastMessage }>(broadcastKeys.record(id)))?.message;
   }
 
   /**

@@ -32,6 +32,8 @@ export type UserEvent = UserEventBase &
     | { type: 'cancel'; sessionId: string; source?: SentRef }
     /** The user is typing (relayed to the agent while live). */
     | { type: 'typing' }
+    /** A data button on a broadcast was pressed. */
+    | { type: 'broadcastAction'; broadcastId: string; index: number; source?: SentRef }
   );
 
 export type UserEventType = UserEvent['type'];

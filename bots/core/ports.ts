@@ -121,7 +121,28 @@ export interface AgentMessageView {
   text: string;
 }
 
-export type CardView = OfferView | DetailsView | WaitingView | AgentMessageView;
+/** A button on a broadcast: open a link, or answer (recorded with the broadcast). */
+export type BroadcastAction = { kind: 'url'; title: string; url: string } | { kind: 'data'; title: string; index: number };
+
+/** A notification sent through the broadcast API. */
+export interface BroadcastView {
+  type: 'broadcast';
+  broadcastId: string;
+  title: string;
+  text: string;
+  imageUrl?: string;
+  facts?: { title: string; value: string }[];
+  actions: BroadcastAction[];
+  /**
+   * Set while the user is queued for or chatting with an agent: renderers show no buttons and
+   * this note instead. The message is updated with its buttons back when the chat ends.
+   */
+  disabledNote?: string;
+  /** Set once answered: renderers show it instead of the buttons. */
+  status?: CardStatus;
+}
+
+export type CardView = OfferView | DetailsView | WaitingView | AgentMessageView | BroadcastView;
 
 /** What the core asks a surface to show. */
 export type OutboundContent =
@@ -151,8 +172,8 @@ export interface Surface {
   send(address: Address, content: OutboundContent): Promise<SentRef>;
   /** Replace a message the bot sent earlier (used to disable card buttons). */
   update(address: Address, ref: SentRef, content: OutboundContent): Promise<void>;
-  /** Show the agent is typing, where the platform supports it. */
-  sendTyping?(address: Address): Promise<void>;
+  /** Show the agent is typing, where the platform supports it (`agent` when the desk says who). */
+  sendTyping?(address: Address, agent?: AgentInfo): Promise<void>;
   /**
    * Fetch a file the user shared, with the platform's credentials. At most `maxBytes` are read:
    * a larger file throws `BridgeError('file_rejected')` without being downloaded whole.

@@ -86,6 +86,8 @@ export interface Conversation {
   /** The latest offer card, so its button can be disabled once used. */
   offer?: TrackedCard<{ offerId: string; message: string }>;
   session?: Session;
+  /** Broadcasts delivered with their buttons disabled during a chat; restored when it ends. */
+  heldBroadcasts?: { broadcastId: string; ref: SentRef }[];
 }
 
 /** Which tracked card a send fills in, so the broker can hand back the platform's message ref. */
@@ -96,7 +98,7 @@ export type Effect =
   | { type: 'send'; content: OutboundContent; track?: { slot: CardSlot; id: string } }
   /** Replace an earlier message (disable a card's buttons). */
   | { type: 'update'; ref: SentRef; content: OutboundContent }
-  | { type: 'userTyping' }
+  | { type: 'userTyping'; agent?: AgentInfo }
   /** Evaluate the offer policy, then send the offer card (tracked in the `offer` slot). */
   | { type: 'offer'; offerId: string; message: string }
   | { type: 'deskOpen'; request: OpenChatRequest }
@@ -104,7 +106,11 @@ export type Effect =
   | { type: 'deskTyping'; sessionId: string }
   | { type: 'deskEnd'; sessionId: string; reason: EndReason }
   | { type: 'startTimer'; sessionId: string; at: number }
-  | { type: 'cancelTimer'; sessionId: string };
+  | { type: 'cancelTimer'; sessionId: string }
+  /** Put the buttons back on broadcasts that arrived during the chat that just ended. */
+  | { type: 'releaseBroadcasts'; items: { broadcastId: string; ref: SentRef }[] }
+  /** Keep the user's answer to a broadcast. */
+  | { type: 'recordBroadcastAnswer'; broadcastId: string; index: number; source?: SentRef };
 
 /** Events the broker feeds back from its own work (not from users or desks). */
 export type InternalEvent =
@@ -112,6 +118,8 @@ export type InternalEvent =
   | { type: 'queueTimeout'; sessionId: string }
   | { type: 'deskOpenFailed'; sessionId: string }
   | { type: 'deskSendFailed'; sessionId: string; messageId: string }
+  /** A broadcast reached the user; `held` when its buttons were disabled for a chat. */
+  | { type: 'broadcastDelivered'; broadcastId: string; ref: SentRef; held: boolean }
   /** A file could not be relayed (too big once downloaded, download failed). */
   | { type: 'fileRefused'; sessionId: string; name: string; reason: string };
 
@@ -187,6 +195,13 @@ function onUserEvent(state: Conversation, event: UserEvent, ctx: TransitionConte
       return state.session?.phase === 'live'
         ? { state, effects: [{ type: 'deskTyping', sessionId: state.session.sessionId }] }
         : { state, effects: [] };
+    case 'broadcastAction':
+      // Buttons are hidden during a chat; a click that still arrives (an old client) must not
+      // interrupt the agent conversation with bot chatter, so it is recorded silently.
+      return {
+        state,
+        effects: [{ type: 'recordBroadcastAnswer', broadcastId: event.broadcastId, index: event.index, source: event.source }],
+      };
   }
 }
 
@@ -383,7 +398,7 @@ function onDeskEvent(state: Conversation, event: DeskEvent, ctx: TransitionConte
     case 'systemMessage':
       return { state, effects: [say(event.text)] };
     case 'typing':
-      return { state, effects: event.on && session.phase === 'live' ? [{ type: 'userTyping' }] : [] };
+      return { state, effects: event.on && session.phase === 'live' ? [{ type: 'userTyping', agent: event.agent }] : [] };
     case 'ended': {
       const reason: EndReason = event.reason;
       return endSession(state, reason, ctx, { tellDesk: false, deskMessage: event.message });
@@ -432,6 +447,14 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
   switch (event.type) {
     case 'cardSent':
       return { state: recordRef(state, event), effects: [] };
+    case 'broadcastDelivered': {
+      // Delivered during a chat that has ended meanwhile (or held for none): restore at once.
+      if (!event.held) return { state, effects: [] };
+      const inChat = state.session?.phase === 'queued' || state.session?.phase === 'live';
+      if (!inChat) return { state, effects: [{ type: 'releaseBroadcasts', items: [{ broadcastId: event.broadcastId, ref: event.ref }] }] };
+      const held = [...(state.heldBroadcasts ?? []), { broadcastId: event.broadcastId, ref: event.ref }];
+      return { state: { ...state, heldBroadcasts: held }, effects: [] };
+    }
     case 'queueTimeout':
       if (session?.phase === 'queued' && session.sessionId === event.sessionId) {
         return endSession(state, 'queue_timeout', ctx, { tellDesk: true });
@@ -444,7 +467,9 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
       return { state, effects: [] };
     case 'fileRefused':
       if ((session?.phase === 'queued' || session?.phase === 'live') && session.sessionId === event.sessionId) {
-        return { state, effects: [say(fileRefusedText(event.name, event.reason, ctx.settings))] };
+        // Counted when it arrived (sizes are often unknown up front); a refused file gives its slot back.
+        const filesSent = Math.max(0, (session.filesSent ?? 1) - 1);
+        return { state: { ...state, session: { ...session, filesSent } }, effects: [say(fileRefusedText(event.name, event.reason, ctx.settings))] };
       }
       return { state, effects: [] };
     case 'deskSendFailed':
@@ -553,7 +578,8 @@ function endSession(
   // The desk's own words ("Closed for inactivity") first, then ours.
   if (options.deskMessage?.trim()) effects.push(say(options.deskMessage.trim()));
   effects.push(say(text[reason]));
-  return { state: { ...state, session: undefined }, effects };
+  if (state.heldBroadcasts?.length) effects.push({ type: 'releaseBroadcasts', items: state.heldBroadcasts });
+  return { state: { ...state, session: undefined, heldBroadcasts: undefined }, effects };
 }
 
 const waitingStatus: Record<EndReason, string> = {

@@ -7,6 +7,7 @@ import { parseCardAction } from '../../cards/actions';
 import type { UserContext, UserEvent } from '../core/events';
 import type { FileRef } from '../core/ports';
 import { addressFromActivity, sentRef } from './address';
+import { isConnectorUrl, type TeamsFileHandle, type TeamsFileKind } from './files';
 import { findEmoji, htmlToText, looksLikeHtml, type TeamsEmoji } from './html';
 
 /** Teams' attachment for a file the user shared in a 1:1 chat (needs `supportsFiles`). */
@@ -44,6 +45,8 @@ function messageEvent(activity: Partial<Activity>): UserEvent | undefined {
         };
       case 'cancel':
         return { type: 'cancel', sessionId: action.sessionId, source, ...base(activity) };
+      case 'broadcastAction':
+        return { type: 'broadcastAction', broadcastId: action.broadcastId, index: action.index, source, ...base(activity) };
     }
   }
 
@@ -114,25 +117,54 @@ function htmlMirror(activity: Partial<Activity>): string | undefined {
 }
 
 /**
- * Files the user shared. Only `file.download.info` attachments become files: their `downloadUrl`
- * is pre-authorised, so the desk can fetch it. Ignored: the `text/html` mirror of the message,
- * emoji sprites (`image/*` pointing at Teams' CDN) and cards. Pasted inline images need the bot's
- * token to download and are not relayed yet.
+ * Files the user shared, each with `handle.teams` saying how `TeamsSurface.download` fetches it:
+ * - `file.download.info` (a OneDrive file): its pre-authorised `downloadUrl`, no token.
+ * - a pasted image (`image/*` whose `contentUrl` is on this conversation's Bot Connector):
+ *   the bot's token.
+ * Ignored: the `text/html` mirror of the message, emoji sprites (`image/*` on Teams' CDN),
+ * cards, and images anywhere else (the bot token must never be sent to them).
  */
 function sharedFiles(activity: Partial<Activity>): FileRef[] {
   const files: FileRef[] = [];
+  const seen = new Set<string>();
+  let images = 0;
   for (const attachment of activity.attachments ?? []) {
-    if (attachment.contentType !== FILE_DOWNLOAD_INFO) continue;
-    const content = (attachment.content ?? {}) as { downloadUrl?: unknown; fileType?: unknown };
-    if (typeof content.downloadUrl !== 'string') continue;
-    const fileType = typeof content.fileType === 'string' ? content.fileType : extensionOf(attachment.name);
-    files.push({
-      name: attachment.name ?? `file.${fileType || 'bin'}`,
-      contentType: mimeType(fileType),
-      url: content.downloadUrl,
-    });
+    if (attachment.contentType === FILE_DOWNLOAD_INFO) {
+      const content = (attachment.content ?? {}) as { downloadUrl?: unknown; fileType?: unknown };
+      if (typeof content.downloadUrl !== 'string' || seen.has(content.downloadUrl)) continue;
+      seen.add(content.downloadUrl);
+      const fileType = typeof content.fileType === 'string' ? content.fileType : extensionOf(attachment.name);
+      files.push({
+        name: attachment.name ?? `file.${fileType || 'bin'}`,
+        contentType: mimeType(fileType),
+        url: content.downloadUrl,
+        handle: handle('download-info'),
+      });
+    } else if (/^image\//i.test(attachment.contentType ?? '')) {
+      const url = attachment.contentUrl;
+      if (typeof url !== 'string' || seen.has(url) || !isConnectorUrl(url, activity.serviceUrl)) continue;
+      seen.add(url);
+      images += 1;
+      files.push({ ...imageNameAndType(attachment.name, attachment.contentType, images), url, handle: handle('connector-image') });
+    }
   }
   return files;
+}
+
+function handle(teams: TeamsFileKind): TeamsFileHandle {
+  return { teams };
+}
+
+/**
+ * Pasted images often come as `image/*` with no name. The vault serves what the type says, so a
+ * wildcard becomes a concrete type (from the name, else PNG, what Teams stores pastes as).
+ */
+function imageNameAndType(name: string | undefined, contentType: string | undefined, n: number): { name: string; contentType: string } {
+  const declared = (contentType ?? '').toLowerCase();
+  const fromName = mimeType(extensionOf(name));
+  const type = declared !== 'image/*' ? declared : fromName.startsWith('image/') ? fromName : 'image/png';
+  const ext = Object.entries(mimeTypes).find(([, t]) => t === type)?.[0] ?? 'png';
+  return { name: name?.trim() || (n === 1 ? `image.${ext}` : `image-${n}.${ext}`), contentType: type };
 }
 
 function extensionOf(name: string | undefined): string {

@@ -12,6 +12,8 @@ import type { FileRef, OutboundContent } from '../core/ports';
  */
 const MAX_INLINE_IMAGE_BYTES = 180 * 1024;
 
+const INLINE_IMAGE = /^image\/(png|jpe?g|gif)$/i;
+
 export interface OutboundMessage {
   activity: Partial<Activity>;
   /** Files that could not be put in the message (no URL and too big to inline). */
@@ -31,12 +33,15 @@ export function contentToActivity(content: OutboundContent, options: RenderOptio
     };
   }
 
-  const lines = [content.from ? `**${agentName(content.from.name)}:** ${content.text}` : content.text];
+  const said = content.text.trim() === '' ? '' : content.text;
+  const lines = [content.from ? `**${agentName(content.from.name)}:**${said ? ` ${said}` : ''}` : said];
   const attachments: Attachment[] = [];
   const undeliverable: FileRef[] = [];
   for (const file of content.files ?? []) {
-    const image = file.contentType.startsWith('image/');
+    // Teams draws PNG, JPEG and GIF inline; any other image is offered as a link like a file.
+    const image = INLINE_IMAGE.test(file.contentType);
     if (image && file.url) {
+      // A bridge (vault) URL: the Teams client fetches it, so it must be public (server.publicUrl).
       attachments.push({ contentType: file.contentType, contentUrl: file.url, name: file.name });
     } else if (image && file.content && file.content.byteLength <= MAX_INLINE_IMAGE_BYTES) {
       const data = Buffer.from(file.content).toString('base64');
@@ -44,7 +49,7 @@ export function contentToActivity(content: OutboundContent, options: RenderOptio
     } else if (file.url) {
       // Teams does not render other file types a bot attaches by URL in a 1:1 chat (that needs
       // the FileConsent upload flow); a link always works and opens in the browser.
-      lines.push(`📎 [${linkText(file.name)}](${file.url})`);
+      lines.push(`📎 [${linkText(file.name)}](${markdownUrl(file.url)})`);
     } else {
       undeliverable.push(file);
     }
@@ -68,4 +73,12 @@ function agentName(name: string): string {
 
 function linkText(name: string): string {
   return name.replace(/[[\]]/g, (c) => (c === '[' ? '(' : ')'));
+}
+
+/**
+ * A URL as a markdown link target: a `)` or a space (vault URLs end with the file name, and
+ * encodeURIComponent keeps parentheses) would end the link early; encoded, it means the same.
+ */
+function markdownUrl(url: string): string {
+  return url.replace(/[()<> \t\r\n]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }

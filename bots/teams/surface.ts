@@ -4,11 +4,16 @@
  * user's request was answered.
  */
 import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
 import type { RenderOptions } from '../../cards/adaptive';
 import { BridgeError, ErrorCode } from '../core/errors';
-import type { Address, Logger, OutboundContent, SentRef, Surface } from '../core/ports';
+import type { Address, FileRef, Logger, OutboundContent, SentRef, Surface } from '../core/ports';
 import { activityIdFromRef, referenceFromAddress, sentRef, type TeamsReference } from './address';
+import { fetchFile, isConnectorUrl, parseHttpUrl, teamsFileKind } from './files';
 import { contentToActivity } from './outbound';
+
+/** How long one file download may take, redirects and body included. */
+export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
 
 export interface TeamsSurfaceOptions {
   adapter: CloudAdapter;
@@ -23,6 +28,8 @@ export interface TeamsSurfaceOptions {
   logger: Logger;
   /** Card wording and avatar policy. */
   render?: RenderOptions;
+  /** Deadline of one file download (default 60 s). */
+  downloadTimeoutMs?: number;
 }
 
 export class TeamsSurface implements Surface {
@@ -31,6 +38,7 @@ export class TeamsSurface implements Surface {
   private readonly appId: string;
   private readonly logger: Logger;
   private readonly render: RenderOptions;
+  private readonly downloadTimeoutMs: number;
   /** The last queued operation per conversation id; see `inOrder`. */
   private readonly tails = new Map<string, Promise<unknown>>();
 
@@ -39,6 +47,39 @@ export class TeamsSurface implements Surface {
     this.appId = options.appId.trim();
     this.logger = options.logger;
     this.render = options.render ?? {};
+    this.downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
+  }
+
+  /**
+   * Fetch a file the user shared (see files.ts): a OneDrive file through its pre-authorised
+   * `downloadUrl` with no token; a pasted image from the Bot Connector with the bot's token
+   * (none when auth is off). At most `maxBytes` are read.
+   */
+  async download(address: Address, file: FileRef, maxBytes: number): Promise<Uint8Array> {
+    const ref = referenceFromAddress(address);
+    const url = file.url ?? '';
+    // FileRefs made before handles existed were always pre-authorised download URLs.
+    const kind = teamsFileKind(file.handle) ?? 'download-info';
+    const log = { surface: 'teams', file: file.name, kind, host: parseHttpUrl(url)?.host };
+    let bearerToken: string | undefined;
+    if (kind === 'connector-image') {
+      // The bot's token goes to the Bot Connector of this conversation and nowhere else.
+      if (!isConnectorUrl(url, ref.serviceUrl)) {
+        this.logger.warn(log, 'Teams: refused to fetch an image from outside the Bot Connector');
+        throw new BridgeError(ErrorCode.FileRejected, 'it is not stored by Teams', { details: log });
+      }
+      bearerToken = await this.botToken(ref);
+    } else if (this.appId && parseHttpUrl(url)?.protocol !== 'https:') {
+      // Real Teams download URLs are HTTPS; plain http is only for local development.
+      throw new BridgeError(ErrorCode.FileRejected, 'it has no secure address to download from', { details: log });
+    }
+    try {
+      return await fetchFile({ url, maxBytes, timeoutMs: this.downloadTimeoutMs, bearerToken, expectedType: file.contentType });
+    } catch (err) {
+      // Never log the URL itself: a download URL carries its own credentials (tempauth).
+      this.logger.warn({ ...log, err }, 'Teams: could not download a user file');
+      throw err;
+    }
   }
 
   async send(address: Address, content: OutboundContent): Promise<SentRef> {
@@ -85,6 +126,26 @@ export class TeamsSurface implements Surface {
         await ctx.sendActivity({ type: 'typing' });
       }),
     );
+  }
+
+  /**
+   * The bot's Bot Connector token, from the credentials botbuilder builds for this conversation
+   * (password, certificate or managed identity, per MicrosoftAppType; cached by botbuilder).
+   * Undefined when authentication is off: the local connector expects no token then.
+   */
+  private async botToken(reference: TeamsReference): Promise<string | undefined> {
+    if (!this.appId) return undefined;
+    try {
+      return await this.proactive(reference, 'token', async (ctx) => {
+        const client = ctx.turnState.get<ConnectorClient | undefined>(ctx.adapter.ConnectorClientKey);
+        const credentials = client?.credentials as { getToken?: (force?: boolean) => Promise<string> } | undefined;
+        if (typeof credentials?.getToken !== 'function') throw new Error('no Bot Framework credentials for this conversation');
+        return credentials.getToken();
+      });
+    } catch (err) {
+      this.logger.error({ surface: 'teams', err }, 'Teams: could not get a bot token to download a file');
+      throw new BridgeError(ErrorCode.FileRejected, 'the bridge could not sign in to Teams to fetch it', { cause: err, retryable: true });
+    }
   }
 
   /**

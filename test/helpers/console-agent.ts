@@ -42,6 +42,26 @@ export interface WireMessage {
   private: boolean;
   at: number;
   undelivered?: boolean;
+  files?: WireFile[];
+}
+export interface WireFile {
+  name: string;
+  contentType: string;
+  size?: number;
+  url?: string;
+}
+export interface FileUpload {
+  bytes: Uint8Array;
+  /** Sent as `?name=`; leave out to test a missing name or to use `headers['x-file-name']`. */
+  name?: string;
+  /** The Content-Type header; `null` sends none. */
+  contentType?: string | null;
+  /** Caption, as `?text=`. */
+  text?: string;
+  headers?: Record<string, string>;
+  token?: string | null;
+  /** Stream the body without Content-Length. */
+  chunked?: boolean;
 }
 export interface WireChat {
   id: string;
@@ -103,6 +123,42 @@ export class ConsoleAgentClient {
   post(id: string, text: string, isPrivate = false) {
     return this.ok<WireMessage>('POST', `/api/chats/${encodeURIComponent(id)}/messages`, { body: { text, private: isPrivate } });
   }
+  /** POST /api/chats/:id/files with the bytes as the body; resolves with whatever the server said. */
+  async upload<T = any>(id: string, file: FileUpload): Promise<ApiResponse<T>> {
+    const params = new URLSearchParams();
+    if (file.name !== undefined) params.set('name', file.name);
+    if (file.text !== undefined) params.set('text', file.text);
+    const headers: Record<string, string> = { ...file.headers };
+    const token = file.token === undefined ? this.token : file.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (file.contentType !== null) headers['content-type'] = file.contentType ?? 'application/octet-stream';
+    const query = params.toString();
+    const body = file.chunked
+      ? new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let i = 0; i < file.bytes.byteLength; i += 16 * 1024) controller.enqueue(file.bytes.slice(i, i + 16 * 1024));
+            controller.close();
+          },
+        })
+      : file.bytes;
+    const res = await fetch(`${this.baseUrl}/api/chats/${encodeURIComponent(id)}/files${query ? `?${query}` : ''}`, {
+      method: 'POST',
+      headers,
+      body,
+      ...(file.chunked ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    const text = await res.text();
+    const parsed = (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text;
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  }
+
+  /** Upload and expect success: the chat message with the file. */
+  async sendFile(id: string, file: FileUpload): Promise<WireMessage> {
+    const res = await this.upload(id, file);
+    if (res.status >= 400) throw new ConsoleApiError(res.status, res.body?.error?.code, res.body?.error?.message ?? `HTTP ${res.status}`);
+    return res.body as WireMessage;
+  }
+
   async typing(id: string): Promise<void> {
     await this.ok('POST', `/api/chats/${encodeURIComponent(id)}/typing`);
   }

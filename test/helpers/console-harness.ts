@@ -7,7 +7,9 @@ import type { Server } from 'node:http';
 import express from 'express';
 import type { Clock, DeskEvent, DeskEventSink, Logger } from '../../bots/core/ports';
 import type { ConsoleAgentSettings } from '../../adapters/desks/console/config';
-import { ConsoleDesk } from '../../adapters/desks/console/desk';
+import { ConsoleDesk, type ConsoleFileLimits } from '../../adapters/desks/console/desk';
+import { FileVault } from '../../bots/core/file-vault';
+import { mountFiles } from '../../bots/http/files';
 import { createConsoleRouter } from '../../adapters/desks/console/routes';
 import { ConsoleAgentClient } from './console-agent';
 import { ConsoleMemoryStore } from './console-memory-store';
@@ -69,6 +71,8 @@ export interface ConsoleHarnessOptions {
   /** Started with this sink unless `start: false`. Defaults to one that records events. */
   sink?: DeskEventSink;
   start?: boolean;
+  /** Agents may send files: a FileVault on the same store, served at `/files` by the same app. */
+  files?: Partial<ConsoleFileLimits> & { ttlMs?: number };
 }
 
 export interface ConsoleHarness {
@@ -77,6 +81,8 @@ export interface ConsoleHarness {
   logger: RecordingLogger;
   /** Events the default sink recorded. */
   events: DeskEvent[];
+  /** Set when `files` was given. */
+  vault?: FileVault;
   /** `http://127.0.0.1:<port>` */
   origin: string;
   /** `http://127.0.0.1:<port>/console` */
@@ -90,11 +96,18 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
   const agents = options.agents ?? TEST_AGENTS;
   const store = new ConsoleMemoryStore(() => clock.now());
   const logger = new RecordingLogger();
+  let origin = '';
+  const vault = options.files
+    ? new FileVault(store, { ttlMs: options.files.ttlMs ?? 60 * 60 * 1000, baseUrl: () => origin, now: () => clock.now() })
+    : undefined;
   const desk = new ConsoleDesk({
     store,
     clock,
     logger,
     settings: { agents, recentChatsHours: options.recentChatsHours ?? 24 },
+    ...(vault
+      ? { files: vault, fileLimits: { maxBytes: options.files?.maxBytes ?? 20 * 1024 * 1024, allowedTypes: options.files?.allowedTypes ?? [] } }
+      : {}),
   });
   const events: DeskEvent[] = [];
   if (options.start !== false) {
@@ -108,11 +121,12 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
 
   const app = express();
   app.use('/console', createConsoleRouter(desk));
+  if (vault) mountFiles(app, { vault });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
   const baseUrl = `${origin}/console`;
   const tokens = agents.map((a) => a.token);
   if (desk.generatedAgent) tokens.splice(0, tokens.length, desk.generatedAgent.token);
@@ -122,6 +136,7 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
     store,
     logger,
     events,
+    vault,
     origin,
     baseUrl,
     client(agentIndex = 0) {

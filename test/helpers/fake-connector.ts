@@ -44,6 +44,11 @@ export interface FakeConnector {
   waitFor(predicate: (r: ConnectorRequest) => boolean, timeoutMs?: number): Promise<ConnectorRequest>;
   reset(): void;
   close(): Promise<void>;
+  /**
+   * Keep an image the way the Bot Connector keeps one pasted into a message; returns its
+   * `contentUrl` (`{url}v3/attachments/{id}/views/original`). GETs are recorded like other calls.
+   */
+  addAttachment(id: string, bytes: Uint8Array, contentType: string): string;
 }
 
 export async function startFakeConnector(): Promise<FakeConnector> {
@@ -107,6 +112,17 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     record(req, 200, { assignedId: id });
     res.status(200).json({ id, activityId: '' });
   });
+  const attachments = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  app.get('/v3/attachments/:aid/views/:view', (req, res) => {
+    const found = attachments.get(req.params.aid);
+    record(req, found ? 200 : 404, {});
+    if (!found) {
+      res.status(404).json({ error: { code: 'NotFound', message: 'no such attachment' } });
+      return;
+    }
+    res.status(200).type(found.contentType).send(Buffer.from(found.bytes));
+  });
+
   app.use((req, res) => {
     record(req, 404, {});
     res.status(404).json({ error: { code: 'NotFound', message: `fake connector has no route for ${req.method} ${req.path}` } });
@@ -155,6 +171,10 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });
+    },
+    addAttachment(id, bytes, contentType) {
+      attachments.set(id, { bytes, contentType });
+      return `${url}v3/attachments/${encodeURIComponent(id)}/views/original`;
     },
     reset() {
       requests.length = 0;

@@ -6,7 +6,7 @@
 import type { RequestHandler, Response } from 'express';
 import { ErrorCode } from '../../../bots/core/errors';
 import type { AgentInfo } from '../../../bots/core/ports';
-import { sendError } from './http-errors';
+import { sendError } from '../../../bots/http/errors';
 
 export interface Authenticator {
   authenticate(token: string): AgentInfo | undefined;

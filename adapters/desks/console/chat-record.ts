@@ -7,7 +7,10 @@ import type { AgentInfo, EndReason, HistoryEntry, OpenChatRequest, SurfaceKind }
 
 export type ChatStatus = 'queued' | 'live' | 'ended';
 
-/** A file the user sent, as agents see it: a link, never the bytes (they do not belong in the store). */
+/**
+ * A file in the chat (from the user, or sent by an agent), as agents see it: a link to the
+ * bridge's file URL, never the bytes (they do not belong in the chat record).
+ */
 export interface ChatAttachment {
   name: string;
   contentType: string;
@@ -126,13 +129,19 @@ export function summarize(chat: ChatRecord): ChatSummary {
           lastMessage: {
             from: last.from,
             ...(last.agentName ? { agentName: last.agentName } : {}),
-            text: last.text.length > PREVIEW_CHARS ? `${last.text.slice(0, PREVIEW_CHARS - 1)}…` : last.text,
+            text: preview(last),
             private: last.private,
             at: last.at,
           },
         }
       : {}),
   };
+}
+
+/** A message in one short line; a file without a caption shows as its name. */
+function preview(message: ChatMessage): string {
+  const text = message.text.trim() === '' && message.files?.length ? message.files.map((f) => `📎 ${f.name}`).join(', ') : message.text;
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
 }
 
 /** The line agents see when the chat ends from the user's side (or ours). */

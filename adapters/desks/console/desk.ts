@@ -23,8 +23,9 @@ import type {
   UserMessage,
 } from '../../../bots/core/ports';
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
+import { formatBytes, typeAllowed, type FileVault } from '../../../bots/core/file-vault';
 import { AgentDirectory, type GeneratedAgent } from './agents';
-import { type ChatMessage, type ChatRecord, type ChatSummary, endedLine, hasJoined, newChat, summarize } from './chat-record';
+import { type ChatAttachment, type ChatMessage, type ChatRecord, type ChatSummary, endedLine, hasJoined, newChat, summarize } from './chat-record';
 import { ChatRepo, DEFAULT_OPEN_TTL_MS } from './chat-repo';
 import type { ConsoleDeskSettings } from './config';
 import { KeyedQueue } from '../../../bots/core/keyed-queue';
@@ -35,13 +36,36 @@ export interface ConsoleDeskDeps {
   clock: Clock;
   logger: Logger;
   settings: ConsoleDeskSettings;
+  /**
+   * Where files agents send are kept and served from (`/files/<id>/<name>`). Without it the
+   * console shows the user's files but agents cannot send any.
+   */
+  files?: FileVault;
+  /** Limits on files agents send (the bridge's `bot.files`); default 20 MB, any type. */
+  fileLimits?: ConsoleFileLimits;
   /** Message ids; random UUIDs unless a test wants predictable ones. */
   ids?: () => string;
 }
 
+export interface ConsoleFileLimits {
+  maxBytes: number;
+  /** MIME types, `image/*` wildcards allowed; empty allows any type. */
+  allowedTypes: readonly string[];
+}
+
+export const DEFAULT_FILE_LIMITS: ConsoleFileLimits = { maxBytes: 20 * 1024 * 1024, allowedTypes: [] };
+
 export interface AgentPost {
   text: string;
   private?: boolean;
+}
+
+/** A file an agent sends to the user, with an optional caption. */
+export interface AgentUpload {
+  name: string;
+  contentType: string;
+  bytes: Uint8Array;
+  text?: string;
 }
 
 /** Whether a sink delivery worked; never rejects, so a pending delivery cannot go unhandled. */
@@ -63,6 +87,8 @@ export class ConsoleDesk implements Desk {
   private readonly writes = new KeyedQueue();
   private readonly outbox = new KeyedQueue();
   private readonly recentMs: number;
+  private readonly vault?: FileVault;
+  readonly fileLimits: ConsoleFileLimits;
   private sink?: DeskEventSink;
 
   constructor(deps: ConsoleDeskDeps) {
@@ -75,6 +101,8 @@ export class ConsoleDesk implements Desk {
     this.recentMs = deps.settings.recentChatsHours * 60 * 60 * 1000;
     this.repo = new ChatRepo(this.store, { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs });
     this.hub = new AgentEventHub(this.clock, this.logger);
+    this.vault = deps.files;
+    this.fileLimits = deps.fileLimits ?? DEFAULT_FILE_LIMITS;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -216,10 +244,8 @@ export class ConsoleDesk implements Desk {
 
   async postMessage(agent: AgentInfo, chatId: string, post: AgentPost): Promise<ChatMessage> {
     const isPrivate = post.private === true;
-    const { message, delivery } = await this.mutate(chatId, async (chat) => {
-      if (!chat) throw notFound(chatId);
-      if (chat.status === 'ended') throw new BridgeError(ErrorCode.Conflict, 'This chat has ended; the user will not see new messages.');
-      if (!hasJoined(chat, agent.id)) throw forbidden('Accept (join) this chat before writing in it.');
+    const { message, delivery } = await this.mutate(chatId, async (found) => {
+      const chat = writable(found, agent, chatId);
       const message: ChatMessage = {
         id: this.ids(),
         from: 'agent',
@@ -238,13 +264,72 @@ export class ConsoleDesk implements Desk {
         : this.deliver({ type: 'agentMessage', sessionId: chatId, agent: agentInfo(agent), messageId: message.id, text: post.text });
       return { message, delivery };
     });
-    const outcome = await delivery;
-    if (outcome.ok) return message;
-    await this.markUndelivered(chatId, message.id);
-    throw new BridgeError(ErrorCode.SurfaceSendFailed, 'Your message was saved here, but the user may not have received it. Try again or tell them another way.', {
-      retryable: true,
-      cause: outcome.error,
+    return this.settle(chatId, message, await delivery);
+  }
+
+  /** Whether agent files can be sent from this console (a FileVault was given). */
+  get filesEnabled(): boolean {
+    return this.vault !== undefined;
+  }
+
+  /** The origin files are served from (for the page's image policy), when files are on. */
+  fileOrigin(): string | undefined {
+    const url = this.vault?.urlOf({ id: 'x', name: 'x' });
+    try {
+      return url ? new URL(url).origin : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Checks an upload before its body is read: the chat is live and the agent is in it.
+   * `postFile` checks again under the chat's write lock; this only saves reading a body for nothing.
+   */
+  async assertCanPost(agent: AgentInfo, chatId: string): Promise<void> {
+    writable(await this.repo.get(chatId), agent, chatId);
+  }
+
+  /**
+   * An agent sends a file: kept in the FileVault, recorded on the chat, and reported to the sink
+   * as an `agentMessage` whose file's `url` is the vault URL. Refused (nothing stored) when too
+   * large (413), of a type not allowed (415), or with a bad name (400).
+   */
+  async postFile(agent: AgentInfo, chatId: string, upload: AgentUpload): Promise<ChatMessage> {
+    const vault = this.vault;
+    if (!vault) throw new BridgeError(ErrorCode.FileRejected, 'Sending files is not available on this console.', { status: 501 });
+    checkFileMeta(upload.name, upload.contentType, this.fileLimits);
+    checkFileSize(upload.bytes.byteLength, this.fileLimits);
+    const text = upload.text ?? '';
+    const { message, delivery } = await this.mutate(chatId, async (found) => {
+      const chat = writable(found, agent, chatId);
+      const ref = await vault.put(chatId, { name: upload.name, contentType: upload.contentType }, upload.bytes);
+      const file: ChatAttachment = { name: ref.name, contentType: ref.contentType, size: ref.size ?? upload.bytes.byteLength, url: ref.url ?? '' };
+      const message: ChatMessage = {
+        id: this.ids(),
+        from: 'agent',
+        agentId: agent.id,
+        agentName: agent.name,
+        text,
+        private: false,
+        at: this.clock.now(),
+        files: [file],
+      };
+      chat.messages.push(message);
+      await this.repo.put(chat, { listed: true });
+      this.hub.broadcast('message.created', { chatId, message });
+      const delivery = this.deliver({
+        type: 'agentMessage',
+        sessionId: chatId,
+        agent: agentInfo(agent),
+        messageId: message.id,
+        text,
+        // No bytes: the broker reads them from the vault for surfaces that upload.
+        files: [{ name: file.name, contentType: file.contentType, size: file.size, url: file.url }],
+      });
+      return { message, delivery };
     });
+    return this.settle(chatId, message, await delivery);
   }
 
   async end(agent: AgentInfo, chatId: string): Promise<ChatRecord> {
@@ -272,6 +357,16 @@ export class ConsoleDesk implements Desk {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** An agent message is saved either way; when the user may not have it, say so and mark it. */
+  private async settle(chatId: string, message: ChatMessage, outcome: Delivery): Promise<ChatMessage> {
+    if (outcome.ok) return message;
+    await this.markUndelivered(chatId, message.id);
+    throw new BridgeError(ErrorCode.SurfaceSendFailed, 'Your message was saved here, but the user may not have received it. Try again or tell them another way.', {
+      retryable: true,
+      cause: outcome.error,
+    });
+  }
 
   /** Read-modify-write one chat with no other write to it in between (in this process). */
   private mutate<T>(chatId: string, change: (chat: ChatRecord | undefined) => Promise<T>): Promise<T> {
@@ -338,6 +433,48 @@ export class ConsoleDesk implements Desk {
 /** Only the public parts: avatar included only when configured. */
 function agentInfo(agent: AgentInfo): AgentInfo {
   return { id: agent.id, name: agent.name, ...(agent.avatarUrl ? { avatarUrl: agent.avatarUrl } : {}) };
+}
+
+/** The chat, if an agent may write in it now. */
+function writable(chat: ChatRecord | undefined, agent: AgentInfo, chatId: string): ChatRecord {
+  if (!chat) throw notFound(chatId);
+  if (chat.status === 'ended') throw new BridgeError(ErrorCode.Conflict, 'This chat has ended; the user will not see new messages.');
+  if (!hasJoined(chat, agent.id)) throw forbidden('Accept (join) this chat before writing in it.');
+  return chat;
+}
+
+/** Longest file name kept (most file systems allow 255). */
+export const MAX_FILE_NAME_CHARS = 255;
+
+/** A file name as the user will see it, or why it cannot be one. */
+export function fileNameProblem(name: string): string | undefined {
+  if (name.trim() === '') return 'The file needs a name.';
+  if (name.length > MAX_FILE_NAME_CHARS) return `The file name is too long (${MAX_FILE_NAME_CHARS} characters at most).`;
+  if (name !== name.trim()) return 'The file name must not start or end with spaces.';
+  if (/[\p{Cc}\p{Cf}\/\\]/u.test(name)) return 'The file name must not contain slashes or control characters.';
+  if (name === '.' || name === '..') return 'That is not a file name.';
+  return undefined;
+}
+
+/** An upload's name and type against the limits; throws the matching 400 or 415. */
+export function checkFileMeta(name: string, contentType: string, limits: ConsoleFileLimits): void {
+  const problem = fileNameProblem(name);
+  if (problem) throw new BridgeError(ErrorCode.BadRequest, problem, { status: 400 });
+  if (!typeAllowed(contentType, limits.allowedTypes)) {
+    throw new BridgeError(ErrorCode.FileRejected, `Files of type ${contentType} cannot be sent. Allowed: ${limits.allowedTypes.join(', ')}.`, {
+      status: 415,
+    });
+  }
+}
+
+/** An upload's size against the limit; throws 413 (too large) or 400 (empty). */
+export function checkFileSize(size: number, limits: ConsoleFileLimits): void {
+  if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  if (size === 0) throw new BridgeError(ErrorCode.BadRequest, 'The file is empty.', { status: 400 });
+}
+
+export function tooLarge(maxBytes: number): BridgeError {
+  return new BridgeError(ErrorCode.FileRejected, `The file is too large: ${formatBytes(maxBytes)} at most.`, { status: 413 });
 }
 
 function notFound(chatId: string): BridgeError {

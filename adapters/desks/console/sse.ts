@@ -2,17 +2,14 @@
  * Fan-out of console events to agents' open event streams, and the presence count that comes
  * with it: an agent is online while at least one of their streams is open.
  *
- * Knows nothing about HTTP: `EventStream` is implemented over a response in `sse-response.ts`,
+ * Knows nothing about HTTP: `EventStream` is implemented over a response in bots/http/event-stream.ts,
  * so the desk stays testable and free of express.
  */
 import type { Clock, Logger, TimerHandle } from '../../../bots/core/ports';
 
-export interface EventStream {
-  send(event: string, data: unknown): void;
-  /** An SSE comment line; keeps proxies from closing an idle connection. */
-  comment(text: string): void;
-  close(): void;
-}
+export type { EventStream } from '../../../bots/http/event-stream';
+import { HEARTBEAT_MS, type EventStream } from '../../../bots/http/event-stream';
+export { HEARTBEAT_MS };
 
 /** Events the console sends; the page and test clients depend on these names. */
 export type ConsoleEventName =
@@ -23,7 +20,6 @@ export type ConsoleEventName =
   | 'message.updated'
   | 'typing';
 
-export const HEARTBEAT_MS = 20_000;
 
 interface Connection {
   agentId: string;

@@ -8,6 +8,10 @@
   const TYPING_SEND_MS = 3000; // at most one typing call per this interval while the agent types
   const STREAM_SILENCE_MS = 50000; // heartbeats come every ~20 s; longer silence means a dead stream
   const MAX_BACKOFF_MS = 30000;
+  // A caption travels in the upload's URL; a longer one goes as its own message first.
+  const MAX_CAPTION_URL_CHARS = 4000;
+  // Shown as thumbnails; every other type is a link.
+  const THUMBNAIL_TYPES = /^image\/(png|jpeg|gif|webp)$/i;
 
   const $ = (id) => document.getElementById(id);
 
@@ -22,6 +26,8 @@
     lastTypingSent: 0,
     stream: null, // AbortController of the open event stream
     streamGeneration: 0,
+    files: { enabled: false, maxBytes: 0, allowedTypes: [] }, // from GET /api/settings
+    uploading: 0,
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -107,12 +113,20 @@
     }
   }
 
-  async function api(method, path, body) {
+  /** JSON `body`, or `raw: { body: Blob, type }` sent as it is (file uploads). */
+  async function api(method, path, body, raw) {
     const headers = { Authorization: `Bearer ${state.token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let payload;
+    if (raw) {
+      headers['Content-Type'] = raw.type;
+      payload = raw.body;
+    } else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
     let res;
     try {
-      res = await fetch(`api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      res = await fetch(`api${path}`, { method, headers, body: payload, cache: 'no-store' });
     } catch {
       throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.');
     }
@@ -144,6 +158,11 @@
     $('login').hidden = true;
     $('app').hidden = false;
     $('me').textContent = state.me.name;
+    try {
+      state.files = (await api('GET', '/settings')).files;
+    } catch {
+      state.files = { enabled: false, maxBytes: 0, allowedTypes: [] };
+    }
     void runEvents();
   }
 
@@ -303,7 +322,7 @@
     const summary = state.chats.get(chatId);
     if (summary) {
       summary.messageCount = (summary.messageCount || 0) + 1;
-      summary.lastMessage = { from: message.from, agentName: message.agentName, text: message.text, private: message.private, at: message.at };
+      summary.lastMessage = { from: message.from, agentName: message.agentName, text: previewText(message), private: message.private, at: message.at };
     }
     const open = state.selected && state.selected.id === chatId;
     if (open) {
@@ -503,6 +522,9 @@
     $('private').disabled = !canWrite;
     $('send').disabled = !canWrite;
     const isNote = $('private').checked;
+    // Files always go to the user, so not from a private note.
+    $('attach').hidden = !state.files.enabled;
+    $('attach').disabled = !canWrite || isNote || state.uploading > 0;
     $('composer').classList.toggle('note', isNote);
     $('send').textContent = isNote ? 'Add note' : 'Send';
     $('text').placeholder = isNote
@@ -544,14 +566,46 @@
 
   function filesOf(m) {
     if (!m.files || m.files.length === 0) return null;
-    return el(
-      'ul',
-      { class: 'files' },
-      m.files.map((f) => {
-        const url = f.url && safeUrl(f.url);
-        return el('li', {}, url ? link(url, `📎 ${f.name}`) : `📎 ${f.name} (not available here)`);
-      }),
-    );
+    return el('ul', { class: 'files' }, m.files.map(fileItem));
+  }
+
+  /** A file: an image as a thumbnail (its link opens it), anything else as a link; name and size. */
+  function fileItem(f) {
+    const url = f.url && safeUrl(f.url);
+    const size = typeof f.size === 'number' ? el('span', { class: 'size' }, formatBytes(f.size)) : null;
+    if (!url) return el('li', { class: 'file' }, el('span', {}, `📎 ${f.name} (not available here)`, size));
+    const name = el('span', {}, link(url, `📎 ${f.name}`), size);
+    if (!THUMBNAIL_TYPES.test(f.contentType || '')) return el('li', { class: 'file' }, name);
+    const thumbLink = link(url, '');
+    thumbLink.className = 'thumb-link';
+    thumbLink.title = f.name;
+    const img = el('img', { class: 'thumb', alt: f.name, loading: 'lazy', referrerpolicy: 'no-referrer' });
+    // An expired link: keep the name, drop the broken picture.
+    img.addEventListener('error', () => thumbLink.remove());
+    img.src = url;
+    thumbLink.append(img);
+    return el('li', { class: 'file' }, thumbLink, name);
+  }
+
+  function previewText(message) {
+    if (message.text.trim() === '' && message.files && message.files.length) return message.files.map((f) => `📎 ${f.name}`).join(', ');
+    return message.text;
+  }
+
+  /** "2.5 MB", as the server words its limits. */
+  function formatBytes(bytes) {
+    if (bytes < 1024) return `${bytes} bytes`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+    return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+  }
+
+  function typeAllowed(type, allowed) {
+    if (!allowed || allowed.length === 0) return true;
+    const t = type.toLowerCase();
+    return allowed.some((a) => {
+      const p = a.toLowerCase();
+      return p.endsWith('/*') ? t.startsWith(p.slice(0, -1)) : t === p;
+    });
   }
 
   function surfaceName(surface) {
@@ -637,10 +691,7 @@
       const message = await api('POST', `/chats/${encodeURIComponent(chat.id)}/messages`, { text, private: isPrivate });
       state.drafts.delete(chat.id);
       if (state.selected && state.selected.id === chat.id) $('text').value = '';
-      if (state.selected && state.selected.id === chat.id && !state.selected.messages.some((m) => m.id === message.id)) {
-        state.selected.messages.push(message);
-        renderMessages(true);
-      }
+      addMessage(chat.id, message);
     } catch (e) {
       // 502: saved here but the relay failed; the message is marked, so do not offer it twice.
       if (e.status === 502 && state.selected && state.selected.id === chat.id) $('text').value = '';
@@ -649,6 +700,117 @@
       renderComposer();
       $('text').focus();
     }
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Files: the paperclip, drag and drop, pasted images. The text being written goes along as the
+  // file's caption.
+  // ---------------------------------------------------------------------------------------------
+
+  function canSendFiles() {
+    const chat = state.selected;
+    return !!chat && chat.status === 'live' && joined(chat) && state.files.enabled && !$('private').checked;
+  }
+
+  /** Why this file cannot be sent, checked here first for a quick answer (the server checks too). */
+  function fileProblem(file) {
+    if (file.size === 0) return `"${file.name}" is empty.`;
+    if (file.size > state.files.maxBytes) return `"${file.name}" is too large: ${formatBytes(state.files.maxBytes)} at most.`;
+    const type = file.type || 'application/octet-stream';
+    if (!typeAllowed(type, state.files.allowedTypes)) return `Files of type ${type} cannot be sent. Allowed: ${state.files.allowedTypes.join(', ')}.`;
+    return '';
+  }
+
+  async function sendFiles(files) {
+    const chat = state.selected;
+    if (!chat || files.length === 0) return;
+    if (!canSendFiles()) {
+      $('composer-error').textContent = $('private').checked ? 'Files cannot be private notes: untick "Private note" first.' : 'You cannot send files in this chat now.';
+      return;
+    }
+    $('composer-error').textContent = '';
+    let caption = $('text').value.trim() ? $('text').value : '';
+    for (const file of files) {
+      const problem = fileProblem(file);
+      if (problem) {
+        $('composer-error').textContent = problem;
+        continue;
+      }
+      state.uploading++;
+      renderComposer();
+      $('upload-status').textContent = `Sending ${file.name} (${formatBytes(file.size)})…`;
+      try {
+        if (caption && encodeURIComponent(caption).length > MAX_CAPTION_URL_CHARS) {
+          addMessage(chat.id, await api('POST', `/chats/${encodeURIComponent(chat.id)}/messages`, { text: caption, private: false }));
+          caption = '';
+        }
+        const params = new URLSearchParams({ name: file.name });
+        if (caption) params.set('text', caption);
+        const message = await api('POST', `/chats/${encodeURIComponent(chat.id)}/files?${params}`, undefined, {
+          body: file,
+          type: file.type || 'application/octet-stream',
+        });
+        addMessage(chat.id, message);
+        if (caption) {
+          caption = '';
+          state.drafts.delete(chat.id);
+          if (state.selected && state.selected.id === chat.id) $('text').value = '';
+        }
+      } catch (e) {
+        if (e.status === 502 && caption && state.selected && state.selected.id === chat.id) $('text').value = '';
+        $('composer-error').textContent = e.status === 502 ? e.message : `"${file.name}" was not sent: ${e.message}`;
+      } finally {
+        state.uploading--;
+        $('upload-status').textContent = '';
+        renderComposer();
+      }
+    }
+  }
+
+  function addMessage(chatId, message) {
+    if (state.selected && state.selected.id === chatId && !state.selected.messages.some((m) => m.id === message.id)) {
+      state.selected.messages.push(message);
+      renderMessages(true);
+    }
+  }
+
+  $('attach').addEventListener('click', () => $('file').click());
+  $('file').addEventListener('change', () => {
+    const files = [...$('file').files];
+    $('file').value = '';
+    void sendFiles(files);
+  });
+
+  const hasFiles = (event) => !!event.dataTransfer && [...event.dataTransfer.types].includes('Files');
+  $('chat').addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = canSendFiles() ? 'copy' : 'none';
+    $('chat').classList.toggle('dropping', canSendFiles());
+  });
+  $('chat').addEventListener('dragleave', (event) => {
+    if (!$('chat').contains(event.relatedTarget)) $('chat').classList.remove('dropping');
+  });
+  $('chat').addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    $('chat').classList.remove('dropping');
+    void sendFiles([...event.dataTransfer.files]);
+  });
+  // A pasted screenshot is sent; pasted text (even with a picture of it, as Office copies) is text.
+  $('text').addEventListener('paste', (event) => {
+    const data = event.clipboardData;
+    const files = data ? [...data.files] : [];
+    if (files.length === 0 || data.getData('text/plain') || !canSendFiles()) return;
+    event.preventDefault();
+    void sendFiles(files);
+  });
+  // A file dropped anywhere else must not replace the console with the file.
+  window.addEventListener('dragover', (event) => {
+    if (hasFiles(event) && !$('chat').contains(event.target)) event.preventDefault();
+  });
+  window.addEventListener('drop', (event) => {
+    if (hasFiles(event) && !$('chat').contains(event.target)) event.preventDefault();
   });
 
   // Keep "waited 3 min" fresh.

@@ -1,14 +1,27 @@
 /**
- * An `EventStream` over a Node HTTP response: the `text/event-stream` framing, and the headers
- * that keep proxies from buffering or transforming it.
+ * Server-Sent Events over a Node HTTP response, shared by the agent console and the web chat:
+ * the `text/event-stream` framing, and the headers that keep proxies from buffering it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EventStream } from './sse';
 
-/** How long the browser waits before reconnecting on its own (the page also backs off). */
+/** One open stream. Kept free of HTTP types so fan-out code can be tested without a server. */
+export interface EventStream<E extends string = string> {
+  send(event: E, data: unknown): void;
+  /** An SSE comment line; keeps proxies from closing an idle connection. */
+  comment(text: string): void;
+  close(): void;
+}
+
+/** Proxies close idle connections after ~60 s; a comment every 20 s keeps a stream open. */
+export const HEARTBEAT_MS = 20_000;
+/** How long the browser waits before reconnecting on its own (the pages also back off). */
 const RETRY_MS = 3000;
 
-export function openEventStream(req: IncomingMessage, res: ServerResponse, onClose: () => void): EventStream {
+export function openEventStream<E extends string = string>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onClose: () => void,
+): EventStream<E> {
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store, no-transform',

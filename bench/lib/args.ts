@@ -1,0 +1,122 @@
+/** Command-line flags: `--chats 1000 --messages 10 --only relay,memory` (also `--chats=1000`). */
+import path from 'node:path';
+import type { BenchOptions } from '../scenarios/types';
+
+export const defaults: BenchOptions = {
+  chats: 1000,
+  messages: 10,
+  rate: 500,
+  latencySeconds: 10,
+  setupConcurrency: 64,
+  agents: 10,
+  sockets: 1024,
+  idleMs: 15_000,
+  echoMode: 'turn',
+  redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+  memorySessions: [10_000, 50_000],
+  memoryReal: 1000,
+  profile: false,
+  outDir: path.resolve(__dirname, '..', 'results'),
+  only: [],
+  quiet: false,
+};
+
+export const usage = `npm run bench -- [flags]
+
+  --only relay,redis,memory   scenarios to run (default: all implemented; also: slack, broadcast)
+  --chats N                   concurrent live chats in relay runs (default ${defaults.chats})
+  --messages N                messages per chat in each burst phase (default ${defaults.messages})
+  --rate N                    brokered msg/s, both directions, in the latency phase (default ${defaults.rate})
+  --latency-seconds N         length of the latency phase; 0 skips it (default ${defaults.latencySeconds})
+  --agents N                  console agents sharing the chats (default ${defaults.agents})
+  --sockets N                 keep-alive sockets from the load generator (default ${defaults.sockets})
+  --setup-concurrency N       chats opened in parallel (default ${defaults.setupConcurrency})
+  --sessions 10000,50000      open sessions for the memory scenario (default ${defaults.memorySessions.join(',')})
+  --memory-real N             sessions opened through real HTTP paths to validate the seeded numbers (default ${defaults.memoryReal}; 0 skips)
+  --echo-mode turn|proactive  how the echo bot answers (default ${defaults.echoMode})
+  --redis-url URL             Redis for the Redis runs (default $REDIS_URL or redis://127.0.0.1:6379)
+  --idle-ms N                 a phase fails after this long with no delivery (default ${defaults.idleMs})
+  --profile                   CPU-profile the server children (bench/results/profiles) and print hot spots
+  --out DIR                   where latest.json and latest.md go (default bench/results)
+  --quiet                     no progress lines
+`;
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const o: BenchOptions = { ...defaults, memorySessions: [...defaults.memorySessions], only: [] };
+  const int = (name: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a non-negative number, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const take = () => value ?? argv[++i];
+    switch (arg) {
+      case '--only':
+        o.only = take().split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      case '--chats':
+        o.chats = int('chats', take());
+        break;
+      case '--messages':
+        o.messages = int('messages', take());
+        break;
+      case '--rate':
+        o.rate = int('rate', take());
+        break;
+      case '--latency-seconds':
+        o.latencySeconds = int('latency-seconds', take());
+        break;
+      case '--agents':
+        o.agents = Math.max(1, int('agents', take()));
+        break;
+      case '--sockets':
+        o.sockets = Math.max(1, int('sockets', take()));
+        break;
+      case '--setup-concurrency':
+        o.setupConcurrency = Math.max(1, int('setup-concurrency', take()));
+        break;
+      case '--sessions':
+        o.memorySessions = take().split(',').map((s) => int('sessions', s.trim()));
+        break;
+      case '--memory-real':
+        o.memoryReal = int('memory-real', take());
+        break;
+      case '--echo-mode': {
+        const v = take();
+        if (v !== 'turn' && v !== 'proactive') throw new Error('--echo-mode is turn or proactive');
+        o.echoMode = v;
+        break;
+      }
+      case '--redis-url':
+        o.redisUrl = take();
+        break;
+      case '--idle-ms':
+        o.idleMs = int('idle-ms', take());
+        break;
+      case '--profile':
+        o.profile = true;
+        break;
+      case '--out':
+        o.outDir = path.resolve(take());
+        break;
+      case '--quiet':
+        o.quiet = true;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(usage);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown flag ${arg}\n\n${usage}`);
+    }
+  }
+  return o;
+}

@@ -1,0 +1,261 @@
+/**
+ * Broadcasts: one notification to many users, delivered in the background under the platforms'
+ * rate limits, with progress and per-recipient outcomes kept in the Store.
+ *
+ * - The request is answered at once; delivery runs here, paced by `Pacer`.
+ * - Each recipient is claimed in the Store before its send, so a resumed or second process never
+ *   sends twice. A recipient claimed but not recorded when a process died is reported `failed`
+ *   ("interrupted"), not re-sent: a duplicate notification is worse than a visible failure.
+ * - A process holds a lease on the broadcast while it works; after a restart, broadcasts whose
+ *   lease ran out are resumed (with Redis, by whichever process starts first).
+ * - Delivery to one user runs on that user's queue in the broker, so it cannot race a chat.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Broker } from './broker';
+import { broadcastKeys, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
+import { asBridgeError } from './errors';
+import { Pacer } from './pacer';
+import type { Clock, Logger, Store, SurfaceKind } from './ports';
+
+export const broadcastSettingsSchema = z.object({
+  /** Bearer token for the broadcast API. Unset: a random one is generated and printed at start-up. */
+  token: z.string().min(16, 'at least 16 characters').optional(),
+  /** Sends per second per surface, under the platforms' limits (Teams: 50/s per tenant). */
+  ratePerSecond: z
+    .object({
+      teams: z.number().positive().default(40),
+      slack: z.number().positive().default(20),
+      web: z.number().positive().default(100),
+    })
+    .default({}),
+  /** Minimum time between two messages to the same user (Slack allows ~1/s per channel). */
+  minIntervalPerUserMs: z.number().int().min(0).default(1100),
+  /** Sends in flight at once, across recipients (each still waits for the pacer). */
+  concurrency: z.number().int().min(1).max(64).default(8),
+  /** Shown instead of the buttons while the user chats with an agent. */
+  disabledNote: z
+    .string()
+    .default('Buttons are disabled while you are chatting with an agent. They come back when the chat ends.'),
+  /** How long a broadcast's progress report is kept. */
+  retentionDays: z.number().int().min(1).default(7),
+});
+export type BroadcastSettings = z.infer<typeof broadcastSettingsSchema>;
+
+export interface Recipient {
+  surface: SurfaceKind;
+  user: string;
+}
+
+export interface RecipientResult extends Recipient {
+  outcome: BroadcastOutcome | 'pending';
+  reason?: string;
+  /** The answer, when the user pressed one of the broadcast's answer buttons. */
+  answer?: string;
+}
+
+interface BroadcastRecord {
+  id: string;
+  createdAt: number;
+  message: BroadcastMessage;
+  total: number;
+  status: 'running' | 'done';
+  /** A process is working on it until then. */
+  leaseUntil: number;
+  finishedAt?: number;
+}
+
+/** Outcomes of one page of recipients, by index within the page. */
+type Page = Record<number, { outcome: BroadcastOutcome; reason?: string }>;
+
+const PAGE_SIZE = 500;
+const LEASE_MS = 30_000;
+const FLUSH_MS = 1_000;
+const RETRIES = 3;
+
+export interface BroadcastServiceDeps {
+  store: Store;
+  broker: Pick<Broker, 'deliverBroadcast'>;
+  clock: Clock;
+  logger: Logger;
+  settings: BroadcastSettings;
+  /** Users the bot knows, for `recipients: "all"`. */
+  knownUsers: () => Promise<Recipient[]>;
+  newId?: () => string;
+}
+
+export class BroadcastService {
+  private readonly pacer: Pacer;
+  private readonly running = new Map<string, Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly deps: BroadcastServiceDeps) {
+    this.pacer = new Pacer({
+      clock: deps.clock,
+      minIntervalPerUserMs: deps.settings.minIntervalPerUserMs,
+      ratePerSecond: (surface) => deps.settings.ratePerSecond[surface as SurfaceKind] ?? 10,
+    });
+  }
+
+  /** Record the broadcast and start delivering it; resolves before any delivery. */
+  async create(recipients: Recipient[] | 'all', message: BroadcastMessage): Promise<{ id: string; recipients: number }> {
+    const list = recipients === 'all' ? await this.deps.knownUsers() : dedupe(recipients);
+    const now = this.deps.clock.now();
+    const record: BroadcastRecord = {
+      id: this.deps.newId?.() ?? `b_${randomUUID()}`,
+      createdAt: now,
+      message,
+      total: list.length,
+      status: list.length === 0 ? 'done' : 'running',
+      leaseUntil: now + LEASE_MS,
+      finishedAt: list.length === 0 ? now : undefined,
+    };
+    await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
+    await this.save(record);
+    if (list.length > 0) this.launch(record, list);
+    return { id: record.id, recipients: list.length };
+  }
+
+  /** Progress and the outcome per recipient; undefined for an unknown id. */
+  async status(id: string) {
+    const record = await this.deps.store.get<BroadcastRecord>(broadcastKeys.record(id));
+    if (!record) return undefined;
+    const recipients = (await this.deps.store.get<Recipient[]>(broadcastKeys.recipients(id))) ?? [];
+    const results: RecipientResult[] = [];
+    for (let start = 0; start < recipients.length; start += PAGE_SIZE) {
+      const page = (await this.deps.store.get<Page>(broadcastKeys.page(id, start / PAGE_SIZE))) ?? {};
+      recipients.slice(start, start + PAGE_SIZE).forEach((r, i) => {
+        const done = page[i];
+        results.push({ ...r, outcome: done?.outcome ?? 'pending', ...(done?.reason ? { reason: done.reason } : {}) });
+      });
+    }
+    await this.addAnswers(id, results);
+    const counts = { delivered: 0, delivered_buttons_disabled: 0, unknown_user: 0, failed: 0, pending: 0 };
+    for (const r of results) counts[r.outcome] += 1;
+    return {
+      id,
+      createdAt: new Date(record.createdAt).toISOString(),
+      status: record.status,
+      finishedAt: record.finishedAt ? new Date(record.finishedAt).toISOString() : undefined,
+      total: results.length,
+      counts,
+      recipients: results,
+    };
+  }
+
+  /** Resume broadcasts left unfinished by a stopped or crashed process. */
+  async resume(): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const key of await this.deps.store.keys('broadcast:')) {
+      if (!/^broadcast:[^:]+$/.test(key)) continue;
+      const record = await this.deps.store.get<BroadcastRecord>(key);
+      if (record?.status === 'running' && record.leaseUntil <= now && !this.running.has(record.id)) {
+        const recipients = (await this.deps.store.get<Recipient[]>(broadcastKeys.recipients(record.id))) ?? [];
+        this.deps.logger.info({ broadcastId: record.id, recipients: recipients.length }, 'resuming a broadcast');
+        this.launch(record, recipients);
+      }
+    }
+  }
+
+  /** Stop after the sends in flight; progress is saved and the lease left to expire. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.running.values());
+  }
+
+  private launch(record: BroadcastRecord, recipients: Recipient[]): void {
+    const job = this.deliver(record, recipients)
+      .catch((e) => this.deps.logger.error({ err: asBridgeError(e), broadcastId: record.id }, 'broadcast delivery stopped'))
+      .finally(() => this.running.delete(record.id));
+    this.running.set(record.id, job);
+  }
+
+  private async deliver(record: BroadcastRecord, recipients: Recipient[]): Promise<void> {
+    const { store, settings } = this.deps;
+    const pages = new Map<number, Page>();
+    const dirty = new Set<number>();
+    for (let p = 0; p * PAGE_SIZE < recipients.length; p++) {
+      pages.set(p, (await store.get<Page>(broadcastKeys.page(record.id, p))) ?? {});
+    }
+    const note = (index: number, result: { outcome: BroadcastOutcome; reason?: string }) => {
+      const p = Math.floor(index / PAGE_SIZE);
+      pages.get(p)![index % PAGE_SIZE] = result;
+      dirty.add(p);
+    };
+    let lastFlush = this.deps.clock.now();
+    const flush = async (force = false) => {
+      const now = this.deps.clock.now();
+      if (!force && now - lastFlush < FLUSH_MS) return;
+      lastFlush = now;
+      for (const p of [...dirty]) {
+        dirty.delete(p);
+        await store.set(broadcastKeys.page(record.id, p), pages.get(p)!, this.ttl());
+      }
+      record.leaseUntil = now + LEASE_MS;
+      await this.save(record);
+    };
+
+    let next = 0;
+    const worker = async () => {
+      while (!this.stopping) {
+        const index = next++;
+        if (index >= recipients.length) return;
+        if (pages.get(Math.floor(index / PAGE_SIZE))![index % PAGE_SIZE]) continue; // done before a restart
+        if (!(await store.claim(broadcastKeys.claim(record.id, index), this.ttl()))) {
+          note(index, { outcome: 'failed', reason: 'interrupted by a restart; not sent again to avoid a duplicate' });
+          continue;
+        }
+        note(index, await this.deliverOne(record, recipients[index]));
+        await flush();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(settings.concurrency, recipients.length) }, worker));
+    if (!this.stopping) {
+      record.status = 'done';
+      record.finishedAt = this.deps.clock.now();
+    }
+    await flush(true);
+  }
+
+  private async deliverOne(record: BroadcastRecord, to: Recipient): Promise<{ outcome: BroadcastOutcome; reason?: string }> {
+    for (let attempt = 1; ; attempt++) {
+      await this.pacer.take(to.surface, `${to.surface}:${to.user}`);
+      const result = await this.deps.broker.deliverBroadcast(to.surface, to.user, record.id, record.message, this.deps.settings.disabledNote);
+      if (result.outcome !== 'failed' || !result.retryable || attempt >= RETRIES) {
+        return { outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}) };
+      }
+      // The surface's own client already honoured Retry-After; back off a little more before trying again.
+      await new Promise<void>((resolve) => this.deps.clock.setTimer(1000 * 2 ** (attempt - 1), resolve));
+    }
+  }
+
+  private async addAnswers(id: string, results: RecipientResult[]): Promise<void> {
+    const prefix = broadcastKeys.answer(id, '');
+    const answerKeys = await this.deps.store.keys(prefix);
+    if (answerKeys.length === 0) return;
+    const byUser = new Map(results.map((r) => [`${r.surface}:${r.user}`, r]));
+    for (const key of answerKeys) {
+      const answer = await this.deps.store.get<{ title: string }>(key);
+      const r = byUser.get(key.slice(prefix.length));
+      if (answer && r) r.answer = answer.title;
+    }
+  }
+
+  private save(record: BroadcastRecord): Promise<void> {
+    return this.deps.store.set(broadcastKeys.record(record.id), record, this.ttl());
+  }
+
+  private ttl(): number {
+    return this.deps.settings.retentionDays * 24 * 60 * 60 * 1000;
+  }
+}
+
+function dedupe(recipients: Recipient[]): Recipient[] {
+  const seen = new Set<string>();
+  return recipients.filter((r) => {
+    const key = `${r.surface}:${r.user}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * The Slack surface assembled: Web API client, identity, user directory, the surface itself, and
+ * the Bolt app that receives Slack's requests.
+ *
+ * Transport:
+ * - HTTP (default): Bolt's ExpressReceiver is mounted on the bridge's own express app at
+ *   `/slack/events` (events, interactivity and options share it). It reads the raw body to check
+ *   the signature, so no body parser may run before it: the bridge only uses route-scoped
+ *   parsers. A bad or stale signature is answered 401 and nothing runs. Bolt's own server is
+ *   never started (`bolt.start()` would open a second port).
+ * - Socket Mode (`appToken` set): Bolt opens a WebSocket to Slack on `start()`; nothing is
+ *   mounted, so a developer needs no public URL.
+ */
+import { App, ExpressReceiver, SocketModeReceiver } from '@slack/bolt';
+import type express from 'express';
+import type { BlockRenderOptions } from '../../cards/blocks';
+import { defaultCardLabels } from '../../cards/labels';
+import type { UserEventHandler } from '../core/events';
+import type { DetailsView, Logger } from '../core/ports';
+import type { CoreSettings } from '../core/settings';
+import { createSlackClient, slackClientOptions, slackLogger } from './client';
+import { isSocketMode, type SlackSettings } from './config';
+import { SlackDirectory } from './directory';
+import { SlackIdentity } from './identity';
+import { registerListeners } from './listeners';
+import { SlackSurface } from './surface';
+
+/** Where Slack sends events, interactivity and options (HTTP mode). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** How long start-up waits for `auth.test` before going on without it (it is asked again later). */
+const IDENTITY_WAIT_MS = 5000;
+
+export interface SlackModuleOptions {
+  settings: SlackSettings;
+  /** The core's settings: details wording, topics, file size limit. */
+  bot: Pick<CoreSettings, 'topics' | 'messages' | 'files'>;
+  render?: Omit<BlockRenderOptions, 'markdown'>;
+  logger: Logger;
+  /** Wall clock for trigger ages; tests may pin it. */
+  now?: () => number;
+}
+
+export interface SlackModule {
+  readonly surface: SlackSurface;
+  readonly mode: 'http' | 'socket';
+  /** Build the Bolt app and (HTTP mode) mount its receiver on `host`. Call once. */
+  mount(host: express.Express, handler: UserEventHandler): void;
+  /** Learn the bot's identity; in Socket Mode, connect. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createSlack(options: SlackModuleOptions): SlackModule {
+  const { settings, logger } = options;
+  const client = createSlackClient(settings, logger);
+  const identity = new SlackIdentity(client, logger);
+  const directory = new SlackDirectory(client, logger);
+  const surface = new SlackSurface({
+    client,
+    settings,
+    identity,
+    logger,
+    render: options.render,
+    maxFileBytes: options.bot.files.maxBytes,
+    now: options.now,
+  });
+  const mode = isSocketMode(settings) ? 'socket' : 'http';
+  let bolt: App | undefined;
+  let socket: SocketModeReceiver | undefined;
+
+  return {
+    surface,
+    mode,
+    mount(host, handler) {
+      if (bolt) throw new Error('Slack is already mounted');
+      // Our authorize never calls Slack: Bolt's default would run auth.test in the constructor
+      // (an unhandled rejection when it fails) or on every event, and an event whose authorize
+      // fails is acknowledged and dropped.
+      const authorize = async () => {
+        const me = identity.current;
+        return { botToken: settings.botToken, botId: me?.botId, botUserId: me?.botUserId, teamId: me?.teamId };
+      };
+      const common = {
+        authorize,
+        clientOptions: slackClientOptions(settings, logger),
+        logger: slackLogger(logger),
+        // A per-conversation memory store we do not use.
+        convoStore: false as const,
+      };
+      if (mode === 'socket') {
+        // Built here rather than by Bolt so `stop()` can wait for the WebSocket to close: Bolt's
+        // `app.stop()` resolves before the close handshake, leaving a 30 s timer behind.
+        socket = new SocketModeReceiver({
+          appToken: settings.appToken,
+          logger: slackLogger(logger),
+          // apps.connections.open goes through this client: same API URL and retry policy.
+          installerOptions: { clientOptions: slackClientOptions(settings, logger) },
+        });
+      }
+      const receiver =
+        socket ??
+        new ExpressReceiver({
+          signingSecret: settings.signingSecret,
+          app: host, // mounts its router on our app now; its own server is never started
+          endpoints: SLACK_EVENTS_PATH,
+          logger: slackLogger(logger),
+          // Acknowledge first; the broker only queues, so listeners finish quickly anyway.
+          processBeforeResponse: false,
+        });
+      bolt = new App({ ...common, receiver });
+      logger.info(
+        { surface: 'slack', mode, ...(mode === 'http' ? { path: SLACK_EVENTS_PATH } : {}) },
+        mode === 'http' ? `Slack is on: HTTP at ${SLACK_EVENTS_PATH}` : 'Slack is on: Socket Mode',
+      );
+      registerListeners(bolt, {
+        handler,
+        surface,
+        directory,
+        identity,
+        client,
+        labels: { ...defaultCardLabels, ...options.render?.labels },
+        detailsView: (offerId) => detailsView(offerId, options.bot),
+        logger,
+        now: options.now,
+      });
+    },
+    async start() {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, IDENTITY_WAIT_MS);
+      });
+      await Promise.race([identity.load(), waited]).finally(() => clearTimeout(timer));
+      if (socket && bolt) {
+        await bolt.start();
+        logger.info({ surface: 'slack' }, 'Slack: connected in Socket Mode');
+      }
+    },
+    async stop() {
+      await socket?.client.disconnect().catch((err: unknown) => logger.warn({ surface: 'slack', err }, 'Slack: Socket Mode did not close cleanly'));
+    },
+  };
+}
+
+/** The same form the core sends on Start (session.ts), for "Add details" clicks. */
+function detailsView(offerId: string, bot: SlackModuleOptions['bot']): DetailsView {
+  return {
+    type: 'details',
+    offerId,
+    prompt: bot.messages.detailsPrompt,
+    topics: bot.topics,
+    topicRequired: bot.topics.length > 0,
+  };
+}

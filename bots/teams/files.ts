@@ -1,0 +1,186 @@
+/**
+ * Fetching the files a Teams user shares, for `TeamsSurface.download`.
+ *
+ * Two kinds reach a bot in a 1:1 chat (platforms.md §1.4), told apart by `FileRef.handle.teams`
+ * (set by inbound.ts):
+ * - `download-info`: a file from the user's OneDrive (`file.download.info`). Its `downloadUrl`
+ *   is pre-authorised and short-lived: GET it with no token. When it has expired, SharePoint
+ *   answers with a sign-in page (200, text/html) rather than an error, so HTML is refused.
+ * - `connector-image`: an image pasted into the message, kept by the Bot Connector. GET it with
+ *   the bot's own token, and only ever from the Bot Connector: the token must not reach any
+ *   other host, so the URL is checked against the conversation's `serviceUrl` here (again) and
+ *   the token is dropped on a redirect to another origin.
+ *
+ * Whatever the kind: at most `maxBytes` are read (Content-Length is checked first, then the
+ * stream is counted and aborted as soon as it passes the limit), the whole fetch has a deadline,
+ * and every failure is a `BridgeError('file_rejected')` whose message completes the sentence
+ * '"report.pdf" was not sent to the agent: …' for the user.
+ */
+import { BridgeError, ErrorCode } from '../core/errors';
+import { formatBytes } from '../core/file-vault';
+
+/** What `FileRef.handle` holds for a Teams file. */
+export type TeamsFileHandle = { teams: TeamsFileKind };
+export type TeamsFileKind = 'download-info' | 'connector-image';
+
+export function teamsFileKind(handle: { readonly [key: string]: unknown } | undefined): TeamsFileKind | undefined {
+  const kind = handle?.teams;
+  return kind === 'download-info' || kind === 'connector-image' ? kind : undefined;
+}
+
+/**
+ * Hosts of the Bot Connector service that keeps pasted images (public and government clouds).
+ * An image URL elsewhere (Teams' emoji CDN, a chat service's own storage) is never fetched with
+ * the bot token.
+ */
+const CONNECTOR_HOSTS = ['smba.trafficmanager.net', 'botframework.com', 'botframework.azure.us', 'teams.microsoft.us'];
+
+/**
+ * Whether `url` is served by the Bot Connector of this conversation: the same origin as its
+ * `serviceUrl` (regional, e.g. https://smba.trafficmanager.net/amer/), or an HTTPS URL on a
+ * Bot Connector host.
+ */
+export function isConnectorUrl(url: string, serviceUrl: string | undefined): boolean {
+  const target = parseHttpUrl(url);
+  if (!target) return false;
+  const service = serviceUrl ? parseHttpUrl(serviceUrl) : undefined;
+  if (service && target.origin === service.origin) return true;
+  const host = target.hostname.toLowerCase();
+  return target.protocol === 'https:' && CONNECTOR_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
+}
+
+export function parseHttpUrl(raw: string): URL | undefined {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FetchFileOptions {
+  url: string;
+  maxBytes: number;
+  /** The whole fetch, redirects and body included. */
+  timeoutMs: number;
+  /** `Authorization: Bearer …`, sent to the first origin only (never across a redirect). */
+  bearerToken?: string;
+  /** The type the file claims to be: an HTML page is refused unless HTML was expected. */
+  expectedType?: string;
+  maxRedirects?: number;
+  /** Test seam. */
+  fetch?: typeof fetch;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** GET a file with a size limit and a deadline. Throws `BridgeError('file_rejected')`. */
+export async function fetchFile(options: FetchFileOptions): Promise<Uint8Array> {
+  const doFetch = options.fetch ?? fetch;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  timer.unref?.();
+  try {
+    const res = await follow(doFetch, options, controller.signal);
+    if (!res.ok) {
+      await discard(res);
+      throw rejected(statusReason(res.status), { status: res.status, retryable: res.status === 429 || res.status >= 500 });
+    }
+    const expectsHtml = /^text\/html\b/i.test(options.expectedType ?? '');
+    const type = res.headers.get('content-type') ?? '';
+    if (!expectsHtml && /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(type)) {
+      await discard(res);
+      throw rejected(SIGN_IN_PAGE, { details: { contentType: type } });
+    }
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > options.maxBytes) {
+      await discard(res);
+      throw tooLarge(options.maxBytes, declared);
+    }
+    const bytes = await readLimited(res, options.maxBytes, controller);
+    if (!expectsHtml && looksLikeHtml(bytes)) throw rejected(SIGN_IN_PAGE, { details: { sniffed: 'html' } });
+    return bytes;
+  } catch (e) {
+    if (e instanceof BridgeError) throw e;
+    if (timedOut) throw rejected('it took too long to download', { retryable: true, cause: e });
+    throw rejected('it could not be downloaded from Teams', { retryable: true, cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Follow redirects by hand, so the bearer token never goes to another origin. */
+async function follow(doFetch: typeof fetch, options: FetchFileOptions, signal: AbortSignal): Promise<Response> {
+  const start = parseHttpUrl(options.url);
+  if (!start) throw rejected('it has no address the bridge can download from');
+  let url: URL = start;
+  const firstOrigin = url.origin;
+  const maxRedirects = options.maxRedirects ?? 5;
+  for (let hop = 0; ; hop++) {
+    const headers: Record<string, string> = { accept: '*/*' };
+    if (options.bearerToken && url.origin === firstOrigin) headers.authorization = `Bearer ${options.bearerToken}`;
+    const res: Response = await doFetch(url, { headers, redirect: 'manual', signal });
+    if (!REDIRECTS.has(res.status)) return res;
+    await discard(res);
+    const location: string | null = res.headers.get('location');
+    const next = location ? parseHttpUrl(new URL(location, url).href) : undefined;
+    if (!next || hop >= maxRedirects) throw rejected('Teams sent the bridge somewhere it could not follow', { status: res.status });
+    url = next;
+  }
+}
+
+async function readLimited(res: Response, maxBytes: number, controller: AbortController): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      // Stop at once: the rest of the file is never transferred.
+      await reader.cancel().catch(() => undefined);
+      controller.abort();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+async function discard(res: Response): Promise<void> {
+  await res.body?.cancel().catch(() => undefined);
+}
+
+const SIGN_IN_PAGE = 'Teams sent a web page instead of the file (the link may have expired; try sharing it again)';
+
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 512)).toString('latin1').replace(/^\uFEFF|^ï»¿/, '').trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<head') || head.startsWith('<body');
+}
+
+function statusReason(status: number): string {
+  if (status === 401 || status === 403) return 'Teams did not let the bridge download it';
+  if (status === 404 || status === 410) return 'it is no longer available in Teams (the link expired or the file was removed)';
+  if (status === 429 || status >= 500) return `Teams could not hand it over just now (HTTP ${status}); try sending it again`;
+  return `the download failed (HTTP ${status})`;
+}
+
+function tooLarge(maxBytes: number, size?: number): BridgeError {
+  return rejected(`it is larger than ${formatBytes(maxBytes)}`, { status: 413, details: size === undefined ? undefined : { size } });
+}
+
+function rejected(reason: string, options: { status?: number; retryable?: boolean; cause?: unknown; details?: unknown } = {}): BridgeError {
+  return new BridgeError(ErrorCode.FileRejected, reason, options);
+}

@@ -1,0 +1,60 @@
+/**
+ * A small run of the benchmark (`npm run bench`), so it cannot rot: real child processes, the
+ * real Teams endpoint and console API, a few hundred messages, every one counted at both ends.
+ * No timing assertions: this machine may be busy with other tests.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from '../bench/lib/args';
+import { runBench } from '../bench/run';
+
+describe('benchmark smoke run', () => {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('relays a few hundred messages both ways with none lost or duplicated, and writes the report', async () => {
+    const options = parseArgs([
+      '--only', 'relay,memory,slack',
+      '--chats', '12',
+      '--messages', '4',
+      '--rate', '60',
+      '--latency-seconds', '1',
+      '--agents', '3',
+      '--sessions', '300',
+      '--memory-real', '0',
+      '--out', outDir,
+      '--quiet',
+    ]);
+    options.redisUrl = 'redis://127.0.0.1:1'; // the smoke run stays in memory: Redis runs are skipped
+    const report = await runBench(options);
+
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    // Echo: warm-up + exchange + open loop; bridge: warm-up + 3 bursts (+ both ways) + open loop.
+    const sent = report.accounting.reduce((n, l) => n + l.sent, 0);
+    const delivered = report.accounting.reduce((n, l) => n + l.delivered, 0);
+    expect(sent).toBeGreaterThanOrEqual(200);
+    expect(delivered).toBe(sent);
+    for (const l of report.accounting) {
+      expect({ name: l.name, lost: l.lost, duplicated: l.duplicated, refused: l.sendErrors, outOfOrder: l.outOfOrder }).toEqual({
+        name: l.name, lost: 0, duplicated: 0, refused: 0, outOfOrder: 0,
+      });
+    }
+    const relay = report.scenarios.find((s) => s.name === 'relay')!;
+    expect(relay.status).toBe('ok');
+    const memory = report.scenarios.find((s) => s.name === 'memory')!;
+    expect(memory.status).toBe('ok');
+    expect(report.scenarios.find((s) => s.name === 'slack')?.status).toBe('pending');
+
+    const json = JSON.parse(readFileSync(path.join(outDir, 'latest.json'), 'utf8'));
+    expect(json.ok).toBe(true);
+    expect(json.targets.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(['Relay throughput vs echo bot (memory)', 'Heap per idle open session (memory)']),
+    );
+    const md = readFileSync(path.join(outDir, 'latest.md'), 'utf8');
+    expect(md).toContain('## Targets');
+    expect(md).toContain('Teams relay vs echo bot');
+    expect(md).toContain('delivered exactly once');
+  }, 180_000);
+});

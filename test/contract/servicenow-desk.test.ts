@@ -1,0 +1,29 @@
+/**
+ * The shared Desk suite against the ServiceNow connector: the connector talks over HTTP to the
+ * ServiceNow simulator, whose agents reply by posting the documented outbound payloads to the
+ * connector's webhook on a real express app. Nothing in between is mocked.
+ */
+import { startServiceNowHarness } from '../helpers/servicenow-harness';
+import { describeDeskConformance } from './desk.contract';
+
+describeDeskConformance('servicenow', async () => {
+  // Not started: the suite starts the desk with its own sink.
+  const h = await startServiceNowHarness({ start: false });
+  return {
+    desk: h.desk,
+    agents: {
+      agentName: (i = 0) => h.sim.agents[i].name,
+      accept: (sessionId, i = 0) => h.sim.accept(sessionId, i),
+      say: async (sessionId, text, opts = {}) => {
+        await h.sim.say(sessionId, text, { agentIndex: opts.agentIndex, private: opts.private });
+      },
+      end: (sessionId, i = 0) => h.sim.end(sessionId, i),
+      received: async (sessionId) => h.sim.received(sessionId),
+      ended: async (sessionId) => h.sim.conversation(sessionId).status === 'ended',
+    },
+    async setAgentsOnline(n) {
+      h.sim.setAgentsOnline(n);
+    },
+    close: () => h.close(),
+  };
+});
