@@ -15,7 +15,6 @@ import { Broker } from './core/broker';
 import { BroadcastService, type Recipient } from './core/broadcasts';
 import { systemClock } from './core/clock';
 import { FileVault } from './core/file-vault';
-import { BridgeError, ErrorCode } from './core/errors';
 import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
 import { createBroadcastRouter } from './http/broadcasts';
 import { mountFiles } from './http/files';
@@ -44,6 +43,8 @@ export interface Bridge {
   readonly logger: AppLogger;
   readonly files: FileVault;
   readonly broadcasts: BroadcastService;
+  /** The surfaces that are on, in the order they were set up. */
+  readonly surfaces: SurfaceKind[];
   /** Start-up banner lines of the desk (where agents work, generated credentials). */
   banner(baseUrl: string): string[];
   /** Start the HTTP server; resolves with the URL it listens on. */
@@ -58,17 +59,19 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.server.logLevel);
   const clock = options.clock ?? systemClock;
-  assertSafeBinding(config);
+  const loopback = loopbackHosts.has(config.server.host);
+  const teamsOn = teamsEnabled(config, loopback, logger);
 
   const store = await createStore(config.store, logger);
 
   // The Teams glue tags its own log lines with surface: 'teams'.
   const teamsLogger = logger;
   const render = { labels: cardLabels(config.cards), showAvatars: config.bot.attribution.showAvatars };
-  const teamsAdapter = createTeamsAdapter(config.teams, teamsLogger);
-  const surfaces: Partial<Record<SurfaceKind, Surface>> = {
-    teams: new TeamsSurface({ adapter: teamsAdapter, appId: config.teams.MicrosoftAppId, logger: teamsLogger, render }),
-  };
+  const teamsAdapter = teamsOn ? createTeamsAdapter(config.teams, teamsLogger) : undefined;
+  const surfaces: Partial<Record<SurfaceKind, Surface>> = {};
+  if (teamsAdapter) {
+    surfaces.teams = new TeamsSurface({ adapter: teamsAdapter, appId: config.teams.MicrosoftAppId, logger: teamsLogger, render });
+  }
 
   // The URL desks and users fetch relayed files from: the configured public URL, else where we listen.
   let listeningUrl = `http://${config.server.host}:${config.server.port}`;
@@ -76,7 +79,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const files = new FileVault(store, { ttlMs: config.bot.files.ttlMinutes * 60 * 1000, baseUrl, now: () => clock.now() });
   // The web chat keeps uploads in the vault, so it joins the surfaces here, before the broker.
   const webChat = config.web.enabled
-    ? createWebChat({ settings: config.web, bot: config.bot, store, files, clock, logger: logger.child({ surface: 'web' }), render, loopback: loopbackHosts.has(config.server.host) })
+    ? createWebChat({ settings: config.web, bot: config.bot, store, files, clock, logger: logger.child({ surface: 'web' }), render, loopback })
     : undefined;
   if (webChat) surfaces.web = webChat.surface;
   // Slack is on when a bot token is configured.
@@ -118,7 +121,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });
   app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
   deskModule.mount(app);
-  mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
+  if (teamsAdapter) mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
   webChat?.mount(app, broker);
   slack?.mount(app, broker);
 
@@ -138,6 +141,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     logger,
     files,
     broadcasts,
+    surfaces: Object.keys(surfaces) as SurfaceKind[],
     banner: (url) => [
       ...deskModule.banner(url),
       `  Broadcast API:          ${url}/api/broadcasts${config.broadcasts.token ? '' : `  (token: ${broadcastToken})`}`,
@@ -184,18 +188,17 @@ async function knownUsers(store: Store): Promise<Recipient[]> {
 }
 
 /**
- * Without a MicrosoftAppId, Bot Framework requests are not authenticated: anyone who can reach
- * the port can act as any user. That is only acceptable on loopback, for local development.
+ * Without a MicrosoftAppId, Bot Framework requests cannot be authenticated: anyone who can reach
+ * the port could act as any user. That is only acceptable on loopback, for local development
+ * (the Teams adapter then logs a loud warning). On any other address Teams is switched off
+ * instead, so a Slack-only or web-only deployment still runs and /api/messages answers 404.
  */
-function assertSafeBinding(config: BridgeConfig): void {
-  // The Teams adapter logs the loud "authentication is OFF" warning; here we refuse what is unsafe.
-  if (config.teams.MicrosoftAppId) return;
-  if (!loopbackHosts.has(config.server.host)) {
-    throw new BridgeError(
-      ErrorCode.ConfigInvalid,
-      `Invalid configuration:\n  - server.host (HOST): "${config.server.host}" is not loopback, but Bot Framework ` +
-        'authentication is off because MicrosoftAppId is not set. Set MicrosoftAppId and MicrosoftAppPassword, ' +
-        'or bind to 127.0.0.1 for local development.',
-    );
-  }
+function teamsEnabled(config: BridgeConfig, loopback: boolean, logger: AppLogger): boolean {
+  if (config.teams.MicrosoftAppId || loopback) return true;
+  logger.warn(
+    { surface: 'teams', host: config.server.host },
+    `Teams is OFF: "${config.server.host}" is not loopback and MicrosoftAppId is not set, so Bot Framework ` +
+      'requests could not be authenticated. Set MicrosoftAppId and MicrosoftAppPassword to turn Teams on.',
+  );
+  return false;
 }

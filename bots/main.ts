@@ -23,13 +23,15 @@ async function main(): Promise<void> {
   const publicUrl = config.server.publicUrl ?? url;
 
   logger.info(
-    { url, surfaces: ['teams', ...(config.web.enabled ? ['web'] : []), ...(config.slack.botToken ? ['slack'] : [])], desk: config.desk, store: config.store.redisUrl ? 'redis' : 'memory' },
+    { url, surfaces: bridge.surfaces, desk: config.desk, store: config.store.redisUrl ? 'redis' : 'memory' },
     'Live Agent Bridge is listening',
   );
   const lines = [
     '',
     `  Live Agent Bridge on ${url}`,
-    `  Bot Framework endpoint: ${publicUrl}/api/messages`,
+    bridge.surfaces.includes('teams')
+      ? `  Bot Framework endpoint: ${publicUrl}/api/messages`
+      : '  Teams:                  off (set MicrosoftAppId and MicrosoftAppPassword to turn it on)',
     ...(config.slack.botToken
       ? [config.slack.appToken ? '  Slack:                  Socket Mode (no public URL needed)' : `  Slack events endpoint:  ${publicUrl}/slack/events`]
       : ['  Slack:                  off (set SLACK_BOT_TOKEN to turn it on)']),

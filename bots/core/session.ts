@@ -304,13 +304,7 @@ function onStartChat(
     return { state: result.state, effects: [...effects, ...result.effects] };
   }
   const offerId = event.offerId;
-  const view: DetailsView = {
-    type: 'details',
-    offerId,
-    prompt: ctx.settings.messages.detailsPrompt,
-    topics: ctx.settings.topics,
-    topicRequired: ctx.settings.topics.length > 0,
-  };
+  const view = detailsView(offerId, ctx.settings);
   next = { ...next, session: { phase: 'collecting', offerId, details: { view }, startedAt: ctx.now } };
   effects.push({ type: 'send', content: { kind: 'card', view }, track: { slot: 'details', id: offerId } });
   return { state: next, effects };
@@ -621,6 +615,18 @@ function updateStatus(ref: SentRef, view: OfferView | DetailsView | WaitingView,
   return { type: 'update', ref, content: { kind: 'card', view: { ...view, status } } };
 }
 
+/** The details form for an offer; surfaces that reopen it (Slack's "Add details") use it too. */
+export function detailsView(offerId: string, settings: Pick<CoreSettings, 'messages' | 'topics'>): DetailsView {
+  return {
+    type: 'details',
+    offerId,
+    prompt: settings.messages.detailsPrompt,
+    topics: settings.topics,
+    topicRequired: settings.topics.length > 0,
+  };
+}
+
+/** A stale form, re-rendered only to show its status: no topics needed. */
 function detailsViewFor(offerId: string, ctx: TransitionContext): DetailsView {
   return { type: 'details', offerId, prompt: ctx.settings.messages.detailsPrompt, topics: [], topicRequired: false };
 }

@@ -16,7 +16,8 @@ import type express from 'express';
 import type { BlockRenderOptions } from '../../cards/blocks';
 import { defaultCardLabels } from '../../cards/labels';
 import type { UserEventHandler } from '../core/events';
-import type { DetailsView, Logger } from '../core/ports';
+import type { Logger } from '../core/ports';
+import { detailsView } from '../core/session';
 import type { CoreSettings } from '../core/settings';
 import { createSlackClient, slackClientOptions, slackLogger } from './client';
 import { isSocketMode, type SlackSettings } from './config';
@@ -139,16 +140,5 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
     async stop() {
       await socket?.client.disconnect().catch((err: unknown) => logger.warn({ surface: 'slack', err }, 'Slack: Socket Mode did not close cleanly'));
     },
-  };
-}
-
-/** The same form the core sends on Start (session.ts), for "Add details" clicks. */
-function detailsView(offerId: string, bot: SlackModuleOptions['bot']): DetailsView {
-  return {
-    type: 'details',
-    offerId,
-    prompt: bot.messages.detailsPrompt,
-    topics: bot.topics,
-    topicRequired: bot.topics.length > 0,
   };
 }

@@ -12,14 +12,19 @@
  *   StrictBotFrameworkAuthentication below).
  */
 import {
+  BotCallbackHandlerKey,
   CallerIdConstants,
   CloudAdapter,
+  TurnContext,
   ConfigurationBotFrameworkAuthentication,
   type Activity,
   type ConfigurationBotFrameworkAuthenticationOptions,
 } from 'botbuilder';
 import {
   AuthenticationConstants,
+  type ClaimsIdentity,
+  type ConnectorClient,
+  type UserTokenClient,
   AuthenticationError,
   type AuthenticateRequestResult,
   type ServiceClientCredentialsFactory,
@@ -86,13 +91,62 @@ function isJwtError(err: unknown): err is Error {
   );
 }
 
+/**
+ * CloudAdapter builds a new ConnectorClient and UserTokenClient (each a full @azure/core-client
+ * pipeline) for every proactive turn. They hold no per-conversation state and their credentials
+ * fetch and refresh tokens themselves, so one per bot id, service URL and audience is enough (the
+ * old BotFrameworkAdapter cached them the same way). The turn context is set up exactly as
+ * CloudAdapterBase's private `createTurnContext` does in botbuilder 4.23.3 (the final 4.x release,
+ * so it will not drift). Measured: +71% relayed messages/s (bench/README.md).
+ */
+export class ConnectorCachingCloudAdapter extends CloudAdapter {
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+  private readonly tokenClients = new Map<string, Promise<UserTokenClient>>();
+
+  protected override async processProactive(
+    claimsIdentity: ClaimsIdentity,
+    continuationActivity: Partial<Activity>,
+    audience: string | undefined,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void> {
+    const appId = claimsIdentity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? '';
+    const connectorFactory = this.botFrameworkAuthentication.createConnectorFactory(claimsIdentity);
+    const connectorClient = await cached(this.connectors, `${appId}|${continuationActivity.serviceUrl}|${audience ?? ''}`, () =>
+      connectorFactory.create(continuationActivity.serviceUrl!, audience),
+    );
+    const userTokenClient = await cached(this.tokenClients, appId, () =>
+      this.botFrameworkAuthentication.createUserTokenClient(claimsIdentity),
+    );
+    const context = new TurnContext(this, continuationActivity);
+    context.turnState.set(this.BotIdentityKey, claimsIdentity);
+    context.turnState.set(this.ConnectorClientKey, connectorClient);
+    context.turnState.set(this.UserTokenClientKey, userTokenClient);
+    context.turnState.set(BotCallbackHandlerKey, logic);
+    context.turnState.set(this.ConnectorFactoryKey, connectorFactory);
+    context.turnState.set(this.OAuthScopeKey, audience);
+    await this.runMiddleware(context, logic);
+  }
+}
+
+/** A bounded promise cache; a failed creation is forgotten so the next call retries. */
+function cached<T>(map: Map<string, Promise<T>>, key: string, create: () => Promise<T>): Promise<T> {
+  let entry = map.get(key);
+  if (!entry) {
+    if (map.size >= 256) map.clear();
+    entry = create();
+    map.set(key, entry);
+    entry.catch(() => map.delete(key));
+  }
+  return entry;
+}
+
 export function createTeamsAdapter(
   settings: TeamsSettings,
   logger: Logger,
   options: TeamsAdapterOptions = {},
 ): CloudAdapter {
   const auth = new StrictBotFrameworkAuthentication(teamsAuthConfig(settings), options.credentialsFactory);
-  const adapter = new CloudAdapter(auth);
+  const adapter = new ConnectorCachingCloudAdapter(auth);
 
   if (isTeamsAuthDisabled(settings)) {
     logger.warn(

@@ -38,10 +38,19 @@ describe('the bridge process', () => {
     expect(p.output()).toMatch(/store\.redisUrl \(from environment variable REDIS_URL\)/);
   });
 
-  it('refuses to listen beyond loopback without Bot Framework authentication', async () => {
+  it('on a public address without Bot Framework credentials, runs with Teams switched off', async () => {
     const p = start({ PORT: '0', HOST: '0.0.0.0' });
-    expect(await p.exited).toBe(1);
-    expect(p.output()).toMatch(/not loopback, but Bot Framework authentication is off/);
+    try {
+      const [, port] = await waitFor(() => p.output().match(/Live Agent Bridge on http:\/\/0\.0\.0\.0:(\d+)/), 20_000);
+      expect(p.output()).toMatch(/Teams is OFF/);
+      expect(p.output()).toMatch(/Teams: +off/);
+      const res = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"message"}' });
+      expect(res.status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
   });
 
   it('starts on defaults, prints where to go, and drains on SIGTERM with exit 0', async () => {

@@ -11,6 +11,8 @@ import { KeyedQueue } from '../../../bots/core/keyed-queue';
 
 export const CHAT_KEY_PREFIX = 'console:chat:';
 export const INDEX_KEY = 'console:index';
+/** Ids of queued chats, oldest first, so a queue position never needs every chat read. */
+export const QUEUE_KEY = 'console:queue';
 
 export interface ChatTtls {
   /** Queued and live chats: long, so a quiet chat survives a weekend. */
@@ -30,9 +32,9 @@ export class ChatRepo {
   ) {}
 
   async get(id: string): Promise<ChatRecord | undefined> {
-    const chat = await this.store.get<ChatRecord>(CHAT_KEY_PREFIX + id);
-    // A copy, so callers may change it freely even when the store hands out shared objects.
-    return chat === undefined ? undefined : structuredClone(chat);
+    // The Store port hands out a freshly deserialized value on every get (both engines keep
+    // JSON), so callers may change it freely without another copy.
+    return this.store.get<ChatRecord>(CHAT_KEY_PREFIX + id);
   }
 
   /** Write a chat with the TTL its status deserves; `listed: false` also adds it to the index. */
@@ -49,6 +51,19 @@ export class ChatRepo {
     const gone = ids.filter((_, i) => chats[i] === undefined);
     if (gone.length > 0) await this.removeFromIndex(gone);
     return chats.filter((c): c is ChatRecord => c !== undefined);
+  }
+
+  /** Put a chat on (or take it off) the queue list; resolves with its 1-based position (0 when off). */
+  setQueued(id: string, queued: boolean): Promise<number> {
+    return this.indexQueue.run(QUEUE_KEY, async () => {
+      const ids = (await this.store.get<string[]>(QUEUE_KEY)) ?? [];
+      const at = ids.indexOf(id);
+      if (queued && at >= 0) return at + 1;
+      if (!queued && at < 0) return 0;
+      const next = queued ? [...ids, id] : ids.filter((x) => x !== id);
+      await this.store.set(QUEUE_KEY, next, this.ttls.openMs * 2);
+      return queued ? next.length : 0;
+    });
   }
 
   private addToIndex(id: string): Promise<void> {

@@ -134,7 +134,7 @@ export class ConsoleDesk implements Desk {
       this.hub.broadcast('chat.created', { chat: summarize(chat) });
       // Queued inside the write lock so it reaches the sink before any agentJoined for this chat;
       // wrapped, so the lock is not held while the sink works.
-      return { delivery: this.deliver({ type: 'queued', sessionId: id, position: await this.queuePosition(chat) }) };
+      return { delivery: this.deliver({ type: 'queued', sessionId: id, position: await this.repo.setQueued(id, true) }) };
     });
     // The chat exists either way: failing here would leave agents a chat the broker gave up on.
     if (!(await delivery).ok) this.logger.warn({ sessionId: id }, 'console: could not report the queue position');
@@ -227,6 +227,7 @@ export class ConsoleDesk implements Desk {
       // Accepting twice (a double click, a retry) changes nothing.
       if (hasJoined(chat, agent.id)) return { chat, delivery: DELIVERED };
       const now = this.clock.now();
+      if (chat.status === 'queued') await this.repo.setQueued(chatId, false);
       chat.status = 'live';
       chat.acceptedAt ??= now;
       chat.agents.push(agentInfo(agent));
@@ -375,6 +376,7 @@ export class ConsoleDesk implements Desk {
 
   private async close(chat: ChatRecord, reason: EndReason, text: string): Promise<void> {
     const now = this.clock.now();
+    if (chat.status === 'queued') await this.repo.setQueued(chat.id, false);
     chat.status = 'ended';
     chat.endedAt = now;
     chat.endedReason = reason;
@@ -401,14 +403,6 @@ export class ConsoleDesk implements Desk {
 
   private systemLine(text: string, at: number): ChatMessage {
     return { id: this.ids(), from: 'system', text, private: false, at };
-  }
-
-  private async queuePosition(chat: ChatRecord): Promise<number> {
-    const queued = (await this.repo.list())
-      .filter((c) => c.status === 'queued')
-      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-    const index = queued.findIndex((c) => c.id === chat.id);
-    return index >= 0 ? index + 1 : queued.length + 1;
   }
 
   /** Hand an event to the sink, in order per chat. Resolves with the outcome; never rejects. */
