@@ -1,7 +1,8 @@
 /**
  * The bridge under test: built by the real composition root (`createBridge`) with a silent
  * logger, listening on an ephemeral loopback port, Bot Framework auth off (loopback only), the
- * built-in console as the desk, memory or Redis as the store. Nothing in the bridge is replaced
+ * built-in console as the desk, memory or Redis as the store, and (when asked) Slack with its
+ * Web API at the generator's fake. Nothing in the bridge is replaced
  * or patched; the commands below only read and write through the public `Store` port and the
  * broker's own start-up path.
  */
@@ -15,6 +16,10 @@ export interface BridgeChildConfig {
   namespace: string;
   agents: { name: string; token: string }[];
   queueTimeoutSeconds: number;
+  /** Slack on (HTTP mode at /slack/events), its Web API at a fake. */
+  slack?: { botToken: string; signingSecret: string; apiUrl: string };
+  /** Broadcast API settings (token, rates), when a scenario uses it. */
+  broadcasts?: Record<string, unknown>;
 }
 
 export interface StoreEntry {
@@ -38,6 +43,8 @@ void runChild(async () => {
     store: { redisUrl: cfg.redisUrl, namespace: cfg.namespace },
     console: { agents: cfg.agents },
     bot: { queueTimeoutSeconds: cfg.queueTimeoutSeconds },
+    ...(cfg.slack ? { slack: cfg.slack } : {}),
+    ...(cfg.broadcasts ? { broadcasts: cfg.broadcasts } : {}),
   });
   const bridge = await createBridge({ config, logger: pino({ level: 'silent' }) });
   const { url } = await bridge.listen();

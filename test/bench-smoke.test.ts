@@ -1,6 +1,7 @@
 /**
  * A small run of the benchmark (`npm run bench`), so it cannot rot: real child processes, the
- * real Teams endpoint and console API, a few hundred messages, every one counted at both ends.
+ * real Teams and Slack endpoints and console API, a few hundred messages, every one counted at
+ * both ends, and a tiny broadcast fan-out with its pacing proof.
  * No timing assertions: this machine may be busy with other tests.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ describe('benchmark smoke run', () => {
 
   it('relays a few hundred messages both ways with none lost or duplicated, and writes the report', async () => {
     const options = parseArgs([
-      '--only', 'relay,memory,slack',
+      '--only', 'relay,memory,slack,broadcast',
       '--chats', '12',
       '--messages', '4',
       '--rate', '60',
@@ -23,6 +24,8 @@ describe('benchmark smoke run', () => {
       '--agents', '3',
       '--sessions', '300',
       '--memory-real', '0',
+      '--broadcast-recipients', '40',
+      '--broadcast-default-check', '10',
       '--out', outDir,
       '--quiet',
     ]);
@@ -45,16 +48,34 @@ describe('benchmark smoke run', () => {
     expect(relay.status).toBe('ok');
     const memory = report.scenarios.find((s) => s.name === 'memory')!;
     expect(memory.status).toBe('ok');
-    expect(report.scenarios.find((s) => s.name === 'slack')?.status).toBe('pending');
+    // Slack: signed requests to /slack/events, a fake Slack Web API; every message counted too.
+    const slack = report.scenarios.find((s) => s.name === 'slack')!;
+    expect(slack.status).toBe('ok');
+    expect(slack.accounting.some((l) => l.name.includes('slack') && l.sent > 0)).toBe(true);
+    // Broadcast: every recipient once, and the pacing held where the fake platforms counted.
+    const broadcast = report.scenarios.find((s) => s.name === 'broadcast')!;
+    expect(broadcast.status).toBe('ok');
+    const runs = (broadcast.data as { runs: { recipients: number; delivered: number; expected: number; duplicates: number; missing: number; ok: boolean }[] }).runs;
+    expect(runs.map((r) => [r.recipients, r.delivered, r.expected, r.duplicates, r.missing, r.ok])).toEqual([
+      [40, 40, 40, 0, 0, true],
+      [10, 20, 20, 0, 0, true],
+    ]);
 
     const json = JSON.parse(readFileSync(path.join(outDir, 'latest.json'), 'utf8'));
     expect(json.ok).toBe(true);
     expect(json.targets.map((t: { name: string }) => t.name)).toEqual(
-      expect.arrayContaining(['Relay throughput vs echo bot (memory)', 'Heap per idle open session (memory)']),
+      expect.arrayContaining([
+        'Relay throughput vs echo bot (memory)',
+        'Heap per idle open session (memory)',
+        'Slack relay throughput vs echo app (memory)',
+        'Broadcast pacing (max sends in any second, per surface)',
+      ]),
     );
     const md = readFileSync(path.join(outDir, 'latest.md'), 'utf8');
     expect(md).toContain('## Targets');
     expect(md).toContain('Teams relay vs echo bot');
+    expect(md).toContain('Slack relay vs echo app');
+    expect(md).toContain('Broadcast fan-out');
     expect(md).toContain('delivered exactly once');
   }, 180_000);
 });

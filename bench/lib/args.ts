@@ -15,6 +15,9 @@ export const defaults: BenchOptions = {
   redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
   memorySessions: [10_000, 50_000],
   memoryReal: 1000,
+  broadcastRecipients: 10_000,
+  broadcastRates: { teams: 200, slack: 50 },
+  broadcastDefaultCheck: 300,
   profile: false,
   outDir: path.resolve(__dirname, '..', 'results'),
   only: [],
@@ -23,7 +26,7 @@ export const defaults: BenchOptions = {
 
 export const usage = `npm run bench -- [flags]
 
-  --only relay,redis,memory   scenarios to run (default: all implemented; also: slack, broadcast)
+  --only relay,redis,memory   scenarios to run (default: all: relay, redis, memory, slack, broadcast)
   --chats N                   concurrent live chats in relay runs (default ${defaults.chats})
   --messages N                messages per chat in each burst phase (default ${defaults.messages})
   --rate N                    brokered msg/s, both directions, in the latency phase (default ${defaults.rate})
@@ -33,6 +36,9 @@ export const usage = `npm run bench -- [flags]
   --setup-concurrency N       chats opened in parallel (default ${defaults.setupConcurrency})
   --sessions 10000,50000      open sessions for the memory scenario (default ${defaults.memorySessions.join(',')})
   --memory-real N             sessions opened through real HTTP paths to validate the seeded numbers (default ${defaults.memoryReal}; 0 skips)
+  --broadcast-recipients N    broadcast fan-out recipients, 80% Teams / 20% Slack (default ${defaults.broadcastRecipients})
+  --broadcast-rates teams=N,slack=N   configured sends/s of that run (default teams=${defaults.broadcastRates.teams},slack=${defaults.broadcastRates.slack})
+  --broadcast-default-check N recipients of the run at the shipped rates (40/s, 20/s), two broadcasts at once (default ${defaults.broadcastDefaultCheck}; 0 skips)
   --echo-mode turn|proactive  how the echo bot answers (default ${defaults.echoMode})
   --redis-url URL             Redis for the Redis runs (default $REDIS_URL or redis://127.0.0.1:6379)
   --idle-ms N                 a phase fails after this long with no delivery (default ${defaults.idleMs})
@@ -42,7 +48,7 @@ export const usage = `npm run bench -- [flags]
 `;
 
 export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { ...defaults, memorySessions: [...defaults.memorySessions], only: [] };
+  const o: BenchOptions = { ...defaults, memorySessions: [...defaults.memorySessions], broadcastRates: { ...defaults.broadcastRates }, only: [] };
   const int = (name: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a non-negative number, got ${v}`);
@@ -87,6 +93,19 @@ export function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--memory-real':
         o.memoryReal = int('memory-real', take());
+        break;
+      case '--broadcast-recipients':
+        o.broadcastRecipients = Math.max(1, int('broadcast-recipients', take()));
+        break;
+      case '--broadcast-default-check':
+        o.broadcastDefaultCheck = int('broadcast-default-check', take());
+        break;
+      case '--broadcast-rates':
+        for (const part of take().split(',')) {
+          const [k, v] = part.split('=').map((x) => x.trim());
+          if (k !== 'teams' && k !== 'slack') throw new Error(`--broadcast-rates takes teams=N,slack=N, got ${part}`);
+          o.broadcastRates[k] = Math.max(1, int('broadcast-rates', v));
+        }
         break;
       case '--echo-mode': {
         const v = take();

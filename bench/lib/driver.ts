@@ -1,8 +1,9 @@
 /**
- * Drives one server under test (the bridge, or the echo bot) the way users and agents would:
- * Teams users POST Bot Framework activities to `/api/messages`; console agents read the event
- * stream and POST replies to the console API; the fake connector receives what the server
- * sends to users. Every benchmark message carries a tag (`bench[u17.3]`: direction, chat,
+ * Drives one server under test (the bridge, or an echo bot) the way users and agents would:
+ * users POST what their platform sends (`wire.ts`: Teams activities to `/api/messages`, signed
+ * Slack events to `/slack/events`); console agents read the event stream and POST replies to the
+ * console API; the fake platform (connector or Slack Web API) receives what the server sends to
+ * users. Every benchmark message carries a tag (`bench[u17.3]`: direction, chat,
  * sequence) that the ledgers count at both ends.
  */
 import { performance } from 'node:perf_hooks';
@@ -13,8 +14,9 @@ import { HttpClient } from './http';
 import { Ledger, type LedgerSummary } from './ledger';
 import { openSse, type SseStream } from './sse';
 import { pool, round, sleep, summarize, type Summary } from './stats';
-import { benchUser, cardAction, messageActivity, submitActivity, type BenchUser } from './teams';
+import type { BenchUser } from './teams';
 import type { ProbeSample } from './probe';
+import { teamsWire, type UserWire, type WireRequest } from './wire';
 
 export interface Agent {
   name: string;
@@ -71,15 +73,18 @@ export class Driver {
   private readonly agentChains = new Map<number, Promise<void>>();
   private readonly pendingSends = new Set<Promise<unknown>>();
   poisoned?: string;
+  readonly wire: UserWire;
 
   constructor(
     readonly kind: 'bridge' | 'echo',
     readonly server: ChildHandle,
-    readonly connector: FakeConnector,
+    readonly connector: Pick<FakeConnector, 'url' | 'onActivity'>,
     readonly agents: Agent[],
     maxSockets = 256,
+    wire?: UserWire,
   ) {
     this.client = new HttpClient(server.url, maxSockets);
+    this.wire = wire ?? teamsWire(connector.url);
     connector.onActivity = (a) => this.onConnector(a);
   }
 
@@ -98,7 +103,7 @@ export class Driver {
   async setup(count: number, concurrency: number, options: { live?: (i: number) => boolean } = {}): Promise<{ seconds: number; perSecond: number }> {
     const first = this.users.length;
     for (let i = first; i < first + count; i++) {
-      const u = benchUser(i);
+      const u = this.wire.newUser(i);
       this.users.push(u);
       this.convIndex.set(u.conversationId, i);
       this.seq.u.push(0);
@@ -119,14 +124,13 @@ export class Driver {
 
   private async openChat(i: number, live: boolean): Promise<void> {
     const user = this.users[i];
-    const url = this.connector.url;
     // Something the bot cannot help with: it becomes the chat's title, and the offer comes.
-    const offer = this.waitConnector(user.conversationId, (a) => cardAction(a.body, 'startChat') !== undefined);
-    await this.mustPost('/api/messages', messageActivity(user, url, `bench u${i}: ${USER_TEXT}`));
+    const offer = this.waitConnector(user.conversationId, (a) => this.wire.startClick(user, a) !== undefined);
+    await this.mustSend(this.wire.message(user, `bench u${i}: ${USER_TEXT}`));
     const card = await offer;
     const created = new Promise<string>((resolve) => this.chatWaiters.set(i, resolve));
-    const waiting = this.waitConnector(user.conversationId, (a) => cardAction(a.body, 'cancel') !== undefined);
-    await this.mustPost('/api/messages', submitActivity(user, url, cardAction(card.body, 'startChat')!, card.activityId));
+    const waiting = this.waitConnector(user.conversationId, (a) => this.wire.isWaiting(a));
+    await this.mustSend(this.wire.startClick(user, card)!);
     this.chatIds[i] = await withTimeout(created, 30_000, `chat ${i} never reached the console`);
     await waiting;
     if (!live) return;
@@ -141,9 +145,14 @@ export class Driver {
     return this.agents[i % this.agents.length];
   }
 
-  private async mustPost(path: string, body: unknown): Promise<void> {
-    const res = await this.client.post(path, body);
-    if (res.status !== 200) throw new Error(`POST ${path}: HTTP ${res.status} ${res.body}`);
+  private async mustSend(req: WireRequest): Promise<void> {
+    const res = await this.client.request('POST', req.path, req.body, req.headers);
+    if (res.status !== 200) throw new Error(`POST ${req.path}: HTTP ${res.status} ${res.body}`);
+  }
+
+  /** One plain message from user `i` (not counted by any ledger); resolves when it was answered. */
+  async say(i: number, text: string): Promise<void> {
+    await this.mustSend(this.wire.message(this.users[i], text));
   }
 
   private waitConnector(conversationId: string, test: (a: ConnectorActivity) => boolean, ms = 30_000): Promise<ConnectorActivity> {
@@ -219,9 +228,9 @@ export class Driver {
   private async userSends(chat: number, ledger: Ledger): Promise<Sent> {
     const tag = this.nextTag('u', chat);
     const delivered = ledger.expect(tag);
-    const activity = messageActivity(this.users[chat], this.connector.url, `bench[${tag}] ${USER_TEXT}`);
+    const req = this.wire.message(this.users[chat], `bench[${tag}] ${USER_TEXT}`);
     try {
-      const res = await this.client.post('/api/messages', activity, { 'x-bench-tag': tag });
+      const res = await this.client.request('POST', req.path, req.body, { ...req.headers, 'x-bench-tag': tag });
       if (res.status !== 200) ledger.sendFailed(tag, `HTTP ${res.status} ${res.body.slice(0, 200)}`);
     } catch (e) {
       ledger.sendFailed(tag, (e as Error).message);

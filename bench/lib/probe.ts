@@ -7,7 +7,8 @@
  * - departure to the user: outbound request bodies (the Bot Connector call) are read by wrapping
  *   `ClientRequest.prototype.write/end` in the child process (only while active); the time is
  *   taken when the request has been handed to the socket (`finish`). The tag is read from the
- *   activity text.
+ *   activity text. Slack's Web API client uses Node's fetch (undici), whose body bytes are read
+ *   as they are written to its sockets (form-encoded, so the tag is decoded first).
  * - departure to the agent: writes on open console event streams (`/console/api/events`), read
  *   for `message.created` events of user messages carrying a tag.
  *
@@ -16,9 +17,12 @@
  */
 import dc from 'node:diagnostics_channel';
 import { ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 const bodies = new WeakMap<ClientRequest, string[]>();
+/** Sockets of Node's built-in fetch (undici), which Slack's Web API client uses. */
+const fetchSockets = new WeakSet<Socket>();
 const TAG = /bench\[([a-z]\d+\.\d+)\]/g;
 
 export interface ProbeSample {
@@ -62,6 +66,25 @@ export class LatencyProbe {
       }
       return end.apply(this, args);
     };
+    // Node's fetch (undici, used by Slack's WebClient) never touches ClientRequest: its body is
+    // an async generator. Its sockets are marked when the request headers go out, and the
+    // body's bytes are read as they are written to such a socket.
+    dc.subscribe('undici:client:sendHeaders', (message) => {
+      const { socket } = message as { socket?: Socket };
+      if (socket) fetchSockets.add(socket);
+    });
+    const socketProto = Socket.prototype as unknown as { write: (this: Socket, ...args: unknown[]) => boolean };
+    const socketWrite = socketProto.write;
+    socketProto.write = function (this: Socket, ...args: unknown[]) {
+      if (probe.active && fetchSockets.has(this)) {
+        const chunk = args[0];
+        if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
+          const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+          if (text.includes('bench')) probe.depart(text, 'connector', performance.now());
+        }
+      }
+      return socketWrite.apply(this, args);
+    };
   }
 
   start(): void {
@@ -84,7 +107,9 @@ export class LatencyProbe {
     return { samples, unmatchedArrivals };
   }
 
-  depart(text: string, via: ProbeSample['via'], at: number): void {
+  depart(raw: string, via: ProbeSample['via'], at: number): void {
+    // Slack's Web API client sends form-encoded bodies: `text=bench%5Ba17.3%5D+...`.
+    const text = raw.includes('bench%5B') ? safeDecode(raw) : raw;
     TAG.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = TAG.exec(text))) {
@@ -109,4 +134,12 @@ export class LatencyProbe {
     bodies.set(req, list);
   }
 
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
 }

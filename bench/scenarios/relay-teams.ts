@@ -8,12 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { startChild, type ChildHandle } from '../lib/child';
 import { Driver, type Agent, type PhaseResult } from '../lib/driver';
 import { startFakeConnector } from '../lib/fake-connector';
+import { BENCH_SLACK_TOKEN, startFakeSlackApi } from '../lib/fake-slack-api';
+import { BENCH_SLACK_SIGNING_SECRET, slackWire } from '../lib/wire';
 import type { LedgerSummary } from '../lib/ledger';
 import { round } from '../lib/stats';
 import type { BenchOptions, Scenario, ScenarioContext, ScenarioResult, Target } from './types';
 
 export interface RelayRun {
   server: 'bridge' | 'echo';
+  /** Where the users are (default Teams). */
+  platform?: 'teams' | 'slack';
   store?: 'memory' | 'redis';
   chats: number;
   messages: number;
@@ -41,7 +45,8 @@ export function accountingOf(...runs: (RelayRun | undefined)[]): LedgerSummary[]
 }
 
 function label(r: RelayRun): string {
-  return r.server === 'echo' ? 'echo bot:' : `bridge (${r.store}):`;
+  const on = r.platform === 'slack' ? ', slack' : '';
+  return r.server === 'echo' ? `echo ${r.platform === 'slack' ? 'app (slack)' : 'bot'}:` : `bridge (${r.store}${on}):`;
 }
 
 /** One server child, one connector, one driver: setup, warm-up, the measured phases, tear-down. */
@@ -49,26 +54,32 @@ export async function runRelay(
   ctx: ScenarioContext,
   server: 'bridge' | 'echo',
   store: 'memory' | 'redis' = 'memory',
+  platform: 'teams' | 'slack' = 'teams',
 ): Promise<RelayRun> {
   const o = ctx.options;
   const agents = benchAgents(o.agents);
-  const connector = await startFakeConnector();
-  const profileName = ctx.profileDir ? `${server}-${store}-${Date.now()}.cpuprofile` : undefined;
+  const slack = platform === 'slack';
+  const fake = slack ? await startFakeSlackApi() : await startFakeConnector();
+  const slackConfig = slack ? { botToken: BENCH_SLACK_TOKEN, signingSecret: BENCH_SLACK_SIGNING_SECRET, apiUrl: (fake as { apiUrl: string }).apiUrl } : undefined;
+  const tag = `${server}-${store}${slack ? '-slack' : ''}`;
+  const profileName = ctx.profileDir ? `${tag}-${Date.now()}.cpuprofile` : undefined;
   const namespace = `bench-${process.pid}-${Date.now()}`;
   let child: ChildHandle | undefined;
   let driver: Driver | undefined;
-  const run: RelayRun = { server, store: server === 'bridge' ? store : undefined, chats: o.chats, messages: o.messages, phases: [], connector: { posts: 0, puts: 0, connections: 0 } };
+  const run: RelayRun = { server, platform, store: server === 'bridge' ? store : undefined, chats: o.chats, messages: o.messages, phases: [], connector: { posts: 0, puts: 0, connections: 0 } };
   try {
+    const profiling = { cpuProfileDir: ctx.profileDir, cpuProfileName: profileName };
     child =
       server === 'bridge'
         ? await startChild('server-bridge.ts', {
-            config: { redisUrl: store === 'redis' ? o.redisUrl : undefined, namespace, agents, queueTimeoutSeconds: 3600 },
-            cpuProfileDir: ctx.profileDir,
-            cpuProfileName: profileName,
+            config: { redisUrl: store === 'redis' ? o.redisUrl : undefined, namespace, agents, queueTimeoutSeconds: 3600, slack: slackConfig },
+            ...profiling,
           })
-        : await startChild('server-echo.ts', { config: { mode: o.echoMode }, cpuProfileDir: ctx.profileDir, cpuProfileName: profileName });
-    driver = new Driver(server, child, connector, agents, o.sockets);
-    const what = server === 'bridge' ? `bridge (${store})` : `echo bot (${o.echoMode})`;
+        : slack
+          ? await startChild('server-echo-slack.ts', { config: slackConfig, ...profiling })
+          : await startChild('server-echo.ts', { config: { mode: o.echoMode }, ...profiling });
+    driver = new Driver(server, child, fake, agents, o.sockets, slack ? slackWire() : undefined);
+    const what = server === 'bridge' ? `bridge (${store}${slack ? ', slack' : ''})` : slack ? 'echo app (slack)' : `echo bot (${o.echoMode})`;
 
     ctx.log(`${what}: opening ${o.chats} chats`);
     run.setup = await driver.setup(o.chats, o.setupConcurrency);
@@ -93,7 +104,7 @@ export async function runRelay(
       if (ctx.profileDir) await child.call('profile-start');
       const r = await driver.burst(kind, o.messages, o.idleMs);
       if (ctx.profileDir) {
-        const file = `${ctx.profileDir}/${server}-${store}-${kind}-${Date.now()}.cpuprofile`;
+        const file = `${ctx.profileDir}/${tag}-${kind}-${Date.now()}.cpuprofile`;
         await child.call('profile-stop', { file });
         (run.phaseProfiles ??= {})[name] = file;
       }
@@ -116,8 +127,9 @@ export async function runRelay(
   } finally {
     await driver?.close();
     await child?.stop();
-    run.connector = { posts: connector.counts.posts, puts: connector.counts.puts, connections: connector.counts.connections };
-    await connector.close();
+    const c = fake.counts as { posts: number; puts?: number; updates?: number; connections: number };
+    run.connector = { posts: c.posts, puts: c.puts ?? c.updates ?? 0, connections: c.connections };
+    await fake.close();
     if (store === 'redis' && server === 'bridge') await flushNamespace(o.redisUrl, namespace).catch(() => undefined);
   }
   if (profileName && ctx.profileDir) run.profile = `${ctx.profileDir}/${profileName}`;
@@ -212,7 +224,8 @@ export function relayMarkdown(o: BenchOptions, runs: RelayRun[], ratio?: number)
   lines.push('| server | phase | users -> agents msg/s | agents -> users msg/s | exchanges/s | end-to-end p50 / p99 ms | added p50 / p95 / p99 ms | server CPU | generator CPU |');
   lines.push('| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |');
   for (const run of runs) {
-    const who = run.server === 'echo' ? `echo bot (${o.echoMode})` : `bridge (${run.store})`;
+    const slack = run.platform === 'slack';
+    const who = run.server === 'echo' ? (slack ? 'echo app (slack)' : `echo bot (${o.echoMode})`) : `bridge (${run.store}${slack ? ', slack' : ''})`;
     for (const p of run.phases) {
       if (p.phase === 'warm-up') continue;
       const e2e = Object.entries(p.endToEnd).map(([k, s]) => `${short(k)} ${s.p50} / ${s.p99}`).join('; ');
@@ -222,7 +235,7 @@ export function relayMarkdown(o: BenchOptions, runs: RelayRun[], ratio?: number)
     }
     if (run.failure) lines.push(`| ${who} | **FAILED** | ${run.failure} | | | | | | |`);
   }
-  if (ratio !== undefined) lines.push('', `Bridge exchanges/s as a share of the echo bot's: **${Number.isFinite(ratio) ? pct(ratio) : 'n/a'}**.`);
+  if (ratio !== undefined) lines.push('', `Bridge exchanges/s as a share of the echo ${runs[0]?.platform === 'slack' ? 'app' : 'bot'}'s: **${Number.isFinite(ratio) ? pct(ratio) : 'n/a'}**.`);
   const setup = runs.find((r) => r.server === 'bridge')?.setup;
   if (setup) lines.push('', `Opening ${o.chats} chats through the real paths (message, offer card, Start, queue, agent accepts) took ${setup.seconds.toFixed(1)} s (${setup.perSecond.toFixed(0)} chats/s).`);
   return lines.join('\n');

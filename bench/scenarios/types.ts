@@ -23,6 +23,11 @@ export interface BenchOptions {
   memorySessions: number[];
   /** Sessions opened through the real HTTP paths to validate the seeded measurement; 0 skips. */
   memoryReal: number;
+  /** Broadcast fan-out: recipients (80% Teams, 20% Slack) and the configured rates of that run. */
+  broadcastRecipients: number;
+  broadcastRates: { teams: number; slack: number };
+  /** Recipients of the second run at the shipped default rates, two broadcasts at once; 0 skips. */
+  broadcastDefaultCheck: number;
   /** Write CPU profiles of the bridge child (node --cpu-prof) and summarize them. */
   profile: boolean;
   outDir: string;

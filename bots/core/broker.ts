@@ -8,13 +8,14 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { Deadlines } from './deadlines';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
 import { userKey, type UserEvent, type UserEventHandler } from './events';
 import { KeyedQueue } from './keyed-queue';
 import { decideOffer, needsAvailability } from './policy';
 import { broadcastKeys, broadcastView, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
 import { formatBytes, type FileVault } from './file-vault';
-import type { AgentInfo, Clock, Desk, DeskEvent, FileRef, Logger, OutboundContent, SentRef, Store, Surface, SurfaceKind, TimerHandle } from './ports';
+import type { AgentInfo, Clock, Desk, DeskEvent, FileRef, Logger, OutboundContent, SentRef, Store, Surface, SurfaceKind } from './ports';
 import {
   newConversation,
   transition,
@@ -56,7 +57,8 @@ export const DEDUPE_TTL_MS = 15 * 60 * 1000;
 
 export class Broker implements UserEventHandler {
   private readonly queue = new KeyedQueue();
-  private readonly timers = new Map<string, TimerHandle>();
+  /** Queue timeouts of waiting sessions, by session id (one clock timer for all of them). */
+  private readonly timers: Deadlines;
   /**
    * The user job running in the current async context (see onDeskEvent). A token rather than the
    * key: callbacks a desk sets up during a job inherit the context but run after the job is done.
@@ -68,6 +70,9 @@ export class Broker implements UserEventHandler {
 
   constructor(private readonly deps: BrokerDeps) {
     this.newId = deps.newId ?? (() => randomUUID());
+    this.timers = new Deadlines(deps.clock, (sessionId, key) => {
+      void this.queue.run(key, () => this.process(key, { source: 'internal', event: { type: 'queueTimeout', sessionId } }));
+    });
   }
 
   /** Connect the desk and re-arm queue timeouts of sessions that were waiting before a restart. */
@@ -85,7 +90,6 @@ export class Broker implements UserEventHandler {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.queue.drain();
-    for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
     await this.deps.desk.stop();
   }
@@ -287,8 +291,7 @@ export class Broker implements UserEventHandler {
         this.armTimer(state.key, effect.sessionId, effect.at);
         return [];
       case 'cancelTimer':
-        this.timers.get(effect.sessionId)?.cancel();
-        this.timers.delete(effect.sessionId);
+        this.timers.cancel(effect.sessionId);
         return [];
     }
   }
@@ -454,16 +457,9 @@ export class Broker implements UserEventHandler {
   }
 
   private armTimer(key: string, sessionId: string, at: number): void {
-    this.timers.get(sessionId)?.cancel();
-    const delay = Math.max(0, at - this.deps.clock.now());
-    this.timers.set(
-      sessionId,
-      this.deps.clock.setTimer(delay, () => {
-        this.timers.delete(sessionId);
-        void this.queue.run(key, () => this.process(key, { source: 'internal', event: { type: 'queueTimeout', sessionId } }));
-      }),
-    );
+    this.timers.set(sessionId, key, at);
   }
+
 }
 
 /** Marks an effect that failed (already logged by `attempt`). */

@@ -42,10 +42,26 @@ export interface TrackedCard<V> {
   ref?: SentRef;
 }
 
+/**
+ * What the session keeps of the request. The full description went to the desk with the chat;
+ * keeping it (and the history) here too only cost memory per open session.
+ */
 export interface ChatRequestSummary {
   title: string;
-  details: string;
+  /** Not kept any more; sessions stored by older versions may still carry it. */
+  details?: string;
   topic?: { id: string; label: string };
+}
+
+/**
+ * The "waiting for an agent" card of a session: its ref and the estimate shown on it. The view
+ * itself is rebuilt from the session when needed (`waitingCard`); sessions stored by older
+ * versions may still carry a `view`, which is ignored.
+ */
+export interface WaitingCard {
+  ref?: SentRef;
+  estimatedWaitSeconds?: number;
+  view?: WaitingView;
 }
 
 export type Session =
@@ -54,7 +70,7 @@ export type Session =
       phase: 'queued';
       sessionId: string;
       request: ChatRequestSummary;
-      waiting: TrackedCard<WaitingView>;
+      waiting: WaitingCard;
       /** Whether the user was told their messages will wait for the agent. */
       queuedNoticeSent: boolean;
       /** Files the user sent in this chat so far (for the per-chat limit). */
@@ -67,7 +83,7 @@ export type Session =
       phase: 'live';
       sessionId: string;
       request: ChatRequestSummary;
-      waiting: TrackedCard<WaitingView>;
+      waiting: WaitingCard;
       agents: AgentInfo[];
       startedAt: number;
       joinedAt: number;
@@ -362,10 +378,11 @@ function onDeskEvent(state: Conversation, event: DeskEvent, ctx: TransitionConte
   switch (event.type) {
     case 'queued': {
       if (session.phase !== 'queued' || event.estimatedWaitSeconds === undefined) return { state, effects: [] };
-      const view: WaitingView = { ...session.waiting.view, estimatedWaitSeconds: event.estimatedWaitSeconds };
-      const waiting = { ...session.waiting, view };
+      const waiting: WaitingCard = { ref: session.waiting.ref, estimatedWaitSeconds: event.estimatedWaitSeconds };
+      const next = { ...session, waiting };
+      const view = waitingCard(next).view;
       const effects: Effect[] = waiting.ref ? [{ type: 'update', ref: waiting.ref, content: { kind: 'card', view } }] : [];
-      return { state: { ...state, session: { ...session, waiting } }, effects };
+      return { state: { ...state, session: next }, effects };
     }
     case 'agentJoined':
       return agentJoins(state, session, event.agent, ctx);
@@ -410,7 +427,7 @@ function agentJoins(
   const effects: Effect[] = [];
   if (session.phase === 'queued') {
     effects.push({ type: 'cancelTimer', sessionId: session.sessionId });
-    effects.push(...disableCard(session.waiting, { text: `Connected to ${agent.name}` }));
+    effects.push(...disableCard(waitingCard(session), { text: `Connected to ${agent.name}` }));
   }
   const joinedText = fill(ctx.settings.messages.agentJoined, agent);
   // With an avatar to show, the join notice is a small card so the user sees who joined.
@@ -504,8 +521,7 @@ function queueChat(
   const firstLine = input.description.split(/\r?\n/).find((l) => l.trim())?.trim() ?? input.description;
   const request: ChatRequestSummary = {
     title: firstLine.length > 120 ? `${firstLine.slice(0, 117)}...` : firstLine,
-    details: input.description,
-    topic: input.topic,
+    ...(input.topic ? { topic: input.topic } : {}),
   };
   const waitingView: WaitingView = { type: 'waiting', sessionId, title: request.title };
   const deadline = ctx.now + ctx.settings.queueTimeoutSeconds * 1000;
@@ -523,7 +539,7 @@ function queueChat(
         surface: state.surface,
         user: state.profile,
         title: request.title,
-        details: request.details,
+        details: input.description,
         topic: request.topic,
         routing: routingFor(state.profile, ctx.settings),
         history: historyForAgent(state.history, ctx.settings.history),
@@ -532,12 +548,15 @@ function queueChat(
   );
   const next: Conversation = {
     ...state,
+    // The history went to the desk with the request; during and after this chat the bot starts
+    // a new one (what was said before is the agent's to know, not the next agent's).
+    history: [],
     lastUtterance: undefined,
     session: {
       phase: 'queued',
       sessionId,
       request,
-      waiting: { view: waitingView },
+      waiting: {},
       queuedNoticeSent: false,
       deadline,
       startedAt: ctx.now,
@@ -560,7 +579,7 @@ function endSession(
   if (options.tellDesk) effects.push({ type: 'deskEnd', sessionId: session.sessionId, reason });
   if (session.phase === 'queued') {
     effects.push({ type: 'cancelTimer', sessionId: session.sessionId });
-    effects.push(...disableCard(session.waiting, { text: waitingStatus[reason] }));
+    effects.push(...disableCard(waitingCard(session), { text: waitingStatus[reason] }));
   }
   const text: Record<EndReason, string> = {
     user_stopped: m.userEnded,
@@ -604,6 +623,18 @@ function botSays(state: Conversation, text: string, ctx: TransitionContext, effe
 
 function say(text: string): Effect {
   return { type: 'send', content: { kind: 'text', text } };
+}
+
+/** The waiting card of a session, its view rebuilt from the session. */
+export function waitingCard(session: Extract<Session, { phase: 'queued' | 'live' }>): TrackedCard<WaitingView> {
+  const { ref, estimatedWaitSeconds } = session.waiting;
+  const view: WaitingView = {
+    type: 'waiting',
+    sessionId: session.sessionId,
+    title: session.request.title,
+    ...(estimatedWaitSeconds !== undefined ? { estimatedWaitSeconds } : {}),
+  };
+  return ref ? { view, ref } : { view };
 }
 
 function disableCard<V extends DetailsView | WaitingView>(card: TrackedCard<V>, status: CardStatus): Effect[] {

@@ -28,7 +28,8 @@ export function activityToUserEvent(activity: Partial<Activity>): UserEvent | un
 function messageEvent(activity: Partial<Activity>): UserEvent | undefined {
   // An Action.Submit click arrives as a message whose `value` is the button's data merged with
   // the card's inputs; `replyToId` is the card that was clicked.
-  const action = parseCardAction(activity.value);
+  // Only a click carries a value; a plain message skips the parser (and its error report).
+  const action = activity.value !== undefined && activity.value !== null ? parseCardAction(activity.value) : undefined;
   if (action) {
     const source = activity.replyToId ? sentRef(activity.replyToId) : undefined;
     switch (action.lab) {

@@ -107,6 +107,18 @@ export async function textOf(locator: Locator): Promise<string> {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * Whether the element is fully inside its scrolling pane (`.scroller`), i.e. a person sees it
+ * without scrolling. Pictures that load late must not push the latest message out of view.
+ */
+export async function inView(locator: Locator): Promise<boolean> {
+  return locator.evaluate((node: Element) => {
+    const box = node.getBoundingClientRect();
+    const pane = (node.closest('.scroller') ?? document.documentElement).getBoundingClientRect();
+    return box.height > 0 && box.top >= pane.top - 1 && box.bottom <= pane.bottom + 1;
+  });
+}
+
 /** An SVG avatar with initials, served for the agents' (unreachable) https avatar URLs. */
 export function avatarSvg(initials: string, color: string): string {
   return (

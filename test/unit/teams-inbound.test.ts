@@ -21,18 +21,14 @@ describe('activityToUserEvent', () => {
       user: {
         surface: 'teams',
         profile: { id: AAD, name: 'Ana Lima', locale: 'en-US', timeZone: 'America/Los_Angeles' },
+        // Only what a proactive send needs: no activity id (the address would change with
+        // every message), no names or locale (the profile has them).
         address: {
-          activityId: '1732097702123',
-          user: {
-            id: '29:1AbcDEfgHijKlmNOpqRStuvWxyz0123456789-abcdefGHIJklmnopQRSTuvwxyz',
-            name: 'Ana Lima',
-            aadObjectId: AAD,
-          },
-          bot: { id: '28:2f1e4a36-7d1c-4b8e-9f0a-5c3d2b1a0e9f', name: 'Support Bot' },
-          conversation: { conversationType: 'personal', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', id: CONVERSATION },
-          channelId: 'msteams',
-          locale: 'en-US',
           serviceUrl: 'https://smba.trafficmanager.net/amer/',
+          channelId: 'msteams',
+          conversation: { id: CONVERSATION, tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+          bot: { id: '28:2f1e4a36-7d1c-4b8e-9f0a-5c3d2b1a0e9f' },
+          user: { id: '29:1AbcDEfgHijKlmNOpqRStuvWxyz0123456789-abcdefGHIJklmnopQRSTuvwxyz' },
         },
       },
     });
@@ -161,5 +157,13 @@ describe('Teams HTML helpers', () => {
       ['(partyparrot)', true],
     ]);
     expect(htmlToText(html)).toBe('hi 👋\n');
+  });
+});
+
+describe('the stored Teams address', () => {
+  it('is the same for every message of a chat, so relaying a message does not rewrite the conversation', () => {
+    const first = activityToUserEvent(fixture('message-text'))!;
+    const later = activityToUserEvent({ ...fixture('message-text'), id: '1732097709999', text: 'and another thing' })!;
+    expect(later.user.address).toEqual(first.user.address);
   });
 });

@@ -44,6 +44,24 @@ describe('TeamsSurface.send', () => {
     expect(ref).toEqual({ activityId: connector.requests[0].assignedId });
   });
 
+  it('sends proactively from the trimmed stored address: to the conversation, from the bot, to the user, in the tenant', async () => {
+    const chat = teamsChat({ serviceUrl: connector.url, botId: 'bot' });
+    const stored = JSON.parse(JSON.stringify(addressFromActivity(messageActivity(chat, 'hi'))));
+    expect(Object.keys(stored).sort()).toEqual(['bot', 'channelId', 'conversation', 'serviceUrl', 'user']);
+    await surface.send(stored, { kind: 'text', text: 'Beth joined the chat' });
+    const request = connector.requests.at(-1)!;
+    expect(request.conversationId).toBe(chat.conversationId);
+    expect(request.body).toMatchObject({
+      type: 'message',
+      text: 'Beth joined the chat',
+      channelId: 'msteams',
+      serviceUrl: connector.url,
+      from: { id: '28:bot' },
+      recipient: { id: chat.userId },
+      conversation: { id: chat.conversationId, tenantId: chat.tenantId },
+    });
+  });
+
   it('attributes agent text to the agent', async () => {
     await surface.send(address, { kind: 'text', text: 'Can you restart?', from: { id: 'a1', name: 'Beth' } });
     expect(lastBody().text).toBe('**Beth:** Can you restart?');

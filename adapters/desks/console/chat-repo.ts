@@ -34,13 +34,20 @@ export class ChatRepo {
   async get(id: string): Promise<ChatRecord | undefined> {
     // The Store port hands out a freshly deserialized value on every get (both engines keep
     // JSON), so callers may change it freely without another copy.
-    return this.store.get<ChatRecord>(CHAT_KEY_PREFIX + id);
+    const chat = await this.store.get<ChatRecord>(CHAT_KEY_PREFIX + id);
+    if (chat && chat.details === undefined) chat.details = chat.title;
+    return chat;
   }
 
-  /** Write a chat with the TTL its status deserves; `listed: false` also adds it to the index. */
+  /**
+   * Write a chat with the TTL its status deserves; `listed: false` also adds it to the index.
+   * Details that only repeat the title (a one-line description) are not stored twice; `get`
+   * puts them back.
+   */
   async put(chat: ChatRecord, options: { listed: boolean }): Promise<void> {
     const ttl = chat.status === 'ended' ? this.ttls.endedMs : this.ttls.openMs;
-    await this.store.set(CHAT_KEY_PREFIX + chat.id, chat, ttl);
+    const stored = chat.details === chat.title ? { ...chat, details: undefined } : chat;
+    await this.store.set(CHAT_KEY_PREFIX + chat.id, stored, ttl);
     if (!options.listed) await this.addToIndex(chat.id);
   }
 

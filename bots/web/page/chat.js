@@ -29,6 +29,7 @@
     typingTimer: 0,
     streamGeneration: 0,
     stream: null,
+    stick: true, // the reader is at the end of the conversation: keep them there as it grows
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -260,7 +261,7 @@
     for (const [clientId, p] of state.pending) {
       wanted.push(nodeFor(`pending:${clientId}`, p.failed ? 1 : 0, () => renderPending(clientId, p)));
     }
-    const nearBottom = isNearBottom();
+    const before = list.children.length;
     // Put nodes in order without re-creating (or moving) the ones already in place, so a card
     // the user is filling in keeps its inputs and focus while messages arrive.
     wanted.forEach((node, i) => {
@@ -271,7 +272,8 @@
     for (const [key, cached] of state.nodes) if (!live.has(cached.node)) state.nodes.delete(key);
     $('empty').hidden = wanted.length > 0;
     renderHint();
-    if (nearBottom) scrollToBottom();
+    if (state.stick) scrollToBottom();
+    else if (wanted.length > before) $('jump').hidden = false; // new below while reading back
   }
 
   function nodeFor(key, rev, make) {
@@ -329,6 +331,19 @@
     return el('span', { class: 'avatar initials bot', 'aria-hidden': 'true' }, '?');
   }
 
+  /** A paperclip drawn as SVG (no emoji font needed), built node by node: nothing is parsed. */
+  function paperclip() {
+    const NS = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(NS, 'svg');
+    for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '14', height: '14', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', class: 'clip' })) {
+      svg.setAttribute(k, v);
+    }
+    const path = document.createElementNS(NS, 'path');
+    path.setAttribute('d', 'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48');
+    svg.append(path);
+    return svg;
+  }
+
   function renderFiles(files) {
     const list = el('ul', { class: 'files' });
     for (const file of files) {
@@ -340,7 +355,7 @@
         const a = link(url, img);
         list.append(el('li', { class: 'file image' }, a));
       } else {
-        list.append(el('li', { class: 'file' }, link(url, `📎 ${file.name}`), file.size !== undefined ? el('span', { class: 'muted' }, ` ${sizeOf(file.size)}`) : null));
+        list.append(el('li', { class: 'file' }, link(url, el('span', { class: 'file-name' }, paperclip(), file.name)), file.size !== undefined ? el('span', { class: 'muted' }, ` ${sizeOf(file.size)}`) : null));
       }
     }
     return list;
@@ -407,6 +422,8 @@
     try {
       await api('POST', '/actions', { id: newId(), messageId: entry.id, data: action.data || {} });
       setError('');
+      // Done with the card: back to the message box, so the user can go on typing.
+      $('text').focus();
     } catch (e) {
       clearTimeout(release);
       wrapper.classList.remove('busy');
@@ -629,7 +646,7 @@
         el(
           'li',
           { class: 'chip' },
-          el('span', {}, `📎 ${a.file.name} `),
+          el('span', { class: 'file-name' }, paperclip(), `${a.file.name} `),
           el('span', { class: 'muted' }, sizeOf(a.file.size)),
           el('button', { type: 'button', class: 'chip-x', 'aria-label': `Remove ${a.file.name}`, onclick: () => removeAttachment(i) }, '×'),
         ),
@@ -664,7 +681,27 @@
   function scrollToBottom() {
     const s = $('scroller');
     s.scrollTop = s.scrollHeight;
+    state.stick = true;
+    $('jump').hidden = true;
   }
+
+  $('scroller').addEventListener('scroll', () => {
+    state.stick = isNearBottom();
+    if (state.stick) $('jump').hidden = true;
+  });
+  // Pictures (files, avatars, card images) take their height only once loaded: keep the latest
+  // message in view if the reader was at the end. `load` does not bubble, so listen on capture.
+  $('scroller').addEventListener(
+    'load',
+    (event) => {
+      if (state.stick && event.target instanceof HTMLImageElement) scrollToBottom();
+    },
+    true,
+  );
+  $('jump').addEventListener('click', () => {
+    scrollToBottom();
+    $('text').focus();
+  });
 
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault();

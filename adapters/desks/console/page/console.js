@@ -12,6 +12,8 @@
   const MAX_CAPTION_URL_CHARS = 4000;
   // Shown as thumbnails; every other type is a link.
   const THUMBNAIL_TYPES = /^image\/(png|jpeg|gif|webp)$/i;
+  // A queued request waiting this long is marked in the list.
+  const LONG_WAIT_MS = 2 * 60 * 1000;
 
   const $ = (id) => document.getElementById(id);
 
@@ -20,7 +22,7 @@
     me: null,
     chats: new Map(), // id -> summary
     selected: null, // the full chat shown in the pane
-    unread: new Set(),
+    unread: new Map(), // chat id -> messages from the user (or other agents) not seen yet; 0: a new request
     drafts: new Map(), // chat id -> unsent text, so a reply never lands in another chat
     typingTimer: 0,
     lastTypingSent: 0,
@@ -28,6 +30,8 @@
     streamGeneration: 0,
     files: { enabled: false, maxBytes: 0, allowedTypes: [] }, // from GET /api/settings
     uploading: 0,
+    stick: true, // the agent is at the end of the open chat: keep them there as it grows
+    messageNodes: new Map(), // message id -> { key, node } of the open chat, so pictures are not reloaded
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -292,7 +296,7 @@
     switch (name) {
       case 'chat.created':
         state.chats.set(data.chat.id, data.chat);
-        state.unread.add(data.chat.id);
+        markUnread(data.chat.id, 0);
         renderList();
         break;
       case 'chat.updated':
@@ -325,17 +329,28 @@
       summary.lastMessage = { from: message.from, agentName: message.agentName, text: previewText(message), private: message.private, at: message.at };
     }
     const open = state.selected && state.selected.id === chatId;
+    const fromOthers = message.from === 'user' || (message.from === 'agent' && (!state.me || message.agentId !== state.me.id));
     if (open) {
       if (!state.selected.messages.some((m) => m.id === message.id)) {
         state.selected.messages.push(message);
-        renderMessages(true);
+        renderMessages();
       }
       if (message.from === 'user') showTyping('');
-    } else if (message.from === 'user' || (message.from === 'agent' && (!state.me || message.agentId !== state.me.id))) {
-      state.unread.add(chatId);
     }
+    // Open but in a hidden tab still counts as unseen: the tab's title says so until it is back.
+    if (fromOthers && (!open || document.hidden)) markUnread(chatId, 1);
     renderList();
   }
+
+  function markUnread(chatId, more) {
+    state.unread.set(chatId, (state.unread.get(chatId) || 0) + more);
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden || !state.selected || !state.unread.has(state.selected.id)) return;
+    state.unread.delete(state.selected.id);
+    renderList();
+  });
 
   function onTyping(data) {
     if (!state.selected || state.selected.id !== data.chatId) return;
@@ -374,6 +389,7 @@
     }
     // A fresh chat starts as a reply to the user, never as a leftover private note.
     $('private').checked = false;
+    state.messageNodes = new Map();
     $('text').value = state.drafts.get(chatId) || '';
     renderList();
     renderChat();
@@ -431,8 +447,12 @@
       const list = section.querySelector('.chat-list');
       list.replaceChildren(...chats.map((c) => el('li', {}, listItem(c))));
     }
+    // The tab title tells an agent working elsewhere that someone waits or wrote.
     const waiting = groups.queued.length;
-    document.title = waiting > 0 ? `(${waiting}) Agent console` : 'Agent console';
+    let unseen = 0;
+    for (const [id, n] of state.unread) if (state.chats.has(id) && state.chats.get(id).status !== 'queued') unseen += n;
+    const counts = [waiting > 0 ? `${waiting} waiting` : '', unseen > 0 ? `${unseen} new` : ''].filter(Boolean);
+    document.title = counts.length ? `(${counts.join(' · ')}) Agent console` : 'Agent console';
   }
 
   function listItem(chat) {
@@ -443,15 +463,27 @@
     const preview = last
       ? `${last.from === 'agent' ? `${last.agentName || 'Agent'}${last.private ? ' (note)' : ''}: ` : last.from === 'system' ? '' : `${chat.user.name}: `}${last.text}`
       : '';
+    const unread = state.unread.has(chat.id) && !current ? state.unread.get(chat.id) : -1;
+    const longWait = chat.status === 'queued' && Date.now() - chat.createdAt >= LONG_WAIT_MS;
     return el(
       'button',
-      { type: 'button', class: 'chat-item', 'aria-current': current ? 'true' : 'false', onclick: () => void select(chat.id) },
+      {
+        type: 'button',
+        class: `chat-item${unread >= 0 ? ' has-unread' : ''}`,
+        'aria-current': current ? 'true' : 'false',
+        'data-id': chat.id,
+        onclick: () => void select(chat.id),
+      },
       el(
         'div',
         { class: 'row' },
-        state.unread.has(chat.id) && !current ? el('span', { class: 'unread', title: 'New activity' }) : null,
+        unread > 0
+          ? el('span', { class: 'unread', title: `${unread} new message${unread === 1 ? '' : 's'}` }, String(unread), el('span', { class: 'sr-only' }, ' new'))
+          : unread === 0
+            ? el('span', { class: 'unread dot', title: 'New' }, el('span', { class: 'sr-only' }, 'New'))
+            : null,
         el('span', { class: 'title' }, chat.title || '(no title)'),
-        el('span', { class: 'when' }, when),
+        el('span', { class: `when${longWait ? ' long' : ''}` }, when),
       ),
       el('div', { class: 'sub' }, sub, joined(chat) ? el('span', { class: 'mine' }, ' · yours') : null),
       preview ? el('div', { class: 'preview' }, preview) : null,
@@ -518,6 +550,8 @@
     else if (chat.status === 'queued') note.textContent = 'Accept this chat to reply. The user’s messages so far are shown above.';
     else if (!canWrite) note.textContent = 'Join this chat to write in it.';
     else note.textContent = '';
+    // An ended chat has nothing to write in: the note alone says so.
+    $('composer').classList.toggle('closed', chat.status === 'ended');
     $('text').disabled = !canWrite;
     $('private').disabled = !canWrite;
     $('send').disabled = !canWrite;
@@ -532,14 +566,60 @@
       : 'Write to the user… (Enter sends, Shift+Enter for a new line)';
   }
 
+  /** The open chat's messages; `scrollToEnd` for a chat just opened or a message the agent just sent. */
   function renderMessages(scrollToEnd) {
     const chat = state.selected;
     if (!chat) return;
-    const scroller = $('scroller');
-    const nearEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-    $('messages').replaceChildren(...chat.messages.map((m) => messageItem(chat, m)));
-    if (scrollToEnd || nearEnd) scroller.scrollTop = scroller.scrollHeight;
+    const list = $('messages');
+    const before = list.children.length;
+    // Reuse the node of a message that did not change, so its picture is not loaded again and
+    // what the agent is reading back does not move.
+    const nodes = new Map();
+    const wanted = chat.messages.map((m) => {
+      const key = JSON.stringify([m, chat.agents]);
+      const cached = state.messageNodes.get(m.id);
+      const node = cached && cached.key === key ? cached.node : messageItem(chat, m);
+      nodes.set(m.id, { key, node });
+      return node;
+    });
+    state.messageNodes = nodes;
+    wanted.forEach((node, i) => {
+      if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+    });
+    while (list.children.length > wanted.length) list.lastChild.remove();
+    if (scrollToEnd || state.stick) stickToEnd();
+    else if (wanted.length > before) $('jump').hidden = false;
   }
+
+  function stickToEnd() {
+    const scroller = $('scroller');
+    scroller.scrollTop = scroller.scrollHeight;
+    state.stick = true;
+    $('jump').hidden = true;
+  }
+
+  function isNearEnd() {
+    const scroller = $('scroller');
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  }
+
+  $('scroller').addEventListener('scroll', () => {
+    state.stick = isNearEnd();
+    if (state.stick) $('jump').hidden = true;
+  });
+  // Thumbnails and avatars take their height once loaded: keep the latest message in view if the
+  // agent was at the end. `load` does not bubble, so listen on capture.
+  $('scroller').addEventListener(
+    'load',
+    (event) => {
+      if (state.stick && event.target instanceof HTMLImageElement) stickToEnd();
+    },
+    true,
+  );
+  $('jump').addEventListener('click', () => {
+    stickToEnd();
+    if (!$('text').disabled) $('text').focus();
+  });
 
   function messageItem(chat, m) {
     if (m.from === 'system') {
@@ -555,6 +635,7 @@
       el(
         'div',
         { class: 'meta' },
+        isAgent ? agentAvatar(chat, m) : null,
         el('span', { class: 'name' }, name),
         timeOf(m.at),
         m.private ? el('span', { class: 'tag' }, 'Note, not sent to the user') : null,
@@ -562,6 +643,23 @@
       el('div', { class: 'body' }, linkified(m.text), filesOf(m)),
       m.undelivered ? el('p', { class: 'failed' }, 'May not have reached the user.') : null,
     );
+  }
+
+  /** The agent's picture beside their name (several agents may write in one chat); initials without one. */
+  function agentAvatar(chat, m) {
+    const agent = chat.agents.find((a) => a.id === m.agentId);
+    const initials = el('span', { class: 'avatar initials', 'aria-hidden': 'true' }, initialsOf(m.agentName || (agent && agent.name) || 'A'));
+    const url = agent && agent.avatarUrl && safeUrl(agent.avatarUrl);
+    if (!url) return initials;
+    const img = el('img', { class: 'avatar', alt: '', width: 20, height: 20, referrerpolicy: 'no-referrer' });
+    img.addEventListener('error', () => img.replaceWith(initials));
+    img.src = url;
+    return img;
+  }
+
+  function initialsOf(name) {
+    const parts = String(name).trim().split(/\s+/);
+    return ((parts[0] || '?')[0] + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase();
   }
 
   function filesOf(m) {
@@ -573,8 +671,8 @@
   function fileItem(f) {
     const url = f.url && safeUrl(f.url);
     const size = typeof f.size === 'number' ? el('span', { class: 'size' }, formatBytes(f.size)) : null;
-    if (!url) return el('li', { class: 'file' }, el('span', {}, `📎 ${f.name} (not available here)`, size));
-    const name = el('span', {}, link(url, `📎 ${f.name}`), size);
+    if (!url) return el('li', { class: 'file' }, el('span', {}, paperclip(), `${f.name} (not available here)`, size));
+    const name = el('span', {}, link(url, el('span', { class: 'file-name' }, paperclip(), f.name)), size);
     if (!THUMBNAIL_TYPES.test(f.contentType || '')) return el('li', { class: 'file' }, name);
     const thumbLink = link(url, '');
     thumbLink.className = 'thumb-link';
@@ -585,6 +683,19 @@
     img.src = url;
     thumbLink.append(img);
     return el('li', { class: 'file' }, thumbLink, name);
+  }
+
+  /** A paperclip drawn as SVG (no emoji font needed), built node by node: nothing is parsed. */
+  function paperclip() {
+    const NS = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(NS, 'svg');
+    for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '14', height: '14', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', class: 'clip' })) {
+      svg.setAttribute(k, v);
+    }
+    const path = document.createElementNS(NS, 'path');
+    path.setAttribute('d', 'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48');
+    svg.append(path);
+    return svg;
   }
 
   function previewText(message) {
@@ -811,6 +922,17 @@
   });
   window.addEventListener('drop', (event) => {
     if (hasFiles(event) && !$('chat').contains(event.target)) event.preventDefault();
+  });
+
+  // Alt+Up / Alt+Down: the previous / next chat in the list, without reaching for the mouse.
+  document.addEventListener('keydown', (event) => {
+    if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || !state.me) return;
+    const ids = [...document.querySelectorAll('.chat-item')].map((b) => b.dataset.id);
+    if (ids.length === 0) return;
+    event.preventDefault();
+    const at = state.selected ? ids.indexOf(state.selected.id) : -1;
+    const next = event.key === 'ArrowDown' ? Math.min(ids.length - 1, at + 1) : Math.max(0, at - 1);
+    if (ids[next] && (!state.selected || ids[next] !== state.selected.id)) void select(ids[next]);
   });
 
   // Keep "waited 3 min" fresh.
