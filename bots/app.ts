@@ -18,6 +18,7 @@ import { FileVault } from './core/file-vault';
 import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
 import { createBroadcastRouter } from './http/broadcasts';
 import { mountFiles } from './http/files';
+import { MetricsRegistry, mountMetrics } from './http/metrics';
 import { mountHealth } from './http/health';
 import { mountLanding } from './http/landing';
 import { createLogger, type AppLogger } from './logger';
@@ -115,6 +116,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   let stopping = false;
   const app = express();
   app.disable('x-powered-by');
+  // First, so every request below is counted and timed.
+  const metrics = new MetricsRegistry();
+  mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
   mountLanding(app, { chat: webChat !== undefined });
   mountHealth(app, { store, isStopping: () => stopping });
   // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).

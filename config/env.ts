@@ -7,6 +7,7 @@ export const envMapping: Record<string, string[]> = {
   HOST: ['server', 'host'],
   PUBLIC_URL: ['server', 'publicUrl'],
   LOG_LEVEL: ['server', 'logLevel'],
+  METRICS_TOKEN: ['server', 'metricsToken'],
   REDIS_URL: ['store', 'redisUrl'],
   STORE_NAMESPACE: ['store', 'namespace'],
   DESK: ['desk'],

@@ -10,6 +10,8 @@ export const serverSettingsSchema = z.object({
   host: z.string().default('127.0.0.1'),
   /** The URL users and desks reach this process at (links in cards, file URLs, console URL). */
   publicUrl: z.string().url().optional(),
+  /** Bearer token for GET /metrics. Unset: metrics are served to loopback clients only. */
+  metricsToken: z.string().min(16, 'at least 16 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long SIGTERM waits for in-flight work before exiting anyway. */
   shutdownGraceSeconds: z.number().int().min(0).default(10),

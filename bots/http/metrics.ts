@@ -1,0 +1,153 @@
+/**
+ * Prometheus metrics at `GET /metrics` (text exposition format 0.0.4), written here rather than
+ * pulled in as a dependency: a few counters, one histogram and process gauges are all we need.
+ *
+ * Access: with `server.metricsToken` set, a Bearer token is required; without it, only loopback
+ * clients are served (a scraper on the same host or through a sidecar), so nothing leaks publicly.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type express from 'express';
+
+type Labels = Record<string, string>;
+
+const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const labelText = (labels: Labels) => {
+  const entries = Object.entries(labels);
+  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
+};
+
+interface Family {
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  render(name: string): string[];
+}
+
+export class Counter {
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelText(labels);
+    const entry = this.values.get(key);
+    if (entry) entry.value += by;
+    else this.values.set(key, { labels, value: by });
+  }
+  render(name: string): string[] {
+    return [...this.values.values()].map((e) => `${name}${labelText(e.labels)} ${e.value}`);
+  }
+}
+
+export class Histogram {
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  constructor(private readonly buckets: number[]) {}
+  observe(labels: Labels, value: number): void {
+    const key = labelText(labels);
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    this.buckets.forEach((b, i) => {
+      if (value <= b) s!.counts[i] += 1;
+    });
+    s.sum += value;
+    s.count += 1;
+  }
+  render(name: string): string[] {
+    const lines: string[] = [];
+    for (const s of this.series.values()) {
+      this.buckets.forEach((b, i) => lines.push(`${name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
+      lines.push(`${name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
+      lines.push(`${name}_sum${labelText(s.labels)} ${s.sum}`);
+      lines.push(`${name}_count${labelText(s.labels)} ${s.count}`);
+    }
+    return lines;
+  }
+}
+
+export class MetricsRegistry {
+  private readonly families = new Map<string, Family>();
+
+  counter(name: string, help: string): Counter {
+    const c = new Counter();
+    this.families.set(name, { help, type: 'counter', render: (n) => c.render(n) });
+    return c;
+  }
+
+  histogram(name: string, help: string, buckets: number[]): Histogram {
+    const h = new Histogram(buckets);
+    this.families.set(name, { help, type: 'histogram', render: (n) => h.render(n) });
+    return h;
+  }
+
+  /** A gauge read when scraped. */
+  gauge(name: string, help: string, read: () => number): void {
+    this.families.set(name, { help, type: 'gauge', render: (n) => [`${n} ${read()}`] });
+  }
+
+  render(): string {
+    const out: string[] = [];
+    for (const [name, f] of this.families) {
+      out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`, ...f.render(name));
+    }
+    return `${out.join('\n')}\n`;
+  }
+}
+
+/** Route families, so labels stay few whatever paths clients send. */
+function apiOf(path: string): string {
+  if (path.startsWith('/api/messages')) return 'teams';
+  if (path.startsWith('/slack/')) return 'slack';
+  if (path.startsWith('/chat/api')) return 'web';
+  if (path.startsWith('/console/api')) return 'console';
+  if (path.startsWith('/api/broadcasts')) return 'broadcasts';
+  if (path.startsWith('/servicenow/')) return 'servicenow';
+  if (path.startsWith('/files/')) return 'files';
+  return 'other';
+}
+
+const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export interface MetricsOptions {
+  registry: MetricsRegistry;
+  token?: string;
+}
+
+/** Counts and times every request; mount before the routes. Then `mountMetricsEndpoint`. */
+export function mountMetrics(app: express.Express, options: MetricsOptions): void {
+  const { registry } = options;
+  const requests = registry.counter('lab_http_requests_total', 'HTTP requests by API and status class.');
+  const duration = registry.histogram('lab_http_request_duration_seconds', 'Time to answer HTTP requests, by API.', [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+  ]);
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
+  registry.gauge('process_resident_memory_bytes', 'Resident set size.', () => process.memoryUsage.rss());
+  registry.gauge('nodejs_heap_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed);
+  registry.gauge('nodejs_eventloop_lag_p99_seconds', 'Event loop delay, 99th percentile since start.', () => lag.percentile(99) / 1e9);
+  registry.gauge('process_uptime_seconds', 'Seconds since the process started.', () => process.uptime());
+
+  app.use((req, res, next) => {
+    // Event streams stay open for hours; timing them would only skew the histogram.
+    if (req.path.endsWith('/events') && req.method === 'GET') return next();
+    const start = process.hrtime.bigint();
+    // Read now: mounted routers rewrite req.path, and `finish` fires while inside one.
+    const api = apiOf(req.path);
+    res.on('finish', () => {
+      requests.inc({ api, status: `${Math.floor(res.statusCode / 100)}xx` });
+      duration.observe({ api }, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  });
+
+  const expected = options.token ? Buffer.from(options.token) : undefined;
+  app.get('/metrics', (req, res) => {
+    if (expected) {
+      const given = Buffer.from(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        res.set('WWW-Authenticate', 'Bearer').status(401).json({ error: { code: 'unauthorized', message: 'A valid metrics token is required.' } });
+        return;
+      }
+    } else if (!loopback.has(req.socket.remoteAddress ?? '')) {
+      res.status(403).json({ error: { code: 'forbidden', message: 'Metrics are served to loopback only; set server.metricsToken to scrape from elsewhere.' } });
+      return;
+    }
+    res.type('text/plain; version=0.0.4').send(registry.render());
+  });
+}
