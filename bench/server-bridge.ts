@@ -24,8 +24,10 @@ export interface BridgeChildConfig {
 
 export interface StoreEntry {
   key: string;
+  /** For a list (`list: true`), its items in order. */
   value: unknown;
   ttlMs: number;
+  list?: boolean;
 }
 
 export interface SeedRequest {
@@ -55,13 +57,23 @@ void runChild(async () => {
     info: { store: cfg.redisUrl ? 'redis' : 'memory' },
     stop: () => bridge.stop(),
     handlers: {
-      /** Every stored entry whose key or value mentions one of `ids` (a session's footprint). */
+      /**
+       * Every stored entry whose key or value mentions one of `ids` (a session's footprint).
+       * Lists (`Store.append`) come back with `list: true` and their items.
+       */
       snapshot: async ({ ids }: { ids: string[] }) => {
-        const entries: { key: string; value: unknown }[] = [];
+        const entries: { key: string; value: unknown; list?: boolean }[] = [];
         for (const key of await store.keys('')) {
-          const value = await store.get(key);
-          const text = key + JSON.stringify(value);
-          if (ids.some((id) => text.includes(id))) entries.push({ key, value });
+          const entry = await store.get(key).then(
+            (value) => ({ key, value }),
+            async (e: unknown) => {
+              // A key holding a list refuses `get` (see the Store port).
+              if ((e as Error)?.name !== 'TypeError') throw e;
+              return { key, value: await store.list(key), list: true };
+            },
+          );
+          const text = key + JSON.stringify(entry.value);
+          if (ids.some((id) => text.includes(id))) entries.push(entry);
         }
         return entries;
       },
@@ -82,7 +94,14 @@ void runChild(async () => {
             const key = rewrite(e.key);
             const json = rewrite(JSON.stringify(e.value));
             bytes += key.length + json.length;
-            batch.push(store.set(key, JSON.parse(json), e.ttlMs));
+            if (e.list) {
+              const items = JSON.parse(json) as unknown[];
+              batch.push((async () => {
+                for (const item of items) await store.append(key, item, e.ttlMs);
+              })());
+            } else {
+              batch.push(store.set(key, JSON.parse(json), e.ttlMs));
+            }
           }
           if (batch.length >= 512) await Promise.all(batch.splice(0));
         }

@@ -21,6 +21,7 @@ import { mountFiles } from './http/files';
 import { MetricsRegistry, mountMetrics } from './http/metrics';
 import { mountHealth } from './http/health';
 import { mountLanding } from './http/landing';
+import { mountAssets } from './http/pages';
 import { createLogger, type AppLogger } from './logger';
 import { createTeamsAdapter } from './teams/adapter';
 import { mountTeams } from './teams/routes';
@@ -120,6 +121,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const metrics = new MetricsRegistry();
   mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
   mountLanding(app, { chat: webChat !== undefined });
+  mountAssets(app); // what the console and web chat pages share
   mountHealth(app, { store, isStopping: () => stopping });
   // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
   mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });

@@ -43,6 +43,7 @@ export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
         // Agents' files go through the same vault and limits as users' files.
         files: deps.files,
         fileLimits: { maxBytes: config.bot.files.maxBytes, allowedTypes: config.bot.files.allowedTypes },
+        coalesceEvents: true,
       });
       return {
         desk,

@@ -16,3 +16,46 @@ export function jsonSerialize<Value>(data: DeserializedData<Value>): string {
 export function jsonDeserialize<Value>(text: string): DeserializedData<Value> | undefined {
   return JSON.parse(text) as DeserializedData<Value> | undefined;
 }
+
+/** Makes V8 join a string built from pieces into one flat string (see `memorySerialize`). */
+export function flat(text: string): string {
+  if (text.length > 0) text.charCodeAt(0);
+  return text;
+}
+
+/** JSON of `value`, laid out flat for keeping in memory (see `memorySerialize`). */
+export function jsonFlat(value: unknown): string | undefined {
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : flat(text);
+}
+
+/**
+ * The memory engine's form of keyv's `{ value, expires }`: `<expires>|<value as JSON>`. Same
+ * JSON rules as Redis (so a value behaves the same in both engines), with two savings that
+ * count for entries kept in process memory:
+ * - no `{"value":…,"expires":…}` wrapper: about 20 bytes per key;
+ * - laid out flat: V8 builds a long `JSON.stringify` result from pieces (a tree of "cons"
+ *   strings) and joins them only when the string is first read, so a value written and never
+ *   read again (an idle chat) would keep about 40% more heap than its text. Reading one
+ *   character makes V8 join it now: a copy of the text, once.
+ * Measured by the benchmark's memory scenario.
+ */
+export function memorySerialize<Value>(data: DeserializedData<Value>): string {
+  const json = JSON.stringify(data.value);
+  return flat(`${data.expires ?? ''}|${json ?? ''}`);
+}
+
+/** The expiry of a memory-engine entry, read without parsing its value. */
+export function memoryExpires(text: string): number | undefined {
+  const bar = text.indexOf('|');
+  if (bar < 0) return (JSON.parse(text) as { expires?: number } | undefined)?.expires;
+  return bar > 0 ? Number(text.slice(0, bar)) : undefined;
+}
+
+export function memoryDeserialize<Value>(text: string): DeserializedData<Value> | undefined {
+  const bar = text.indexOf('|');
+  if (bar < 0) return JSON.parse(text) as DeserializedData<Value>; // written as plain JSON
+  const expires = bar > 0 ? Number(text.slice(0, bar)) : undefined;
+  const json = text.slice(bar + 1);
+  return { value: json === '' ? undefined : (JSON.parse(json) as Value), expires } as DeserializedData<Value>;
+}

@@ -1,12 +1,18 @@
 /**
  * The `Store` port on keyv 5: an in-process Map by default, Redis (`@keyv/redis`) when configured.
  *
- * `get`/`set`/`delete` go through keyv for both engines. What keyv cannot do, we do next to it,
- * on the same keys and in the same value format, so `get` sees the results:
+ * On Redis, `get`/`set`/`delete` go through keyv. In memory, they read and write keyv's Map
+ * directly, in the format keyv's `serialize` gives it (`memorySerialize`), which spares every
+ * call keyv's hooks, statistics and promise hops; keyv still iterates and clears the Map.
+ * What keyv cannot do, we do next to it, on the same keys and in the same value format, so
+ * `get` sees the results:
  * - `claim` needs "set if absent" in one step. Keyv only offers has-then-set, which races.
  * - `keys` on Redis: keyv's iterator scans the whole namespace and fetches every value; a `SCAN`
  *   with a `MATCH` on the prefix does the filtering in Redis and fetches no values.
  * - `ping` on Redis: keyv has no health check.
+ * - `append`/`list`: keyv has no lists. In memory they live in a Map of their own next to
+ *   keyv's; on Redis they are Redis lists (`RPUSH` and `PEXPIRE` in one script, `LRANGE`) under
+ *   the same key prefix, so `keys`, `delete` and expiry see them like any other key.
  *
  * Every failure of the backing store surfaces as `BridgeError('store_unavailable')`, so callers
  * never mistake an outage for a missing key.
@@ -14,7 +20,7 @@
 import { Keyv } from 'keyv';
 import type { Store } from '../../bots/core/ports';
 import { checkTtl, describeError, storeUnavailable } from './errors';
-import { jsonDeserialize, jsonSerialize } from './json';
+import { flat, jsonDeserialize, jsonFlat, jsonSerialize, memoryDeserialize, memoryExpires, memorySerialize } from './json';
 import type { RedisConnection } from './redis';
 
 /** The value a successful `claim` stores: `get` of a claimed key resolves `true`. */
@@ -40,6 +46,33 @@ function isCallerError(e: unknown): boolean {
   return name === 'TypeError' || name === 'RangeError';
 }
 
+/** Append and refresh the TTL in one step; a key holding a value fails before the TTL is touched. */
+const APPEND_SCRIPT = "local n = redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return n";
+
+/**
+ * A list in the memory engine, its values as JSON like keyv keeps values. A list of one value
+ * (most chats' message lists while they wait or idle) is kept as one string in the memory
+ * engine's value format, `<expires>|<json>`, which saves the object, array and number of the
+ * longer form: about 90 bytes per list.
+ */
+type MemoryList = string | { items: string[]; /** Epoch ms. */ expires: number };
+
+function listExpires(list: MemoryList): number {
+  return typeof list === 'string' ? (memoryExpires(list) ?? 0) : list.expires;
+}
+
+function listItems(list: MemoryList): string[] {
+  return typeof list === 'string' ? [list.slice(list.indexOf('|') + 1)] : list.items;
+}
+
+function noJson(key: string): TypeError {
+  return new TypeError(`Store.append(${JSON.stringify(key)}): the value has no JSON form`);
+}
+
+function wrongKind(key: string, holds: 'a list' | 'a value'): TypeError {
+  return new TypeError(`Store: ${JSON.stringify(key)} holds ${holds}; a key is either a value (get/set/claim) or a list (append/list)`);
+}
+
 export interface MemoryStoreOptions {
   /** Purge expired entries this often, so write-once keys (dedupe marks) do not pile up. */
   sweepIntervalMs?: number;
@@ -52,6 +85,10 @@ export class KeyvStore implements Store {
   /** Calls in progress, so `close` can let them finish before dropping the connection. */
   private readonly inflight = new Set<Promise<unknown>>();
   private sweepTimer?: NodeJS.Timeout;
+  /** Memory engine: keyv's Map (see `memoryMap`). */
+  private map?: Map<string, unknown>;
+  /** Memory engine: lists by key (Redis keeps its own). */
+  private readonly lists = new Map<string, MemoryList>();
 
   /** One process only; contents are lost on restart. */
   static memory(namespace: string, options: MemoryStoreOptions = {}): KeyvStore {
@@ -62,8 +99,8 @@ export class KeyvStore implements Store {
       // `lab` the keys `lab:x` and `x` would be the same entry.
       useKeyPrefix: false,
       throwOnErrors: true,
-      serialize: jsonSerialize,
-      deserialize: jsonDeserialize,
+      serialize: memorySerialize,
+      deserialize: memoryDeserialize,
     });
     const store = new KeyvStore(keyv);
     store.startSweeping(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
@@ -83,23 +120,62 @@ export class KeyvStore implements Store {
   }
 
   async get<T>(key: string): Promise<T | undefined> {
+    const redis = this.redis;
+    if (!redis) return this.now('get', key, () => this.memoryGet<T>(key));
     return this.run('get', key, () => this.bounded(this.keyv.get<T>(key)));
   }
 
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     const ttl = checkTtl('set', key, ttlMs);
+    if (!this.redis) return this.now('set', key, () => this.memorySet(key, value, ttl));
     await this.run('set', key, () => this.bounded(this.keyv.set(key, value, ttl)));
   }
 
   async delete(key: string): Promise<void> {
+    if (!this.redis) {
+      return this.now('delete', key, () => {
+        this.lists.delete(key);
+        this.memoryMap().delete(key);
+      });
+    }
     await this.run('delete', key, () => this.bounded(this.keyv.delete(key)));
+  }
+
+  async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
+    const ttl = checkTtl('append', key, ttlMs);
+    const redis = this.redis;
+    if (!redis) return this.now('append', key, () => this.memoryAppend(key, value, ttl));
+    return this.run('append', key, async () => {
+      const json = JSON.stringify(value);
+      if (typeof json !== 'string') throw noJson(key);
+      const reply = await this.bounded(redis.client.eval(APPEND_SCRIPT, { keys: [redis.keyPrefix + key], arguments: [json, String(ttl)] }));
+      return Number(reply);
+    });
+  }
+
+  async list<T>(key: string): Promise<T[]> {
+    const redis = this.redis;
+    if (!redis) {
+      return this.now('list', key, () => {
+        const list = this.liveList(key);
+        if (!list) {
+          if (this.memoryValue(key) !== undefined) throw wrongKind(key, 'a value');
+          return [];
+        }
+        return listItems(list).map((item) => jsonDeserialize(item) as T);
+      });
+    }
+    return this.run('list', key, async () => {
+      const items = await this.bounded(redis.client.lRange(redis.keyPrefix + key, 0, -1));
+      return items.map((item) => jsonDeserialize(String(item)) as T);
+    });
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl('claim', key, ttlMs);
-    return this.run('claim', key, async () =>
-      this.redis ? this.claimInRedis(this.redis, key, ttl) : this.claimInMemory(key, ttl),
-    );
+    const redis = this.redis;
+    if (!redis) return this.now('claim', key, () => this.claimInMemory(key, ttl));
+    return this.run('claim', key, () => this.claimInRedis(redis, key, ttl));
   }
 
   async keys(prefix: string): Promise<string[]> {
@@ -129,6 +205,7 @@ export class KeyvStore implements Store {
     // Each Redis command has a deadline (see `bounded`), so this wait is bounded too.
     await Promise.allSettled([...this.inflight]);
     if (!this.redis) {
+      this.lists.clear();
       await this.keyv.clear();
       return;
     }
@@ -143,38 +220,109 @@ export class KeyvStore implements Store {
 
   /** Runs one call: refuses after `close`, and turns store failures into `store_unavailable`. */
   private async run<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) {
-      throw storeUnavailable(`Store ${op} failed: the store is closed`, undefined, { key, engine: this.engine });
-    }
+    if (this.closed) throw this.closedError(op, key);
     const call = (async () => fn())(); // a synchronous throw becomes a rejection like the rest
     this.inflight.add(call);
     try {
       return await call;
     } catch (e) {
-      if (isCallerError(e)) throw e;
-      throw storeUnavailable(`Store ${op} failed: ${describeError(e)}`, e, { key, engine: this.engine });
+      throw this.failure(op, key, e);
     } finally {
       this.inflight.delete(call);
     }
   }
 
   /**
-   * Check-and-set on the Map with no `await` in between, so it is atomic on Node's single
-   * thread. (Going through keyv's async `has` then `set` would let 20 concurrent claims all see
-   * the key absent.) Entries have keyv's format, `{ value, expires }` as JSON, so `get` and the
-   * expiry checks treat a claim like any other entry.
+   * Runs one memory-engine call, which works on the Map at once: no promise hops, nothing in
+   * flight for `close` to wait for. The same refusals and errors as `run`.
    */
-  private claimInMemory(key: string, ttlMs: number): boolean {
+  private now<T>(op: string, key: string, fn: () => T): T {
+    if (this.closed) throw this.closedError(op, key);
+    try {
+      return fn();
+    } catch (e) {
+      throw this.failure(op, key, e);
+    }
+  }
+
+  private closedError(op: string, key: string): Error {
+    return storeUnavailable(`Store ${op} failed: the store is closed`, undefined, { key, engine: this.engine });
+  }
+
+  /** What a failed call throws: the caller's mistakes as they are, anything else as an outage. */
+  private failure(op: string, key: string, e: unknown): unknown {
+    if (isCallerError(e)) return e;
+    // Redis refusing a list command on a value (or the reverse) is the caller's mistake too.
+    if (/\bWRONGTYPE\b/.test(describeError(e))) return new TypeError(`Store.${op}(${JSON.stringify(key)}): ${describeError(e)}`);
+    return storeUnavailable(`Store ${op} failed: ${describeError(e)}`, e, { key, engine: this.engine });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The memory engine: keyv's Map, read and written here directly in keyv's place (same keys,
+  // the same value format as keyv's `serialize` gives it, see `memorySerialize`), because
+  // keyv's per-call hooks, statistics and promise hops cost several percent of the bridge's CPU
+  // when relaying (bench/README.md). keyv still iterates (`keys`, sweeps) and clears it.
+
+  /** A live value's stored text; an expired one is dropped. */
+  private memoryValue(key: string): string | undefined {
     const map = this.memoryMap();
     const raw = map.get(key);
-    if (typeof raw === 'string') {
-      const expires = jsonDeserialize(raw)?.expires;
-      const expired = typeof expires === 'number' && Date.now() > expires;
-      if (!expired) return false;
+    if (typeof raw !== 'string') return undefined;
+    const expires = memoryExpires(raw);
+    if (typeof expires === 'number' && Date.now() > expires) {
+      map.delete(key);
+      return undefined;
     }
-    map.set(key, jsonSerialize({ value: CLAIMED, expires: Date.now() + ttlMs }));
+    return raw;
+  }
+
+  private memoryGet<T>(key: string): T | undefined {
+    if (this.liveList(key)) throw wrongKind(key, 'a list');
+    const raw = this.memoryValue(key);
+    return raw === undefined ? undefined : (memoryDeserialize<T>(raw)?.value as T | undefined);
+  }
+
+  private memorySet(key: string, value: unknown, ttl: number): void {
+    // Serialized first: a value JSON cannot hold fails before anything changes.
+    const text = memorySerialize({ value, expires: Date.now() + ttl });
+    // As Redis `SET` does, a value replaces a list.
+    this.lists.delete(key);
+    this.memoryMap().set(key, text);
+  }
+
+  private memoryAppend(key: string, value: unknown, ttl: number): number {
+    // Serialized first, so a value JSON cannot hold fails before anything is written.
+    const json = jsonFlat(value);
+    if (json === undefined) throw noJson(key);
+    if (this.memoryValue(key) !== undefined) throw wrongKind(key, 'a value');
+    const expires = Date.now() + ttl;
+    const list = this.liveList(key);
+    if (!list) {
+      this.lists.set(key, flat(`${expires}|${json}`));
+      return 1;
+    }
+    if (typeof list === 'string') {
+      this.lists.set(key, { items: [...listItems(list), json], expires });
+      return 2;
+    }
+    list.items.push(json);
+    list.expires = expires;
+    return list.items.length;
+  }
+
+  /**
+   * Check-and-set on the Map with no `await` in between, so it is atomic on Node's single
+   * thread. (Going through keyv's async `has` then `set` would let 20 concurrent claims all see
+   * the key absent.) Entries have the memory engine's format (`memorySerialize`), so `get` and
+   * the expiry checks treat a claim like any other entry.
+   */
+  private claimInMemory(key: string, ttlMs: number): boolean {
+    // A list is a key too (Redis `SET NX` sees it).
+    if (this.liveList(key) || this.memoryValue(key) !== undefined) return false;
+    this.memoryMap().set(key, memorySerialize({ value: CLAIMED, expires: Date.now() + ttlMs }));
     return true;
   }
+
 
   /**
    * `SET key value NX PX ttl`: atomic across processes. The key and value are what keyv itself
@@ -194,7 +342,20 @@ export class KeyvStore implements Store {
     for await (const [key] of this.memoryIterator()) {
       if (typeof key === 'string' && key.startsWith(prefix)) found.push(key);
     }
+    for (const key of [...this.lists.keys()]) {
+      if (key.startsWith(prefix) && this.liveList(key)) found.push(key);
+    }
     return found;
+  }
+
+  /** The list at `key` unless it expired (an expired one is dropped here). */
+  private liveList(key: string): MemoryList | undefined {
+    const list = this.lists.get(key);
+    if (list !== undefined && Date.now() > listExpires(list)) {
+      this.lists.delete(key);
+      return undefined;
+    }
+    return list;
   }
 
   /**
@@ -231,9 +392,11 @@ export class KeyvStore implements Store {
   }
 
   private memoryMap(): Map<string, unknown> {
+    if (this.map) return this.map;
     const map: unknown = this.keyv.store;
     if (!(map instanceof Map)) throw new Error('KeyvStore: the memory engine expects a Map store');
-    return map as Map<string, unknown>;
+    this.map = map as Map<string, unknown>;
+    return this.map;
   }
 
   private memoryIterator(): AsyncGenerator<[unknown, unknown], void> {
@@ -246,6 +409,7 @@ export class KeyvStore implements Store {
     this.sweepTimer = setInterval(() => {
       void this.run('sweep', '', async () => {
         for await (const _ of this.memoryIterator()) void _;
+        for (const key of [...this.lists.keys()]) this.liveList(key);
       }).catch(() => undefined); // a failed sweep is retried at the next tick
     }, intervalMs);
     // A sweep must never keep the process alive on its own.

@@ -7,6 +7,7 @@ import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { LatencyProbe } from './probe';
 
 export type Handler = (args: any) => unknown;
@@ -93,6 +94,11 @@ export async function runChild(start: (probe: LatencyProbe) => Promise<ChildServ
       return file;
     },
     'probe-collect': () => probe.collect(),
+    /** A V8 heap snapshot (after full GCs) written to `file`, for Chrome DevTools or a script. */
+    'heap-snapshot': async ({ file }: { file: string }) => {
+      await measureMemory();
+      return writeHeapSnapshot(file);
+    },
     shutdown: async () => {
       await server.stop();
       setImmediate(() => process.exit(0));

@@ -121,7 +121,7 @@ async function seededRun(ctx: ScenarioContext, engine: 'memory' | 'redis', count
       const u = env.driver.users[i];
       const sessionId = env.driver.chatIds[i];
       const ids = [u.aadObjectId, u.userId, u.conversationId, sessionId];
-      const raw = await env.child.call<{ key: string; value: unknown }[]>('snapshot', { ids });
+      const raw = await env.child.call<{ key: string; value: unknown; list?: boolean }[]>('snapshot', { ids });
       // Idle sessions: de-duplication marks expire 15 minutes after the last message, so an idle
       // session has none. Their size is listed in the footprint line.
       for (const e of raw.filter((x) => x.key.startsWith('dedupe:'))) {

@@ -6,7 +6,6 @@
  * agent in order and a timeout cannot interleave with an accept. State lives in the Store, so
  * whichever process receives an event can handle it, and a restart loses nothing.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Deadlines } from './deadlines';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
@@ -46,6 +45,10 @@ export type ChatState =
 
 /** Store keys, in one place so their shapes and lifetimes are easy to audit. */
 export const keys = {
+  /**
+   * A user's `Conversation`, stored without what its key already says (the user key: the
+   * surface and the profile id; see `storedConversation`).
+   */
   conversation: (key: string) => `conv:${key}`,
   /** Open session id -> user key; removed when the session ends, so start-up sweeps stay small. */
   session: (sessionId: string) => `session:${sessionId}`,
@@ -60,18 +63,21 @@ export class Broker implements UserEventHandler {
   /** Queue timeouts of waiting sessions, by session id (one clock timer for all of them). */
   private readonly timers: Deadlines;
   /**
-   * The user job running in the current async context (see onDeskEvent). A token rather than the
-   * key: callbacks a desk sets up during a job inherit the context but run after the job is done.
+   * Users whose job is waiting on a desk call right now, with how many such calls (see
+   * `deskCall` and `onDeskEvent`). Set around the call only, so work a desk leaves running after
+   * the call returned reports like any other caller.
    */
-  private readonly runningJob = new AsyncLocalStorage<{ key: string; done: boolean }>();
+  private readonly inDeskCall = new Map<string, number>();
   private readonly newId: () => string;
   private availability?: { available: Promise<boolean>; at: number };
   private stopping = false;
 
   constructor(private readonly deps: BrokerDeps) {
     this.newId = deps.newId ?? (() => randomUUID());
-    this.timers = new Deadlines(deps.clock, (sessionId, key) => {
-      void this.queue.run(key, () => this.process(key, { source: 'internal', event: { type: 'queueTimeout', sessionId } }));
+    // The user is looked up when a deadline fires; on a queue of its own meanwhile, so `idle`
+    // and `stop` wait for that too.
+    this.timers = new Deadlines(deps.clock, (sessionId) => {
+      void this.queue.run(`timeout:${sessionId}`, () => this.onQueueTimeout(sessionId));
     });
   }
 
@@ -80,9 +86,8 @@ export class Broker implements UserEventHandler {
     await this.deps.desk.start((event) => this.onDeskEvent(event));
     for (const indexKey of await this.deps.store.keys(keys.session(''))) {
       const key = await this.deps.store.get<string>(indexKey);
-      const conv = key ? await this.deps.store.get<Conversation>(keys.conversation(key)) : undefined;
-      const session = conv?.session;
-      if (conv && session?.phase === 'queued') this.armTimer(conv.key, session.sessionId, session.deadline);
+      const session = key ? (await this.load(key))?.session : undefined;
+      if (session?.phase === 'queued') this.armTimer(session.sessionId, session.deadline);
     }
   }
 
@@ -107,7 +112,7 @@ export class Broker implements UserEventHandler {
     const fresh = this.claimAll(event.dedupeKeys);
     // Not awaited: the platform's request must not wait on the desk. Failures are logged inside.
     void this.queue.run(key, async () =>
-      (await fresh.catch(() => false)) ? this.process(key, { source: 'user', event }, event) : [],
+      (await fresh.catch(() => false)) ? this.apply(key, { source: 'user', event }, event) : [],
     );
     if (!(await fresh)) {
       this.deps.logger.debug({ dedupeKeys: event.dedupeKeys }, 'duplicate user event dropped');
@@ -134,11 +139,14 @@ export class Broker implements UserEventHandler {
       this.deps.logger.warn({ sessionId: event.sessionId, type: event.type }, 'desk event for an unknown or ended session ignored');
       return;
     }
-    const job = () => this.process(key, { source: 'desk', event });
+    const job = () => this.apply(key, { source: 'desk', event });
     // A desk may report an event from inside a call we made while running this user's job (the
-    // console reports `queued` from openChat). Waiting for that job would wait on ourselves.
-    const running = this.runningJob.getStore();
-    if (running && running.key === key && !running.done) {
+    // console reports `queued` from openChat, ServiceNow the ticket number) and wait for us:
+    // waiting for that job would wait on ourselves. So while this user's job waits on a desk
+    // call, an event for them is queued in order but not waited for. (This is also what happens
+    // to an event from elsewhere that arrives during such a call: it is applied in order, but
+    // the desk hears of it at once, so a failure to reach the user is logged, not reported.)
+    if (this.inDeskCall.has(key)) {
       void this.queue.run(key, job);
       return;
     }
@@ -158,21 +166,38 @@ export class Broker implements UserEventHandler {
     return fresh;
   }
 
+  /** A queue timeout: the session's user is looked up when it fires (deadlines keep only ids). */
+  private async onQueueTimeout(sessionId: string): Promise<void> {
+    try {
+      const key = await this.deps.store.get<string>(keys.session(sessionId));
+      if (!key) return; // the session ended meanwhile
+      await this.queue.run(key, () => this.apply(key, { source: 'internal', event: { type: 'queueTimeout', sessionId } }));
+    } catch (e) {
+      this.deps.logger.error({ err: asBridgeError(e), sessionId }, 'queue timeout not applied');
+    }
+  }
+
+  /** A user's stored conversation, completed from its key (see `storedConversation`). */
+  private async load(key: string): Promise<Conversation | undefined> {
+    const conv = await this.deps.store.get<Conversation>(keys.conversation(key));
+    if (!conv) return undefined;
+    const colon = key.indexOf(':');
+    conv.key = key;
+    conv.surface = key.slice(0, colon) as SurfaceKind;
+    conv.profile = { ...conv.profile, id: key.slice(colon + 1) };
+    conv.history ??= [];
+    if (conv.session?.phase === 'queued') conv.session.queuedNoticeSent ??= false;
+    return conv;
+  }
+
   /**
    * Apply one event to a user's conversation and run its effects. Returns the failures to reach
    * the user with an agent's message (see onDeskEvent); everything else is logged here.
    */
-  private process(key: string, input: CoreEvent, init?: UserEvent): Promise<BridgeError[]> {
-    const job = { key, done: false };
-    return this.runningJob.run(job, () => this.apply(key, input, init)).finally(() => {
-      job.done = true;
-    });
-  }
-
   private async apply(key: string, input: CoreEvent, init?: UserEvent): Promise<BridgeError[]> {
     const failures: BridgeError[] = [];
     try {
-      const stored = await this.deps.store.get<Conversation>(keys.conversation(key));
+      const stored = await this.load(key);
       const current = stored ?? (init ? newConversation(key, init.user) : undefined);
       if (!current) {
         this.deps.logger.warn({ key, source: input.source }, 'event for a user with no stored state ignored');
@@ -199,7 +224,7 @@ export class Broker implements UserEventHandler {
     const afterId = sessionIdOf(after);
     // Index first: a desk event may arrive as soon as the chat is opened.
     if (afterId && afterId !== beforeId) await this.deps.store.set(keys.session(afterId), after.key, ttl);
-    await this.deps.store.set(keys.conversation(after.key), after, ttl);
+    await this.deps.store.set(keys.conversation(after.key), storedConversation(after), ttl);
     if (beforeId && beforeId !== afterId) await this.deps.store.delete(keys.session(beforeId));
   }
 
@@ -239,12 +264,12 @@ export class Broker implements UserEventHandler {
         await attempt(async () => this.surface(state).sendTyping?.(state.address, effect.agent), () => undefined);
         return [];
       case 'offer':
-        return this.execute(state, { type: 'send', content: { kind: 'card', view: await this.offerView(effect) }, track: { slot: 'offer', id: effect.offerId } }, failures);
+        return this.execute(state, { type: 'send', content: { kind: 'card', view: await this.offerView(state.key, effect) }, track: { slot: 'offer', id: effect.offerId } }, failures);
       case 'deskOpen': {
         const { sessionId } = effect.request;
         const deadline = state.session?.phase === 'queued' ? state.session.deadline : this.deps.clock.now();
         // A desk that never answers must not hold the user (and their queue timeout) forever.
-        const outcome = await attempt(() => this.beforeDeadline(desk.openChat(effect.request), deadline), (err) =>
+        const outcome = await attempt(() => this.deskCall(state.key, () => this.beforeDeadline(desk.openChat(effect.request), deadline)), (err) =>
           logger.error({ ...log, err, sessionId }, 'desk could not open the chat'));
         if (outcome === 'timeout') return [{ type: 'queueTimeout', sessionId }];
         return outcome === failed ? [{ type: 'deskOpenFailed', sessionId }] : [];
@@ -254,16 +279,16 @@ export class Broker implements UserEventHandler {
         const followUps: InternalEvent[] = refused.map((r) => ({ type: 'fileRefused', sessionId: effect.sessionId, ...r }));
         const message = { ...effect.message, files: files.length > 0 ? files : undefined };
         if (!message.text.trim() && !message.files) return followUps;
-        const outcome = await attempt(() => desk.sendMessage(effect.sessionId, message), (err) =>
+        const outcome = await attempt(() => this.deskCall(state.key, () => desk.sendMessage(effect.sessionId, message)), (err) =>
           logger.error({ ...log, err, sessionId: effect.sessionId }, 'desk did not take a user message'));
         if (outcome === failed) followUps.push({ type: 'deskSendFailed', sessionId: effect.sessionId, messageId: effect.message.messageId });
         return followUps;
       }
       case 'deskTyping':
-        await attempt(async () => desk.sendTyping?.(effect.sessionId), () => undefined);
+        await attempt(() => this.deskCall(state.key, async () => desk.sendTyping?.(effect.sessionId)), () => undefined);
         return [];
       case 'deskEnd':
-        await attempt(() => desk.endChat(effect.sessionId, effect.reason), (err) =>
+        await attempt(() => this.deskCall(state.key, () => desk.endChat(effect.sessionId, effect.reason)), (err) =>
           logger.warn({ ...log, err, sessionId: effect.sessionId }, 'desk could not end the chat'));
         return [];
       case 'releaseBroadcasts':
@@ -288,7 +313,7 @@ export class Broker implements UserEventHandler {
         return [];
       }
       case 'startTimer':
-        this.armTimer(state.key, effect.sessionId, effect.at);
+        this.armTimer(effect.sessionId, effect.at);
         return [];
       case 'cancelTimer':
         this.timers.cancel(effect.sessionId);
@@ -309,7 +334,7 @@ export class Broker implements UserEventHandler {
   ): Promise<{ outcome: BroadcastOutcome; reason?: string; retryable?: boolean }> {
     const key = userKey(surface, userId);
     return this.queue.run(key, async () => {
-      const conv = await this.deps.store.get<Conversation>(keys.conversation(key));
+      const conv = await this.load(key);
       if (!conv) return { outcome: 'unknown_user' as const };
       const inChat = conv.session?.phase === 'queued' || conv.session?.phase === 'live';
       const view = broadcastView(broadcastId, message, { disabledNote: inChat ? disabledNote : undefined });
@@ -337,7 +362,7 @@ export class Broker implements UserEventHandler {
    * effects, so by the time a surface sends "Beth joined", this already says `live`.
    */
   async chatState(surface: SurfaceKind, userId: string): Promise<ChatState> {
-    const session = (await this.deps.store.get<Conversation>(keys.conversation(userKey(surface, userId))))?.session;
+    const session = (await this.load(userKey(surface, userId)))?.session;
     switch (session?.phase) {
       case undefined:
         return { phase: 'none' };
@@ -417,14 +442,14 @@ export class Broker implements UserEventHandler {
     return surface;
   }
 
-  private async offerView(effect: Extract<Effect, { type: 'offer' }>) {
+  private async offerView(key: string, effect: Extract<Effect, { type: 'offer' }>) {
     const { offer } = this.deps.settings;
     const decision = decideOffer({
       policy: offer.policy,
       hours: offer.hours,
       now: this.deps.clock.now(),
       agentsAvailable: needsAvailability(offer.policy, offer.hours, this.deps.clock.now())
-        ? await this.agentsAvailable()
+        ? await this.deskCall(key, () => this.agentsAvailable())
         : undefined,
     });
     return {
@@ -456,8 +481,24 @@ export class Broker implements UserEventHandler {
     }
   }
 
-  private armTimer(key: string, sessionId: string, at: number): void {
-    this.timers.set(sessionId, key, at);
+  private armTimer(sessionId: string, at: number): void {
+    this.timers.set(sessionId, at);
+  }
+
+  /**
+   * Call the desk on behalf of `key`'s running job, marked for `onDeskEvent` until the call
+   * settles (or the broker stops waiting for it: `beforeDeadline` inside `call`).
+   */
+  private async deskCall<T>(key: string, call: () => Promise<T>): Promise<T> {
+    const calls = this.inDeskCall;
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+    try {
+      return await call();
+    } finally {
+      const left = calls.get(key)! - 1;
+      if (left === 0) calls.delete(key);
+      else calls.set(key, left);
+    }
   }
 
 }
@@ -473,6 +514,22 @@ async function attempt<T>(work: () => Promise<T>, onError: (err: BridgeError) =>
     onError(asBridgeError(e));
     return failed;
   }
+}
+
+/**
+ * A conversation as stored: without its key, surface and profile id, which are the store key's
+ * (`conv:<surface>:<profile id>`), an empty history or a `queuedNoticeSent` still false.
+ * `Broker.load` puts them back. (Memory per open session counts: see bench/README.md.)
+ */
+function storedConversation(conv: Conversation): object {
+  const { key: _key, surface: _surface, profile, history, session, ...rest } = conv;
+  const { id: _id, ...named } = profile;
+  return {
+    ...rest,
+    profile: named,
+    ...(history.length > 0 ? { history } : {}),
+    ...(session ? { session: session.phase === 'queued' && !session.queuedNoticeSent ? { ...session, queuedNoticeSent: undefined } : session } : {}),
+  };
 }
 
 function sessionIdOf(conv: Conversation | undefined): string | undefined {

@@ -2,13 +2,13 @@
  * Many deadlines on one clock timer. The broker arms a queue timeout per waiting session; one
  * Node timer each (with its closures and handle) cost ~850 bytes of heap per queued session
  * (measured by the benchmark on Redis, where timers are all the broker keeps in process). Here
- * a deadline is one small entry in a map and a min-heap, and only the earliest is on the clock.
+ * a deadline is one small entry (its id and time) in a map and a min-heap, and only the earliest
+ * is on the clock. Whatever else the owner needs when one fires, it looks up by the id.
  */
 import type { Clock, TimerHandle } from './ports';
 
 interface Entry {
   id: string;
-  key: string;
   at: number;
 }
 
@@ -20,13 +20,13 @@ export class Deadlines {
 
   constructor(
     private readonly clock: Clock,
-    /** Called once per deadline reached, with its id and key. */
-    private readonly fire: (id: string, key: string) => void,
+    /** Called once per deadline reached, with its id. */
+    private readonly fire: (id: string) => void,
   ) {}
 
   /** Arm (or move) the deadline `id`. */
-  set(id: string, key: string, at: number): void {
-    const entry: Entry = { id, key, at };
+  set(id: string, at: number): void {
+    const entry: Entry = { id, at };
     this.entries.set(id, entry);
     this.push(entry);
     if (this.heap.length > 2 * this.entries.size + 1024) this.compact();
@@ -73,7 +73,7 @@ export class Deadlines {
       }
     }
     this.arm();
-    for (const e of due) this.fire(e.id, e.key);
+    for (const e of due) this.fire(e.id);
   }
 
   private compact(): void {

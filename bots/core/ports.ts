@@ -280,6 +280,20 @@ export interface Store {
    * Used for de-duplication across processes.
    */
   claim(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Append `value` at the end of the list stored at `key` (a new list when there is none) and
+   * set the whole list's TTL to `ttlMs`, so a list lives as long as its latest append says.
+   * Resolves with the list's length after the append. Atomic, also across processes: concurrent
+   * appends all land, each once. Its cost does not grow with the list, unlike reading a value,
+   * adding to it and writing it back; use it for logs that only grow (a chat's messages).
+   *
+   * A key holds either a value (`get`/`set`/`claim`) or a list (`append`/`list`). `delete`,
+   * `keys` and expiry treat both alike, and `set` replaces a list like any value; reading or
+   * appending to a key as the other kind is a caller error (a `TypeError`, not an outage).
+   */
+  append<T>(key: string, value: T, ttlMs: number): Promise<number>;
+  /** Every value appended to `key`, oldest first, as fresh copies; `[]` when there is no list. */
+  list<T>(key: string): Promise<T[]>;
   /** Keys that start with `prefix` (for start-up sweeps; not for hot paths). */
   keys(prefix: string): Promise<string[]>;
   /** Whether the backing store answers (readiness). */

@@ -3,11 +3,11 @@
  * answers at once with an id; `GET /api/broadcasts/:id` reports progress per recipient.
  * Bearer-token protected; a malformed request gets 400 saying what is wrong, and nothing is sent.
  */
-import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { z } from 'zod';
 import type { BroadcastService } from '../core/broadcasts';
 import type { Logger } from '../core/ports';
+import { hasBearer, sendUnauthorized } from './bearer';
 import { jsonErrorHandler, sendError } from './errors';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -61,11 +61,7 @@ export function createBroadcastRouter(options: BroadcastRouteOptions): express.R
   const expected = Buffer.from(options.token);
 
   router.use((req, res, next) => {
-    const given = Buffer.from(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      res.setHeader('WWW-Authenticate', 'Bearer');
-      return sendError(res, 401, 'unauthorized', 'A valid broadcast token is required (Authorization: Bearer <token>).');
-    }
+    if (!hasBearer(req, expected)) return sendUnauthorized(res, 'A valid broadcast token is required (Authorization: Bearer <token>).');
     next();
   });
 

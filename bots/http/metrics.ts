@@ -5,9 +5,9 @@
  * Access: with `server.metricsToken` set, a Bearer token is required; without it, only loopback
  * clients are served (a scraper on the same host or through a sidecar), so nothing leaks publicly.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type express from 'express';
+import { hasBearer, sendUnauthorized } from './bearer';
 
 type Labels = Record<string, string>;
 
@@ -139,9 +139,8 @@ export function mountMetrics(app: express.Express, options: MetricsOptions): voi
   const expected = options.token ? Buffer.from(options.token) : undefined;
   app.get('/metrics', (req, res) => {
     if (expected) {
-      const given = Buffer.from(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        res.set('WWW-Authenticate', 'Bearer').status(401).json({ error: { code: 'unauthorized', message: 'A valid metrics token is required.' } });
+      if (!hasBearer(req, expected)) {
+        sendUnauthorized(res, 'A valid metrics token is required.');
         return;
       }
     } else if (!loopback.has(req.socket.remoteAddress ?? '')) {

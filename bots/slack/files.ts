@@ -17,6 +17,7 @@ import { webApi } from '@slack/bolt';
 import { BridgeError, ErrorCode } from '../core/errors';
 import { formatBytes } from '../core/file-vault';
 import type { FileRef } from '../core/ports';
+import { discardBody, isPageInsteadOfFile, readBounded } from '../http/bounded-read';
 import { slackCall } from './client';
 
 type Fetch = typeof fetch;
@@ -73,21 +74,20 @@ export async function downloadSlackFile(deps: SlackFileDeps, file: FileRef, maxB
     throw new BridgeError(ErrorCode.SurfaceUnavailable, 'Slack file download failed (no response)', { cause: err, retryable: true });
   });
   if (!res.ok) {
-    await res.body?.cancel().catch(() => undefined);
+    await discardBody(res);
     throw new BridgeError(ErrorCode.SurfaceUnavailable, `Slack file download failed (HTTP ${res.status})`, {
       status: res.status,
       retryable: res.status >= 500 || res.status === 429,
     });
   }
-  const type = (res.headers.get('content-type') ?? '').toLowerCase();
-  if (type.startsWith('text/html') && !expectedType.toLowerCase().startsWith('text/html')) {
-    await res.body?.cancel().catch(() => undefined);
+  if (isPageInsteadOfFile(res, expectedType)) {
+    await discardBody(res);
     // What Slack sends when the token may not read the file (files:read missing, not shared with the bot).
     throw new BridgeError(ErrorCode.Unauthorized, 'Slack answered with a login page instead of the file', {
       details: { hint: 'the bot token cannot read this file: is the files:read scope granted?' },
     });
   }
-  return readCapped(res, maxBytes, tooBig);
+  return readBounded(res, { maxBytes, tooLarge: tooBig });
 }
 
 /** Fetch a file an agent shared by URL (no credentials), reading at most `maxBytes`. */
@@ -95,33 +95,10 @@ export async function fetchFileBytes(url: string, maxBytes: number, fetchFn: Fet
   const tooBig = () => new BridgeError(ErrorCode.FileRejected, `it is larger than ${formatBytes(maxBytes)}`);
   const res = await fetchFn(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
   if (!res.ok) {
-    await res.body?.cancel().catch(() => undefined);
+    await discardBody(res);
     throw new BridgeError(ErrorCode.SurfaceSendFailed, `file download failed (HTTP ${res.status})`, { status: res.status });
   }
-  return readCapped(res, maxBytes, tooBig);
-}
-
-async function readCapped(res: Response, maxBytes: number, tooBig: () => BridgeError): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooBig();
-  }
-  if (!res.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
+  return readBounded(res, { maxBytes, tooLarge: tooBig });
 }
 
 /** Upload bytes into the user's DM. Resolves with Slack's file id. */

@@ -18,6 +18,7 @@
  */
 import { BridgeError, ErrorCode } from '../core/errors';
 import { formatBytes } from '../core/file-vault';
+import { discardBody, expectsHtml, isPageInsteadOfFile, looksLikeHtml, readBounded } from '../http/bounded-read';
 
 /** What `FileRef.handle` holds for a Teams file. */
 export type TeamsFileHandle = { teams: TeamsFileKind };
@@ -87,22 +88,19 @@ export async function fetchFile(options: FetchFileOptions): Promise<Uint8Array> 
   try {
     const res = await follow(doFetch, options, controller.signal);
     if (!res.ok) {
-      await discard(res);
+      await discardBody(res);
       throw rejected(statusReason(res.status), { status: res.status, retryable: res.status === 429 || res.status >= 500 });
     }
-    const expectsHtml = /^text\/html\b/i.test(options.expectedType ?? '');
-    const type = res.headers.get('content-type') ?? '';
-    if (!expectsHtml && /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(type)) {
-      await discard(res);
-      throw rejected(SIGN_IN_PAGE, { details: { contentType: type } });
+    if (isPageInsteadOfFile(res, options.expectedType)) {
+      await discardBody(res);
+      throw rejected(SIGN_IN_PAGE, { details: { contentType: res.headers.get('content-type') ?? '' } });
     }
-    const declared = Number(res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > options.maxBytes) {
-      await discard(res);
-      throw tooLarge(options.maxBytes, declared);
-    }
-    const bytes = await readLimited(res, options.maxBytes, controller);
-    if (!expectsHtml && looksLikeHtml(bytes)) throw rejected(SIGN_IN_PAGE, { details: { sniffed: 'html' } });
+    const bytes = await readBounded(res, {
+      maxBytes: options.maxBytes,
+      tooLarge: (declared) => tooLarge(options.maxBytes, declared),
+      onOverflow: () => controller.abort(),
+    });
+    if (!expectsHtml(options.expectedType) && looksLikeHtml(bytes)) throw rejected(SIGN_IN_PAGE, { details: { sniffed: 'html' } });
     return bytes;
   } catch (e) {
     if (e instanceof BridgeError) throw e;
@@ -125,7 +123,7 @@ async function follow(doFetch: typeof fetch, options: FetchFileOptions, signal: 
     if (options.bearerToken && url.origin === firstOrigin) headers.authorization = `Bearer ${options.bearerToken}`;
     const res: Response = await doFetch(url, { headers, redirect: 'manual', signal });
     if (!REDIRECTS.has(res.status)) return res;
-    await discard(res);
+    await discardBody(res);
     const location: string | null = res.headers.get('location');
     const next = location ? parseHttpUrl(new URL(location, url).href) : undefined;
     if (!next || hop >= maxRedirects) throw rejected('Teams sent the bridge somewhere it could not follow', { status: res.status });
@@ -133,42 +131,7 @@ async function follow(doFetch: typeof fetch, options: FetchFileOptions, signal: 
   }
 }
 
-async function readLimited(res: Response, maxBytes: number, controller: AbortController): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      // Stop at once: the rest of the file is never transferred.
-      await reader.cancel().catch(() => undefined);
-      controller.abort();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
-
-async function discard(res: Response): Promise<void> {
-  await res.body?.cancel().catch(() => undefined);
-}
-
 const SIGN_IN_PAGE = 'Teams sent a web page instead of the file (the link may have expired; try sharing it again)';
-
-function looksLikeHtml(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.subarray(0, 512)).toString('latin1').replace(/^\uFEFF|^ï»¿/, '').trimStart().toLowerCase();
-  return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<head') || head.startsWith('<body');
-}
 
 function statusReason(status: number): string {
   if (status === 401 || status === 403) return 'Teams did not let the bridge download it';

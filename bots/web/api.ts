@@ -27,6 +27,7 @@ import type { Clock, Logger, Store } from '../core/ports';
 import type { CoreSettings } from '../core/settings';
 import type { WebSettings } from './config';
 import { openEventStream, type UserStreams } from './event-stream';
+import { bearerToken, sendUnauthorized } from '../http/bearer';
 import { jsonErrorHandler, sendError } from '../http/errors';
 import { guestProfile, isLocale, isTimeZone, verifyEmbedToken } from './identity';
 import type { MessageLog } from './message-log';
@@ -211,19 +212,17 @@ function identify(deps: ApiDeps, token: string | undefined) {
   return { profile: guestProfile(), guest: true };
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
 function requireSignIn(deps: ApiDeps): RequestHandler {
   return async (req, res, next) => {
-    const match = BEARER.exec(req.get('authorization') ?? '');
-    const signIn = match ? await deps.sessions.resolve(match[1]) : undefined;
+    const credential = bearerToken(req);
+    const signIn = credential !== undefined ? await deps.sessions.resolve(credential) : undefined;
     if (!signIn) {
-      res.set('WWW-Authenticate', 'Bearer realm="chat"');
-      return sendError(
+      return sendUnauthorized(
         res,
-        401,
-        ErrorCode.Unauthorized,
-        match ? 'This sign-in has expired or is not valid. Sign in again.' : 'Sign in: send "Authorization: Bearer <credential>" from POST /chat/api/session.',
+        credential !== undefined
+          ? 'This sign-in has expired or is not valid. Sign in again.'
+          : 'Sign in: send "Authorization: Bearer <credential>" from POST /chat/api/session.',
+        'chat',
       );
     }
     res.locals.signIn = signIn;

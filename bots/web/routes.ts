@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import express, { type Router } from 'express';
+import { servePage } from '../http/pages';
 import { createApiRouter, type ApiDeps } from './api';
 
 export const PAGE_DIR = path.join(__dirname, 'page');
@@ -28,23 +29,9 @@ export function createWebRouter(deps: ApiDeps): Router {
   const router = express.Router();
   router.use('/api', createApiRouter(deps));
 
-  router.get('/', (req, res) => {
-    // The page uses relative URLs, which resolve against `/chat/`, not `/chat`. Keep the fragment
-    // (the embed token) by redirecting without touching it: browsers carry it over a redirect.
-    if (!req.originalUrl.split('?')[0].endsWith('/')) return res.redirect(302, `${req.baseUrl}/`);
-    res.set(PAGE_HEADERS).set('Cache-Control', 'no-cache').sendFile(path.join(PAGE_DIR, 'index.html'));
-  });
   router.get('/vendor/adaptivecards.min.js', (_req, res) => {
     res.set('X-Content-Type-Options', 'nosniff').set('Cache-Control', 'public, max-age=3600').sendFile(ADAPTIVECARDS_BUNDLE);
   });
-  router.use(
-    express.static(PAGE_DIR, {
-      index: false,
-      setHeaders: (res) => {
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader('Cache-Control', 'no-cache');
-      },
-    }),
-  );
+  servePage(router, PAGE_DIR, PAGE_HEADERS);
   return router;
 }

@@ -12,6 +12,7 @@
  *   describeDeskConformance('console', async () => ({ desk, agents, setAgentsOnline, close }));
  */
 import type { Desk, DeskEvent, OpenChatRequest, UserMessage } from '../../bots/core/ports';
+import { eventually } from '../helpers/eventually';
 
 /** Acts as the desk's agents. `agentIndex` defaults to 0; the suite uses 0 and 1. */
 export interface AgentDriver {
@@ -41,20 +42,8 @@ export interface DeskHarness {
   close(): Promise<void>;
 }
 
-const EVENTUALLY_MS = 5000;
-
-/** Retry `check` until it stops throwing (for desks whose events arrive asynchronously). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = EVENTUALLY_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
+// `eventually` retries a check until it stops throwing (for desks whose events arrive asynchronously).
+export { eventually };
 
 let counter = 0;
 function newSessionId(): string {

@@ -206,6 +206,102 @@ export function describeStoreConformance(
       await expect(store.get(odd[2])).resolves.toBeUndefined();
     });
 
+    test('append builds a list in order and answers its length; list of an unknown key is []', async () => {
+      const key = `${base}log`;
+      await expect(store.list(key)).resolves.toEqual([]);
+      await expect(store.append(key, { n: 1 }, LONG_TTL)).resolves.toBe(1);
+      await expect(store.append(key, 'two', LONG_TTL)).resolves.toBe(2);
+      await expect(store.append(key, { n: 3, deep: { list: [1, 'x', null] } }, LONG_TTL)).resolves.toBe(3);
+      await expect(store.list(key)).resolves.toEqual([{ n: 1 }, 'two', { n: 3, deep: { list: [1, 'x', null] } }]);
+      // Falsy values are values too.
+      const falsy = `${base}falsy`;
+      for (const v of [0, '', false, null]) await store.append(falsy, v, LONG_TTL);
+      await expect(store.list(falsy)).resolves.toEqual([0, '', false, null]);
+    });
+
+    test('list values follow JSON rules and are copies', async () => {
+      const key = `${base}copies`;
+      const value = { at: new Date(0), gone: undefined, text: 'héllo 👋\nnew line', tags: ['a'] };
+      await store.append(key, value, LONG_TTL);
+      value.tags.push('changed after append');
+      const [first] = await store.list<Record<string, unknown>>(key);
+      expect(first).toStrictEqual({ at: '1970-01-01T00:00:00.000Z', text: 'héllo 👋\nnew line', tags: ['a'] });
+      (first.tags as string[]).push('changed after list');
+      await expect(store.list(key)).resolves.toEqual([{ at: '1970-01-01T00:00:00.000Z', text: 'héllo 👋\nnew line', tags: ['a'] }]);
+    });
+
+    test('each append sets the whole list’s TTL; an expired list is gone and starts afresh', async () => {
+      const renewed = `${base}renewed`;
+      await store.append(renewed, 1, SHORT_TTL);
+      await store.append(renewed, 2, LONG_TTL);
+      const shortened = `${base}shortened`;
+      await store.append(shortened, 1, LONG_TTL);
+      await store.append(shortened, 2, SHORT_TTL);
+      await sleep(PAST_SHORT_TTL);
+      await expect(store.list(renewed)).resolves.toEqual([1, 2]);
+      await expect(store.list(shortened)).resolves.toEqual([]);
+      await expect(store.keys(`${base}shortened`)).resolves.toEqual([]);
+      await expect(store.append(shortened, 3, LONG_TTL)).resolves.toBe(1);
+      await expect(store.list(shortened)).resolves.toEqual([3]);
+    });
+
+    test('lists are keys: keys(prefix) lists them, delete removes them', async () => {
+      await store.append(`${base}lists:a`, 'x', LONG_TTL);
+      await store.set(`${base}lists:b`, 'value', LONG_TTL);
+      expect([...(await store.keys(`${base}lists:`))].sort()).toEqual([`${base}lists:a`, `${base}lists:b`]);
+      await store.delete(`${base}lists:a`);
+      await expect(store.list(`${base}lists:a`)).resolves.toEqual([]);
+      await expect(store.keys(`${base}lists:`)).resolves.toEqual([`${base}lists:b`]);
+    });
+
+    test('50 concurrent appends to one list: all land, each once', async () => {
+      const key = `${base}busy`;
+      const lengths = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(key, i, LONG_TTL)));
+      expect([...lengths].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      const items = await store.list<number>(key);
+      expect([...items].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    });
+
+    test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, undefined, '1000'])(
+      'append without a positive TTL (%p) throws and stores nothing',
+      async (ttl) => {
+        await expect(store.append(`${base}l`, 'v', ttl as unknown as number)).rejects.toThrow(/TTL/);
+        await expect(store.list(`${base}l`)).resolves.toEqual([]);
+      },
+    );
+
+    test('append of a value JSON cannot hold is a caller error and stores nothing', async () => {
+      const failure = await store.append(`${base}bad`, { n: BigInt(1) }, LONG_TTL).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).name).toBe('TypeError');
+      await expect(store.list(`${base}bad`)).resolves.toEqual([]);
+    });
+
+    test('a key is a value or a list: using it as the other is a TypeError and changes nothing', async () => {
+      const value = `${base}is-value`;
+      await store.set(value, { v: 1 }, SHORT_TTL);
+      for (const misuse of [store.append(value, 'x', LONG_TTL), store.list(value)]) {
+        const e = await misuse.catch((err: unknown) => err);
+        expect((e as Error).name).toBe('TypeError');
+        expect(isBridgeError(e, 'store_unavailable')).toBe(false);
+      }
+      await expect(store.get(value)).resolves.toEqual({ v: 1 });
+
+      const list = `${base}is-list`;
+      await store.append(list, 'a', LONG_TTL);
+      const e = await store.get(list).catch((err: unknown) => err);
+      expect((e as Error).name).toBe('TypeError');
+      await expect(store.claim(list, LONG_TTL)).resolves.toBe(false);
+      await expect(store.list(list)).resolves.toEqual(['a']);
+      // `set` replaces a list, as it replaces any value.
+      await store.set(list, 'now a value', LONG_TTL);
+      await expect(store.get(list)).resolves.toBe('now a value');
+
+      // The failed append above left the value's TTL alone: it still expires.
+      await sleep(PAST_SHORT_TTL);
+      await expect(store.get(value)).resolves.toBeUndefined();
+    });
+
     test('ping is true while open; after close ping is false and calls fail clearly', async () => {
       await expect(store.ping()).resolves.toBe(true);
       const other = await open();
@@ -213,6 +309,9 @@ export function describeStoreConformance(
       await expect(other.ping()).resolves.toBe(false);
       const failure = await other.get(`${base}k`).catch((e: unknown) => e);
       expect(isBridgeError(failure, 'store_unavailable')).toBe(true);
+      for (const call of [other.append(`${base}l`, 1, LONG_TTL), other.list(`${base}l`)]) {
+        expect(isBridgeError(await call.catch((e: unknown) => e), 'store_unavailable')).toBe(true);
+      }
       await expect(other.close()).resolves.toBeUndefined(); // closing twice is harmless
     });
 
@@ -245,9 +344,22 @@ export function describeStoreConformance(
     test('state survives a restart (close, then a new instance)', async () => {
       const first = await open();
       await first.set(`${base}session`, { state: 'live' }, LONG_TTL);
+      await first.append(`${base}messages`, { text: 'kept' }, LONG_TTL);
       await first.close();
       const second = await open();
       await expect(second.get(`${base}session`)).resolves.toEqual({ state: 'live' });
+      await expect(second.list(`${base}messages`)).resolves.toEqual([{ text: 'kept' }]);
+    });
+
+    test('two instances append to one list: each sees every item once', async () => {
+      const b = await open();
+      const key = `${base}shared-list`;
+      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : b).append(key, i, LONG_TTL)));
+      for (const s of [store, b]) {
+        expect([...(await s.list<number>(key))].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      }
+      await b.delete(key);
+      await expect(store.list(key)).resolves.toEqual([]);
     });
   });
 }

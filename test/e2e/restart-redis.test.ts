@@ -5,12 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../helpers/console-clock';
-import { eventually, startBridgeHarness, TeamsUser, type SentCard } from '../helpers/bridge-harness';
+import { isOffer, isWaiting, startBridgeHarness, TeamsUser } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const isOffer = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'startChat');
-const isWaiting = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'cancel');
 
 describe('restart on Redis', () => {
   let connector: FakeConnector;

@@ -3,13 +3,12 @@
  * the real app, Bolt's Web API client against a fake Slack, and the ServiceNow simulator as the
  * instance and its agents. Nothing in between is mocked.
  */
-import { eventually } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import type { FakeMessage } from '../helpers/fake-slack';
 import { DEFAULT_OUTBOUND_AUTH, servicenowSettings } from '../helpers/servicenow-harness';
-import { buttonsOf, startSlackHarness, statusLineOf, type SlackHarness, type SlackUser } from '../helpers/slack-harness';
+import { hasButton, startSlackHarness, statusLineOf, type SlackHarness, type SlackUser } from '../helpers/slack-harness';
 import { ServiceNowSimulator, type SimConversation } from '../simulators/servicenow/simulator';
 
-const hasButton = (id: string) => (m: FakeMessage) => buttonsOf(m).some((b) => b.action_id === id);
 
 describe('Slack end to end, with ServiceNow Agent Chat as the desk', () => {
   let sim: ServiceNowSimulator;

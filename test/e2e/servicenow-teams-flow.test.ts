@@ -5,15 +5,13 @@
  * its agents (posting the documented payloads to the bridge's webhook). Nothing is mocked.
  */
 import { FILE_DOWNLOAD_INFO } from '../../bots/teams/inbound';
-import { eventually, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import { isDetails, isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import { startFakeFileServer, type FakeFileServer } from '../helpers/fake-file-server';
 import { DEFAULT_OUTBOUND_AUTH, servicenowSettings } from '../helpers/servicenow-harness';
 import { agentText } from '../simulators/servicenow/payloads';
 import { ServiceNowSimulator, type SimConversation } from '../simulators/servicenow/simulator';
 
-const isOffer = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'startChat');
-const isDetails = (c: SentCard) => c.inputs.some((i) => i.id === 'description');
-const isWaiting = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'cancel');
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 7, 7, 7]);
 const PDF = new Uint8Array(Buffer.from('%PDF-1.4 the VPN client log'));
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));

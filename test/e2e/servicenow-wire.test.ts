@@ -3,7 +3,8 @@
  * direction, webhook rejection, redelivery, retries and failures, receipts, typing, files both
  * ways, ticket on handoff, availability. The Desk suite (test/contract) covers the chat basics.
  */
-import { chatRequest, eventually } from '../contract/desk.contract';
+import { chatRequest } from '../contract/desk.contract';
+import { eventually } from '../helpers/eventually';
 import type { DeskEvent, FileRef } from '../../bots/core/ports';
 import type { ServiceNowSettingsInput } from '../../adapters/desks/servicenow/config';
 import { DEFAULT_SIM_AUTH } from '../simulators/servicenow/simulator';

@@ -5,11 +5,13 @@
  * between is mocked.
  */
 import { ManualClock } from '../helpers/console-clock';
-import { AGENTS, eventually, type SentCard } from '../helpers/bridge-harness';
+import { AGENTS, isOffer } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import type { FakeMessage } from '../helpers/fake-slack';
 import {
   blockText,
   buttonsOf,
+  hasButton,
   postToSlackEndpoint,
   signSlackRequest,
   startSlackHarness,
@@ -19,7 +21,6 @@ import {
 } from '../helpers/slack-harness';
 
 const MAX_FILE_BYTES = 64 * 1024;
-const hasButton = (id: string) => (m: FakeMessage) => buttonsOf(m).some((b) => b.action_id === id);
 const richText = (...elements: object[]) => [{ type: 'rich_text', block_id: 'rt', elements: [{ type: 'rich_text_section', elements }] }];
 
 describe('Slack end to end, with the built-in console as the desk', () => {
@@ -363,7 +364,6 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     const sam = h.slackUser({ name: 'Sam (Slack)' });
 
     await ana.say('Ana needs a new badge');
-    const isOffer = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'startChat');
     await ana.click(await ana.waitForCard(isOffer), 'startChat');
     const a = await queuedChat('Ana needs a new badge');
     await sam.say('Sam cannot log in');

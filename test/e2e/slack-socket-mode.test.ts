@@ -3,13 +3,11 @@
  * a WebSocket to Slack (here: a local fake found through the fake Web API's
  * apps.connections.open) instead of mounting /slack/events. Same listeners, same flow.
  */
-import { eventually } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import { startFakeSocketMode, type FakeSocketMode } from '../helpers/fake-slack-socket';
-import type { FakeMessage } from '../helpers/fake-slack';
-import { buttonsOf, startSlackHarness, type SlackHarness } from '../helpers/slack-harness';
+import { hasButton, startSlackHarness, type SlackHarness } from '../helpers/slack-harness';
 
 const APP_TOKEN = 'xapp-1-A0BRIDGE-1234-socketmode';
-const hasButton = (id: string) => (m: FakeMessage) => buttonsOf(m).some((b) => b.action_id === id);
 
 describe('Slack in Socket Mode', () => {
   let socket: FakeSocketMode;

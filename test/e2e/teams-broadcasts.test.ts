@@ -4,14 +4,14 @@
  * per recipient, pacing, restart on Redis.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, startBridgeHarness, TeamsUser, type BridgeHarness, type SentCard } from '../helpers/bridge-harness';
+import { isOffer, startBridgeHarness, TeamsUser, type BridgeHarness, type SentCard } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import { startFakeConnector, type ConnectorRequest } from '../helpers/fake-connector';
 import { systemClock } from '../../bots/core/clock';
 import type { Clock } from '../../bots/core/ports';
 
 const TOKEN = 'broadcast-token-0123456789';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const isOffer = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'startChat');
 const isBroadcast = (title: string) => (c: SentCard) => c.text.startsWith(title);
 
 const message = (title: string) => ({

@@ -5,7 +5,8 @@
  * and agents using the real console API. Nothing in between is mocked.
  */
 import { FILE_DOWNLOAD_INFO } from '../../bots/teams/inbound';
-import { eventually, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import { isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type TeamsUser } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import type { ConnectorRequest } from '../helpers/fake-connector';
 import { startFakeFileServer, type FakeFileServer } from '../helpers/fake-file-server';
 
@@ -13,8 +14,6 @@ const KB = 1024;
 const MAX_BYTES = 256 * KB;
 const MAX_FILES = 3;
 
-const isOffer = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'startChat');
-const isWaiting = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'cancel');
 const bytes = (n: number, seed = 13) => Uint8Array.from({ length: n }, (_, i) => (i * seed + 5) % 256);
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...bytes(2 * KB)]);
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));

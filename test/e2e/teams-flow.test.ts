@@ -4,11 +4,9 @@
  * console HTTP API. Nothing in between is mocked.
  */
 import { ManualClock } from '../helpers/console-clock';
-import { AGENTS, eventually, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import { AGENTS, isDetails, isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 
-const isOffer = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'startChat');
-const isDetails = (c: SentCard) => c.inputs.some((i) => i.id === 'description');
-const isWaiting = (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'cancel');
 
 describe('Teams end to end, with the built-in console as the desk', () => {
   let h: BridgeHarness;

@@ -8,7 +8,8 @@ import { renderAdaptiveCard } from '../../cards/adaptive';
 import { signEmbedToken } from '../../bots/web/identity';
 import { describeWithRedis, redisUrl } from '../contract/store.redis-env';
 import { ManualClock } from '../helpers/console-clock';
-import { AGENTS, eventually, startBridgeHarness, type BridgeHarness, type SentCard } from '../helpers/bridge-harness';
+import { AGENTS, startBridgeHarness, type BridgeHarness, type SentCard } from '../helpers/bridge-harness';
+import { eventually } from '../helpers/eventually';
 import { cardActions, cardInputs, hasButton, isDetailsCard, webRequest, WebChatUser } from '../helpers/web-user';
 
 const PNG = Uint8Array.from(Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082', 'hex'));
@@ -368,6 +369,17 @@ describe('web chat sign-in with tokens from the embedding site', () => {
     expect(bundle.status).toBe(200);
     expect(await bundle.text()).toContain('AdaptiveCards');
     for (const f of ['chat.js', 'chat.css']) expect((await fetch(`${h.url}/chat/${f}`)).status).toBe(200);
+    // What the chat and the console share: from /assets, same origin (script-src 'self'), not sniffed.
+    expect(html).toContain('src="../assets/lab-common.js"');
+    expect(html).toContain('href="../assets/lab-common.css"');
+    for (const [f, type] of [['lab-common.js', /javascript/], ['lab-common.css', /^text\/css/]] as const) {
+      const asset = await fetch(`${h.url}/assets/${f}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(type);
+      expect(asset.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(asset.headers.get('cache-control')).toBe('no-cache');
+    }
+    expect((await fetch(`${h.url}/assets/missing.js`)).status).toBe(404);
     const landing = await (await fetch(`${h.url}/`)).text();
     expect(landing).toContain('href="/chat"');
     expect(landing).toContain('href="/console"');

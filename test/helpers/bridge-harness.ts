@@ -142,6 +142,12 @@ export interface SentCard {
   inputs: { type: string; id: string }[];
 }
 
+/** The cards of the handoff, told apart by their buttons and inputs. */
+const hasLabAction = (lab: string) => (c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === lab);
+export const isOffer = hasLabAction('startChat');
+export const isDetails = (c: SentCard) => c.inputs.some((i) => i.id === 'description');
+export const isWaiting = hasLabAction('cancel');
+
 export function cardFrom(r: ConnectorRequest, activityId = r.assignedId): SentCard | undefined {
   const attachments = r.body.attachments as { contentType: string; content: Record<string, unknown> }[] | undefined;
   const att = attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
@@ -167,14 +173,4 @@ export function cardFrom(r: ConnectorRequest, activityId = r.assignedId): SentCa
 }
 
 /** Poll until `check` passes (for state seen through an API rather than an event). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
+export { eventually } from './eventually';

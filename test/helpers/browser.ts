@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { eventually } from './eventually';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
@@ -90,16 +91,8 @@ export class Screenshots {
  * Poll until `check` passes (its last failure is thrown at the deadline): an `expect` that waits,
  * for what a person would see appear on a page.
  */
-export async function until<T>(check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+export function until<T>(check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {
+  return eventually(check, timeoutMs, 50);
 }
 
 /** The visible text of a locator, whitespace collapsed (what a person reads). */

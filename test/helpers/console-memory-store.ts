@@ -10,37 +10,62 @@ interface Entry {
   expiresAt: number;
 }
 
+interface ListEntry {
+  items: string[];
+  expiresAt: number;
+}
+
 export class ConsoleMemoryStore implements Store {
   private readonly entries = new Map<string, Entry>();
-  /** Every TTL passed to `set`, by key (the last one), so tests can check retention. */
+  private readonly lists = new Map<string, ListEntry>();
+  /** Every TTL passed to `set` or `append`, by key (the last one), so tests can check retention. */
   readonly ttls = new Map<string, number>();
   closed = false;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   async get<T>(key: string): Promise<T | undefined> {
+    if (this.liveList(key)) throw new TypeError(`store: ${key} holds a list`);
     const entry = this.live(key);
     return entry ? (JSON.parse(entry.json) as T) : undefined;
   }
 
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     if (!(ttlMs > 0)) throw new Error(`store: every key needs a positive TTL (${key}: ${ttlMs})`);
+    this.lists.delete(key);
     this.entries.set(key, { json: JSON.stringify(value), expiresAt: this.now() + ttlMs });
     this.ttls.set(key, ttlMs);
   }
 
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
+    this.lists.delete(key);
+  }
+
+  async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
+    if (!(ttlMs > 0)) throw new Error(`store: every key needs a positive TTL (${key}: ${ttlMs})`);
+    if (this.live(key)) throw new TypeError(`store: ${key} holds a value`);
+    const list = this.liveList(key) ?? { items: [], expiresAt: 0 };
+    list.items.push(JSON.stringify(value));
+    list.expiresAt = this.now() + ttlMs;
+    this.lists.set(key, list);
+    this.ttls.set(key, ttlMs);
+    return list.items.length;
+  }
+
+  async list<T>(key: string): Promise<T[]> {
+    if (this.live(key)) throw new TypeError(`store: ${key} holds a value`);
+    return (this.liveList(key)?.items ?? []).map((json) => JSON.parse(json) as T);
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    if (this.live(key)) return false;
+    if (this.live(key) || this.liveList(key)) return false;
     await this.set(key, true, ttlMs);
     return true;
   }
 
   async keys(prefix: string): Promise<string[]> {
-    return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
+    return [...this.entries.keys(), ...this.lists.keys()].filter((k) => k.startsWith(prefix) && (this.live(k) || this.liveList(k)));
   }
 
   async ping(): Promise<boolean> {
@@ -49,6 +74,15 @@ export class ConsoleMemoryStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  private liveList(key: string): ListEntry | undefined {
+    const list = this.lists.get(key);
+    if (list && list.expiresAt <= this.now()) {
+      this.lists.delete(key);
+      return undefined;
+    }
+    return list;
   }
 
   private live(key: string): Entry | undefined {

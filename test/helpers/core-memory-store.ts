@@ -1,14 +1,15 @@
 /**
  * A tiny Map-based Store for core tests: TTLs (against an injectable clock), atomic claim,
- * prefix keys. Values are JSON-cloned so tests catch accidental sharing of mutable state.
+ * lists (append/list), prefix keys. Values are JSON-cloned so tests catch accidental sharing of mutable state.
  * `latency` lets a test slow down individual operations to provoke races.
  */
 import type { Store } from '../../bots/core/ports';
 
-export type StoreOp = 'get' | 'set' | 'delete' | 'claim' | 'keys';
+export type StoreOp = 'get' | 'set' | 'delete' | 'claim' | 'keys' | 'append' | 'list';
 
 export class MemoryStore implements Store {
   private readonly data = new Map<string, { json: string; expiresAt: number }>();
+  private readonly lists = new Map<string, { items: string[]; expiresAt: number }>();
   readonly ops: { op: StoreOp; key: string }[] = [];
   /** Awaited before each operation; return a promise to delay it. */
   latency?: (op: StoreOp, key: string) => Promise<void> | void;
@@ -32,8 +33,19 @@ export class MemoryStore implements Store {
     return e;
   }
 
+  private liveList(key: string) {
+    const l = this.lists.get(key);
+    if (!l) return undefined;
+    if (l.expiresAt <= this.now()) {
+      this.lists.delete(key);
+      return undefined;
+    }
+    return l;
+  }
+
   async get<T>(key: string): Promise<T | undefined> {
     await this.before('get', key);
+    if (this.liveList(key)) throw new TypeError(`get(${key}): the key holds a list`);
     const e = this.live(key);
     return e ? (JSON.parse(e.json) as T) : undefined;
   }
@@ -41,24 +53,44 @@ export class MemoryStore implements Store {
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     await this.before('set', key);
     if (!(ttlMs > 0)) throw new Error(`set(${key}) needs a positive TTL, got ${ttlMs}`);
+    this.lists.delete(key);
     this.data.set(key, { json: JSON.stringify(value), expiresAt: this.now() + ttlMs });
   }
 
   async delete(key: string): Promise<void> {
     await this.before('delete', key);
     this.data.delete(key);
+    this.lists.delete(key);
+  }
+
+  async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
+    await this.before('append', key);
+    if (!(ttlMs > 0)) throw new Error(`append(${key}) needs a positive TTL, got ${ttlMs}`);
+    if (this.live(key)) throw new TypeError(`append(${key}): the key holds a value`);
+    const json = JSON.stringify(value);
+    const list = this.liveList(key) ?? { items: [], expiresAt: 0 };
+    list.items.push(json);
+    list.expiresAt = this.now() + ttlMs;
+    this.lists.set(key, list);
+    return list.items.length;
+  }
+
+  async list<T>(key: string): Promise<T[]> {
+    await this.before('list', key);
+    if (this.live(key)) throw new TypeError(`list(${key}): the key holds a value`);
+    return (this.liveList(key)?.items ?? []).map((json) => JSON.parse(json) as T);
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     await this.before('claim', key);
-    if (this.live(key)) return false;
+    if (this.live(key) || this.liveList(key)) return false;
     this.data.set(key, { json: 'true', expiresAt: this.now() + ttlMs });
     return true;
   }
 
   async keys(prefix: string): Promise<string[]> {
     await this.before('keys', prefix);
-    return [...this.data.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
+    return [...this.data.keys(), ...this.lists.keys()].filter((k) => k.startsWith(prefix) && (this.live(k) || this.liveList(k)));
   }
 
   async ping(): Promise<boolean> {
@@ -75,7 +107,12 @@ export class MemoryStore implements Store {
     return e ? (JSON.parse(e.json) as T) : undefined;
   }
 
+  /** Synchronous peek at a list (no TTL side effects beyond expiry). */
+  peekList<T>(key: string): T[] {
+    return (this.liveList(key)?.items ?? []).map((json) => JSON.parse(json) as T);
+  }
+
   size(): number {
-    return this.data.size;
+    return this.data.size + this.lists.size;
   }
 }

@@ -8,6 +8,7 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Waiters } from './waiters';
 
 export interface ConnectorRequest {
   method: string;
@@ -54,7 +55,7 @@ export interface FakeConnector {
 export async function startFakeConnector(): Promise<FakeConnector> {
   const requests: ConnectorRequest[] = [];
   const failures: ScriptedFailure[] = [];
-  const waiters = new Set<() => void>();
+  const waiters = new Waiters();
   let nextId = 1;
 
   const app = express();
@@ -72,7 +73,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       ...extra,
     };
     requests.push(entry);
-    for (const wake of [...waiters]) wake();
+    waiters.wake();
     return entry;
   };
 
@@ -156,21 +157,11 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       for (let i = 0; i < count; i++) failures.push(failure);
     },
     waitFor(predicate, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = requests.find(predicate);
-          if (!found) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake connector: no matching request within ${timeoutMs} ms (saw ${requests.length})`));
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
-      });
+      return waiters.waitFor(
+        () => requests.find(predicate),
+        timeoutMs,
+        () => `fake connector: no matching request within ${timeoutMs} ms (saw ${requests.length})`,
+      );
     },
     addAttachment(id, bytes, contentType) {
       attachments.set(id, { bytes, contentType });

@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Waiters } from './waiters';
 
 export interface SocketAck {
   envelope_id: string;
@@ -31,8 +32,8 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   const acks: SocketAck[] = [];
   const sockets = new Set<Socket>();
   let current: Socket | undefined;
-  const waiters = new Set<() => void>();
-  const wake = () => [...waiters].forEach((w) => w());
+  const waiters = new Waiters();
+  const wake = () => waiters.wake();
 
   const server: Server = createServer((_req, res) => res.writeHead(426).end());
   server.on('upgrade', (req, socket: Socket) => {
@@ -75,21 +76,7 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link`;
 
   const waitFor = <T>(find: () => T | undefined, timeoutMs: number, what: string) =>
-    new Promise<T>((resolve, reject) => {
-      const check = () => {
-        const found = find();
-        if (found === undefined) return false;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(found);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`fake Socket Mode: no ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      if (!check()) waiters.add(check);
-    });
+    waiters.waitFor(find, timeoutMs, () => `fake Socket Mode: no ${what} within ${timeoutMs} ms`);
 
   return {
     url,

@@ -15,6 +15,7 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Waiters } from './waiters';
 
 export interface SlackCall {
   method: string;
@@ -140,13 +141,11 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const publicFiles = new Map<string, { bytes: Buffer; contentType: string }>();
   const triggers = new Map<string, { issuedAt: number; used: boolean }>();
   const failures = new Map<string, ScriptedSlackFailure[]>();
-  const waiters = new Set<() => void>();
+  const waiters = new Waiters();
   let seq = 0;
   let url = '';
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
-  const wake = () => {
-    for (const w of [...waiters]) w();
-  };
+  const wake = () => waiters.wake();
 
   const app = express();
   app.disable('x-powered-by');
@@ -364,21 +363,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       failures.set(method, list);
     },
     waitFor(find, timeoutMs = 5000, what = 'a matching Slack call') {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = find();
-          if (found === undefined) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake Slack: no ${what} within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`));
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
-      });
+      return waiters.waitFor(find, timeoutMs, () => `fake Slack: no ${what} within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`);
     },
     close() {
       return new Promise((resolve) => {

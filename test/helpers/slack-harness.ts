@@ -321,6 +321,9 @@ export function buttonsOf(message: FakeMessage): any[] {
   return message.blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements as any[]).map((e) => ({ ...e, block_id: b.block_id })));
 }
 
+/** A message with the button `actionId` (`lab_start_chat`, `lab_cancel`, …). */
+export const hasButton = (actionId: string) => (m: FakeMessage) => buttonsOf(m).some((b) => b.action_id === actionId);
+
 /** Every text shown in a message's blocks (sections, contexts), flattened. */
 export function blockText(message: FakeMessage): string {
   const texts: string[] = [];

@@ -296,9 +296,57 @@ describe('ordering and isolation', () => {
   });
 });
 
+// =============================================================================== stored state
+
+describe('stored state', () => {
+  it('a conversation is stored without what its store key says (key, surface, profile id), and read back whole', async () => {
+    const h = await harness();
+    const u = user();
+    const sid = await h.queue(u);
+    const stored = h.store.peek<Record<string, any>>(keys.conversation(`teams:${u.profile.id}`));
+    expect(stored).toBeDefined();
+    expect(stored).not.toHaveProperty('key');
+    expect(stored).not.toHaveProperty('surface');
+    expect(stored).not.toHaveProperty('history'); // empty once it went to the desk
+    expect(stored!.profile).toEqual({ name: u.profile.name, locale: u.profile.locale, timeZone: u.profile.timeZone });
+    // The desk got the whole profile.
+    expect(h.desk.opens[0].user).toEqual(u.profile);
+    // The session index and the broker's own reads still find the user.
+    expect(h.store.peek(keys.session(sid))).toBe(`teams:${u.profile.id}`);
+    await expect(h.broker.chatState('teams', u.profile.id)).resolves.toMatchObject({ phase: 'queued' });
+    await h.desk.emit(de.joined(sid, agents.beth));
+    await h.send(ue.message('still flickering'));
+    expect(h.desk.sent.map((m) => m.message.text)).toEqual(['still flickering']);
+  });
+
+  it('reads a conversation stored whole by an earlier version', async () => {
+    const h = await harness();
+    const u = user();
+    const sid = await h.queue(u);
+    const key = keys.conversation(`teams:${u.profile.id}`);
+    const stored = h.store.peek<Record<string, any>>(key)!;
+    await h.store.set(key, { key: `teams:${u.profile.id}`, surface: 'teams', ...stored, profile: { id: u.profile.id, ...stored.profile }, history: [] }, 60_000);
+    await h.desk.emit(de.joined(sid, agents.beth));
+    await h.send(ue.message('hello again'));
+    expect(h.desk.sent.map((m) => m.message.text)).toEqual(['hello again']);
+    await expect(h.broker.chatState('teams', u.profile.id)).resolves.toMatchObject({ phase: 'live' });
+  });
+});
+
 // =============================================================================== timeouts and restart
 
 describe('queue timeout', () => {
+  it('a deadline for a session that ended meanwhile does nothing', async () => {
+    const h = await harness();
+    const sid = await h.queue();
+    // The session ends without the broker hearing of it (its index entry is gone), the timer stays.
+    await h.store.delete(keys.session(sid));
+    h.clock.advance(120_000);
+    await h.broker.idle();
+    expect(h.desk.ended).toEqual([]);
+    expect(h.teams.texts()).not.toContain(M.queueTimeout);
+  });
+
   it('fires via the clock: desk told (queue_timeout), user told, session gone', async () => {
     const h = await harness();
     const sid = await h.queue();
@@ -422,6 +470,48 @@ describe('desk quirks and failures', () => {
     // the desk retries the same message, as a desk told "failed" would
     await h.desk.emit(de.message(sid, 'important', agents.beth, 'am-2')).catch(() => undefined);
     expect(h.teams.sends.some((s) => s.content.kind === 'text' && s.content.text === 'important')).toBe(true);
+  });
+
+  it('a desk that waits on its own report from inside sendMessage or endChat does not deadlock', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    h.desk.onSend = async (sessionId) => {
+      await h.desk.emit(de.message(sessionId, 'auto-reply from the desk', agents.beth, 'auto-1'));
+    };
+    await within(h.send(ue.message('are you there?')), 2000, 'relaying a user message');
+    expect(h.desk.sent.map((m) => m.message.text)).toEqual(['are you there?']);
+    expect(h.teams.texts()).toContain('auto-reply from the desk');
+
+    h.desk.onEnd = async (sessionId) => {
+      await h.desk.emit(de.system(sessionId, 'Chat closed on the desk'));
+    };
+    await within(h.send(ue.message('stop chat')), 2000, 'stopping');
+    expect(h.desk.ended).toEqual([{ sessionId: sid, reason: 'user_stopped' }]);
+  });
+
+  it('a desk event that arrives while the user\'s job is busy elsewhere (not in a desk call) is waited for and reports failures', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    // The first agent message's send to the user is slow: its job holds the user's queue.
+    const slow = deferred();
+    h.teams.onSend = (c) => (c.kind === 'text' && c.text === 'first' ? slow.promise : undefined);
+    const first = h.desk.emit(de.message(sid, 'first', agents.beth, 'a-1'));
+    for (let i = 0; i < 10; i++) await tick();
+    h.teams.failSend = (c) => c.kind === 'text' && c.text === 'second';
+    let secondSettled = false;
+    const second = h.desk.emit(de.message(sid, 'second', agents.beth, 'a-2')).finally(() => {
+      secondSettled = true;
+    });
+    second.catch(() => undefined);
+    for (let i = 0; i < 10; i++) await tick();
+    expect(secondSettled).toBe(false); // queued behind the first, and waited for
+    slow.resolve();
+    await expect(first).resolves.toBeUndefined();
+    const err = await second.then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(isBridgeError(err, 'surface_send_failed')).toBe(true);
   });
 
   it('BUG: a desk event emitted later from async work started inside openChat still reports delivery failures', async () => {

@@ -369,6 +369,9 @@ describe('the page', () => {
     const html = await res.text();
     expect(html).toContain('<title>Agent console</title>');
     expect(html).toContain('console.js');
+    // The helpers it shares with the web chat, from the app's /assets (see web-chat.test.ts).
+    expect(html).toContain('src="../assets/lab-common.js"');
+    expect(html).toContain('href="../assets/lab-common.css"');
   });
 
   it('serves its script and stylesheet without a token', async () => {
@@ -381,8 +384,10 @@ describe('the page', () => {
   });
 
   it('never puts text on the page as HTML', () => {
-    const source = readFileSync(path.join(__dirname, '../../adapters/desks/console/page/console.js'), 'utf8');
-    expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    for (const file of ['adapters/desks/console/page/console.js', 'bots/http/assets/lab-common.js']) {
+      const source = readFileSync(path.join(__dirname, '../..', file), 'utf8');
+      expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    }
   });
 });
 

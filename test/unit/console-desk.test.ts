@@ -51,6 +51,24 @@ function recordingStream(): EventStream & { sent: { event: string; data: any }[]
 
 const userMsg = (messageId: string, text: string) => ({ messageId, text, at: clock.now() });
 
+/** A chat as versions before the message list stored it (everything in one record), without messages. */
+function chatRecordOf(id: string): Omit<ChatRecord, 'messages'> {
+  const r = chatRequest(id);
+  return {
+    id,
+    status: 'queued',
+    title: r.title,
+    details: r.details,
+    topic: r.topic,
+    user: { ...r.user },
+    surface: r.surface,
+    routing: r.routing,
+    history: r.history,
+    createdAt: 0,
+    agents: [],
+  };
+}
+
 beforeEach(() => {
   clock = new ManualClock();
   store = new ConsoleMemoryStore(() => clock.now());
@@ -93,12 +111,13 @@ describe('agents', () => {
 });
 
 describe('state in the store', () => {
-  it('keeps one key per chat with everything agents need, listed in an index', async () => {
+  it('keeps one small key per chat with everything agents need, listed in an index; messages in a list of their own', async () => {
     const desk = makeDesk();
     await desk.openChat(chatRequest('s1'));
-    const record = await store.get<ChatRecord>('console:chat:s1');
+    const record = await store.get<Record<string, unknown>>('console:chat:s1');
+    // The id is the key's; messages are not in the chat, only how many there are (none yet, so
+    // no count, as no agents means no agent list).
     expect(record).toEqual({
-      id: 's1',
       status: 'queued',
       title: 'My laptop will not connect to VPN',
       details: expect.any(String),
@@ -108,11 +127,70 @@ describe('state in the store', () => {
       routing: { language: 'en', region: 'us' },
       history: expect.arrayContaining([expect.objectContaining({ from: 'bot' })]),
       createdAt: clock.now(),
-      agents: [],
-      messages: [],
     });
     expect(await store.get('console:index')).toEqual(['s1']);
     expect(store.ttls.get('console:chat:s1')).toBe(7 * DAY);
+    expect(await store.list('console:messages:s1')).toEqual([]);
+
+    // Each message is appended to the chat's list; the chat keeps the count and a preview.
+    await desk.accept(beth, 's1');
+    await desk.sendMessage('s1', userMsg('m1', 'hello'));
+    expect(await store.list('console:messages:s1')).toEqual([
+      { id: 'id-1', from: 'system', text: 'Beth Ortiz joined the chat', private: false, at: clock.now() },
+      { id: 'm1', from: 'user', text: 'hello', private: false, at: clock.now() },
+    ]);
+    expect(store.ttls.get('console:messages:s1')).toBe(7 * DAY);
+    expect(await store.get('console:chat:s1')).toMatchObject({
+      status: 'live',
+      agents: [beth],
+      messageCount: 2,
+      lastMessage: { from: 'user', text: 'hello', private: false, at: clock.now() },
+    });
+    expect(await store.get('console:chat:s1')).not.toHaveProperty('messages');
+  });
+
+  it('stores text that repeats the title once, and gives it back in full', async () => {
+    const desk = makeDesk();
+    const request = chatRequest('s1', {
+      title: 'vpn broken',
+      details: 'vpn broken',
+      history: [
+        { from: 'user', text: 'vpn broken', at: 1 },
+        { from: 'bot', text: 'An agent can help.', at: 2 },
+      ],
+    });
+    await desk.openChat(request);
+    const stored = await store.get<Record<string, unknown>>('console:chat:s1');
+    expect(stored).not.toHaveProperty('details');
+    expect(stored!.history).toEqual([
+      { from: 'user', at: 1 },
+      { from: 'bot', text: 'An agent can help.', at: 2 },
+    ]);
+    const chat = await desk.getChat('s1');
+    expect(chat.details).toBe('vpn broken');
+    expect(chat.history).toEqual(request.history);
+  });
+
+  it('reads a chat stored before messages had their own list, and adds to it', async () => {
+    const earlier = [
+      { id: 'x1', from: 'system', text: 'Beth Ortiz joined the chat', private: false, at: 1 },
+      { id: 'u1', from: 'user', text: 'old message', private: false, at: 2 },
+    ];
+    await store.set(
+      'console:chat:old',
+      { ...chatRecordOf('old'), status: 'live', agents: [beth], acceptedAt: 1, messages: earlier },
+      7 * DAY,
+    );
+    await store.set('console:index', ['old'], 14 * DAY);
+    const desk = makeDesk();
+    expect(await desk.listChats()).toEqual([expect.objectContaining({ id: 'old', messageCount: 2, lastMessage: expect.objectContaining({ text: 'old message' }) })]);
+    // A retry of a message already in the old record is still shown once.
+    await desk.sendMessage('old', userMsg('u1', 'old message'));
+    await desk.sendMessage('old', userMsg('u2', 'new message'));
+    await desk.postMessage(beth, 'old', { text: 'answer' });
+    const chat = await desk.getChat('old');
+    expect(chat.messages.map((m) => m.text)).toEqual(['Beth Ortiz joined the chat', 'old message', 'new message', 'answer']);
+    expect((await desk.listChats())[0]).toMatchObject({ messageCount: 4, lastMessage: { text: 'answer' } });
   });
 
   it('keeps ended chats only as long as they are listed as recent', async () => {
@@ -235,6 +313,27 @@ describe('user messages', () => {
   });
 });
 
+describe('store failures', () => {
+  it('a user message that could not be stored is not taken for a duplicate when retried', async () => {
+    const desk = makeDesk();
+    await desk.openChat(chatRequest('s1'));
+    const append = store.append.bind(store);
+    let failNext = true;
+    store.append = async (key, value, ttl) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('store down');
+      }
+      return append(key, value, ttl);
+    };
+    await expect(desk.sendMessage('s1', userMsg('m1', 'first try'))).rejects.toThrow('store down');
+    await desk.sendMessage('s1', userMsg('m1', 'first try'));
+    await desk.sendMessage('s1', userMsg('m1', 'first try'));
+    expect((await desk.getChat('s1')).messages.map((m) => m.text)).toEqual(['first try']);
+    expect((await desk.listChats())[0]).toMatchObject({ messageCount: 1, lastMessage: { text: 'first try' } });
+  });
+});
+
 describe('ending', () => {
   it.each([
     ['user_stopped', 'The user ended the chat'],
@@ -310,6 +409,78 @@ describe('the sink', () => {
     const desk = new ConsoleDesk({ store, clock, logger, settings: { agents: TEST_AGENTS, recentChatsHours: 24 } });
     await desk.openChat(chatRequest('s1'));
     expect(logger.entries.some((e) => e.msg?.includes('before start'))).toBe(true);
+  });
+});
+
+describe('coalesced agent events (as the bridge runs the console)', () => {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  function coalescingDesk() {
+    const desk = new ConsoleDesk({
+      store,
+      clock,
+      logger,
+      settings: { agents: TEST_AGENTS, recentChatsHours: 24 },
+      ids: () => `id-${++seq}`,
+      coalesceEvents: true,
+    });
+    void desk.start(async (e) => void events.push(e));
+    return desk;
+  }
+
+  it('writes the events of a turn at its end, in order, to each stream open when they happened', async () => {
+    const desk = coalescingDesk();
+    const a = recordingStream();
+    const late = recordingStream();
+    desk.connectAgent(beth, a);
+    await desk.openChat(chatRequest('s1'));
+    await desk.accept(beth, 's1');
+    await desk.sendMessage('s1', userMsg('m1', 'hello'));
+    // Nothing but the greeting yet; the sink was not held up by it.
+    expect(a.sent.map((e) => e.event)).toEqual(['ready']);
+    expect(events.map((e) => e.type)).toEqual(['queued', 'agentJoined']);
+    desk.connectAgent(sam, late);
+    await turn();
+    expect(a.sent.map((e) => e.event)).toEqual(['ready', 'chat.created', 'chat.updated', 'message.created', 'message.created']);
+    expect(a.sent.slice(3).map((e) => e.data.message.text)).toEqual(['Beth Ortiz joined the chat', 'hello']);
+    // Connected after those events: it gets none of them.
+    expect(late.sent.map((e) => e.event)).toEqual(['ready']);
+    await desk.postMessage(beth, 's1', { text: 'hi there' });
+    await turn();
+    expect(late.sent.map((e) => e.event)).toEqual(['ready', 'message.created']);
+  });
+
+  it('skips streams closed before the turn ended, and a failing stream does not stop the others', async () => {
+    const desk = coalescingDesk();
+    const gone = recordingStream();
+    const broken = {
+      ...recordingStream(),
+      send: (event: string) => {
+        if (event !== 'ready') throw new Error('socket gone');
+      },
+    };
+    const ok = recordingStream();
+    const off = desk.connectAgent(beth, gone);
+    desk.connectAgent(sam, broken);
+    desk.connectAgent(sam, ok);
+    await desk.openChat(chatRequest('s1'));
+    off();
+    await turn();
+    expect(gone.sent.map((e) => e.event)).toEqual(['ready']);
+    expect(ok.sent.map((e) => e.event)).toEqual(['ready', 'chat.created']);
+    expect(logger.entries.some((e) => e.level === 'warn' && e.msg?.includes('writing to an event stream failed'))).toBe(true);
+  });
+
+  it('stop() writes what is pending before it closes the streams', async () => {
+    const desk = coalescingDesk();
+    const a = recordingStream();
+    desk.connectAgent(beth, a);
+    await desk.openChat(chatRequest('s1'));
+    await desk.stop();
+    expect(a.sent.map((e) => e.event)).toEqual(['ready', 'chat.created']);
+    expect(a.closed).toBe(true);
+    await turn();
+    expect(a.sent).toHaveLength(2);
   });
 });
 

@@ -5,30 +5,30 @@ describe('Deadlines', () => {
   it('fires each deadline once, at its time, in order, on one clock timer', () => {
     const clock = new ManualClock(0);
     const fired: string[] = [];
-    const d = new Deadlines(clock, (id, key) => fired.push(`${id}@${clock.now()}:${key}`));
-    d.set('c', 'k3', 300);
-    d.set('a', 'k1', 100);
-    d.set('b', 'k2', 200);
+    const d = new Deadlines(clock, (id) => void fired.push(`${id}@${clock.now()}`));
+    d.set('c', 300);
+    d.set('a', 100);
+    d.set('b', 200);
     clock.advance(99);
     expect(fired).toEqual([]);
     clock.advance(1);
-    expect(fired).toEqual(['a@100:k1']);
+    expect(fired).toEqual(['a@100']);
     clock.advance(150);
-    expect(fired).toEqual(['a@100:k1', 'b@200:k2']);
+    expect(fired).toEqual(['a@100', 'b@200']);
     clock.advance(100);
-    expect(fired).toEqual(['a@100:k1', 'b@200:k2', 'c@300:k3']);
+    expect(fired).toEqual(['a@100', 'b@200', 'c@300']);
     expect(d.size).toBe(0);
   });
 
   it('cancels, moves and clears deadlines', () => {
     const clock = new ManualClock(0);
     const fired: string[] = [];
-    const d = new Deadlines(clock, (id) => fired.push(id));
-    d.set('a', 'k', 100);
-    d.set('b', 'k', 200);
+    const d = new Deadlines(clock, (id) => void fired.push(id));
+    d.set('a', 100);
+    d.set('b', 200);
     d.cancel('a');
-    d.set('b', 'k', 50); // moved earlier
-    d.set('c', 'k', 400);
+    d.set('b', 50); // moved earlier
+    d.set('c', 400);
     clock.advance(60);
     expect(fired).toEqual(['b']);
     clock.advance(200);
@@ -42,10 +42,10 @@ describe('Deadlines', () => {
     const clock = new ManualClock(0);
     const d = new Deadlines(clock, () => undefined);
     for (let i = 0; i < 10_000; i++) {
-      d.set(`s${i}`, 'k', 60_000 + i);
+      d.set(`s${i}`, 60_000 + i);
       d.cancel(`s${i}`);
     }
-    d.set('last', 'k', 70_000);
+    d.set('last', 70_000);
     expect(d.size).toBe(1);
     expect((d as unknown as { heap: unknown[] }).heap.length).toBeLessThan(3000);
   });

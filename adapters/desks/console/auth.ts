@@ -4,27 +4,22 @@
  * and browser history (the page reads events with fetch, so it can always send the header).
  */
 import type { RequestHandler, Response } from 'express';
-import { ErrorCode } from '../../../bots/core/errors';
 import type { AgentInfo } from '../../../bots/core/ports';
-import { sendError } from '../../../bots/http/errors';
+import { bearerToken, sendUnauthorized } from '../../../bots/http/bearer';
 
 export interface Authenticator {
   authenticate(token: string): AgentInfo | undefined;
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
 export function requireAgent(auth: Authenticator): RequestHandler {
   return (req, res, next) => {
-    const match = BEARER.exec(req.get('authorization') ?? '');
-    const agent = match ? auth.authenticate(match[1]) : undefined;
+    const token = bearerToken(req);
+    const agent = token !== undefined ? auth.authenticate(token) : undefined;
     if (!agent) {
-      res.set('WWW-Authenticate', 'Bearer realm="console"');
-      return sendError(
+      return sendUnauthorized(
         res,
-        401,
-        ErrorCode.Unauthorized,
-        match ? 'That token is not valid. Sign in again.' : 'Sign in: send "Authorization: Bearer <token>".',
+        token !== undefined ? 'That token is not valid. Sign in again.' : 'Sign in: send "Authorization: Bearer <token>".',
+        'console',
       );
     }
     res.locals.agent = agent;

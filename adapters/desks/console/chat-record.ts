@@ -1,7 +1,11 @@
 /**
- * The stored shape of one console chat and the pure helpers that build and summarize it.
- * A chat is one JSON value under one store key, so any process can serve it and a restart on
- * Redis loses nothing.
+ * The shapes of one console chat and the pure helpers that build and summarize it.
+ *
+ * A chat is kept in two parts (see `chat-repo.ts`), so any process can serve it and a restart on
+ * Redis loses nothing: the chat itself (`Chat`: status, user, agents, a summary of its messages)
+ * as one small JSON value that each write replaces, and its messages in an append-only list of
+ * their own, so adding a message costs the same however long the chat is. Agents get both
+ * joined together (`ChatRecord`).
  */
 import type { AgentInfo, EndReason, HistoryEntry, OpenChatRequest, SurfaceKind } from '../../../bots/core/ports';
 
@@ -41,6 +45,7 @@ export interface ChatUser {
   timeZone?: string;
 }
 
+/** A chat with all its messages: what the console API gives agents. */
 export interface ChatRecord {
   /** Our session id. */
   id: string;
@@ -62,6 +67,35 @@ export interface ChatRecord {
   messages: ChatMessage[];
 }
 
+/** The last message of a chat in one short line, for the chat list. */
+export interface MessagePreview {
+  from: ChatMessage['from'];
+  agentName?: string;
+  text: string;
+  private: boolean;
+  at: number;
+}
+
+/**
+ * A chat without its messages, which are appended to a list of their own; what the chat list
+ * needs of them is kept here.
+ */
+export interface Chat extends Omit<ChatRecord, 'messages'> {
+  /** Messages in the chat, `earlierMessages` included. */
+  messageCount: number;
+  lastMessage?: MessagePreview;
+  /**
+   * Agent messages that may not have reached the user, by id. The message list is append-only,
+   * so the mark is kept here and put on the message when the chat is read.
+   */
+  undelivered?: string[];
+  /**
+   * Messages of a chat stored before messages had a list of their own (they were kept in the
+   * chat itself); they come before the list's. Never written for new chats.
+   */
+  earlierMessages?: ChatMessage[];
+}
+
 /** What the chat list shows: enough to pick a chat without loading every message. */
 export interface ChatSummary {
   id: string;
@@ -76,12 +110,12 @@ export interface ChatSummary {
   endedAt?: number;
   endedReason?: EndReason;
   messageCount: number;
-  lastMessage?: { from: ChatMessage['from']; agentName?: string; text: string; private: boolean; at: number };
+  lastMessage?: MessagePreview;
 }
 
 const PREVIEW_CHARS = 140;
 
-export function newChat(request: OpenChatRequest, now: number): ChatRecord {
+export function newChat(request: OpenChatRequest, now: number): Chat {
   const { user } = request;
   return {
     id: request.sessionId,
@@ -101,16 +135,39 @@ export function newChat(request: OpenChatRequest, now: number): ChatRecord {
     history: request.history.map((h) => ({ from: h.from, text: h.text, at: h.at })),
     createdAt: now,
     agents: [],
-    messages: [],
+    messageCount: 0,
   };
 }
 
-export function hasJoined(chat: ChatRecord, agentId: string): boolean {
+export function hasJoined(chat: Chat, agentId: string): boolean {
   return chat.agents.some((a) => a.id === agentId);
 }
 
-export function summarize(chat: ChatRecord): ChatSummary {
-  const last = chat.messages[chat.messages.length - 1];
+/** The chat as agents get it: the chat and its messages, with undelivered marks on them. */
+export function toRecord(chat: Chat, listed: ChatMessage[]): ChatRecord {
+  const all = chat.earlierMessages ? [...chat.earlierMessages, ...listed] : listed;
+  const undelivered = new Set(chat.undelivered ?? []);
+  const messages = undelivered.size === 0 ? all : all.map((m) => (undelivered.has(m.id) ? { ...m, undelivered: true } : m));
+  return {
+    id: chat.id,
+    status: chat.status,
+    title: chat.title,
+    details: chat.details,
+    ...(chat.topic ? { topic: chat.topic } : {}),
+    user: chat.user,
+    surface: chat.surface,
+    routing: chat.routing,
+    history: chat.history,
+    createdAt: chat.createdAt,
+    ...(chat.acceptedAt !== undefined ? { acceptedAt: chat.acceptedAt } : {}),
+    ...(chat.endedAt !== undefined ? { endedAt: chat.endedAt } : {}),
+    ...(chat.endedReason ? { endedReason: chat.endedReason } : {}),
+    agents: chat.agents,
+    messages,
+  };
+}
+
+export function summarize(chat: Chat): ChatSummary {
   return {
     id: chat.id,
     status: chat.status,
@@ -123,25 +180,22 @@ export function summarize(chat: ChatRecord): ChatSummary {
     ...(chat.acceptedAt !== undefined ? { acceptedAt: chat.acceptedAt } : {}),
     ...(chat.endedAt !== undefined ? { endedAt: chat.endedAt } : {}),
     ...(chat.endedReason ? { endedReason: chat.endedReason } : {}),
-    messageCount: chat.messages.length,
-    ...(last
-      ? {
-          lastMessage: {
-            from: last.from,
-            ...(last.agentName ? { agentName: last.agentName } : {}),
-            text: preview(last),
-            private: last.private,
-            at: last.at,
-          },
-        }
-      : {}),
+    messageCount: chat.messageCount,
+    ...(chat.lastMessage ? { lastMessage: chat.lastMessage } : {}),
   };
 }
 
 /** A message in one short line; a file without a caption shows as its name. */
-function preview(message: ChatMessage): string {
-  const text = message.text.trim() === '' && message.files?.length ? message.files.map((f) => `📎 ${f.name}`).join(', ') : message.text;
-  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+export function preview(message: ChatMessage): MessagePreview {
+  const full = message.text.trim() === '' && message.files?.length ? message.files.map((f) => `📎 ${f.name}`).join(', ') : message.text;
+  const text = full.length > PREVIEW_CHARS ? `${full.slice(0, PREVIEW_CHARS - 1)}…` : full;
+  return {
+    from: message.from,
+    ...(message.agentName ? { agentName: message.agentName } : {}),
+    text,
+    private: message.private,
+    at: message.at,
+  };
 }
 
 /** The line agents see when the chat ends from the user's side (or ours). */

@@ -2,7 +2,8 @@
  * The built-in agent console as a `Desk`: chats queue here, agents accept and answer them in the
  * web page served by `routes.ts`, and the bridge relays between them and employees.
  *
- * All chat state is in the `Store` (see `chat-repo.ts`); only open event streams and the
+ * All chat state is in the `Store` (see `chat-repo.ts`: a small record per chat, its messages in
+ * an append-only list); only open event streams and the
  * per-chat write queues live in this process. Writes to one chat run one at a time
  * (`KeyedQueue`), and events to the sink go through a second per-chat queue, outside the write
  * lock, so a sink that calls back into the desk (say, `endChat` when a send fails) cannot
@@ -25,7 +26,7 @@ import type {
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
 import { formatBytes, typeAllowed, type FileVault } from '../../../bots/core/file-vault';
 import { AgentDirectory, type GeneratedAgent } from './agents';
-import { type ChatAttachment, type ChatMessage, type ChatRecord, type ChatSummary, endedLine, hasJoined, newChat, summarize } from './chat-record';
+import { type Chat, type ChatAttachment, type ChatMessage, type ChatRecord, type ChatSummary, endedLine, hasJoined, newChat, summarize, toRecord } from './chat-record';
 import { ChatRepo, DEFAULT_OPEN_TTL_MS } from './chat-repo';
 import type { ConsoleDeskSettings } from './config';
 import { KeyedQueue } from '../../../bots/core/keyed-queue';
@@ -45,6 +46,11 @@ export interface ConsoleDeskDeps {
   fileLimits?: ConsoleFileLimits;
   /** Message ids; random UUIDs unless a test wants predictable ones. */
   ids?: () => string;
+  /**
+   * Write agents' stream events at the end of each event-loop turn, several per socket write
+   * (see `AgentEventHubOptions.coalesce`). The bridge turns it on; off, each goes out at once.
+   */
+  coalesceEvents?: boolean;
 }
 
 export interface ConsoleFileLimits {
@@ -100,7 +106,7 @@ export class ConsoleDesk implements Desk {
     this.generatedAgent = this.agents.generated;
     this.recentMs = deps.settings.recentChatsHours * 60 * 60 * 1000;
     this.repo = new ChatRepo(this.store, { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs });
-    this.hub = new AgentEventHub(this.clock, this.logger);
+    this.hub = new AgentEventHub(this.clock, this.logger, { coalesce: deps.coalesceEvents });
     this.vault = deps.files;
     this.fileLimits = deps.fileLimits ?? DEFAULT_FILE_LIMITS;
   }
@@ -129,6 +135,8 @@ export class ConsoleDesk implements Desk {
         throw new BridgeError(ErrorCode.Conflict, `console: chat ${id} is already open`);
       }
       const chat = newChat(request, this.clock.now());
+      // An ended chat opened again under its id starts afresh.
+      if (current) await this.repo.clearMessages(id);
       // Always (re)listed: adding is idempotent, and an old index may have dropped an ended id.
       await this.repo.put(chat, { listed: false });
       this.hub.broadcast('chat.created', { chat: summarize(chat) });
@@ -146,7 +154,7 @@ export class ConsoleDesk implements Desk {
         throw new BridgeError(ErrorCode.UnknownSession, `console: no open chat ${sessionId}`);
       }
       // Surfaces retry; the same message id must be shown to agents once.
-      if (chat.messages.some((m) => m.from === 'user' && m.id === message.messageId)) return;
+      if (!(await this.repo.firstSight(chat, message.messageId))) return;
       const stored: ChatMessage = {
         id: message.messageId,
         from: 'user',
@@ -164,7 +172,13 @@ export class ConsoleDesk implements Desk {
             }
           : {}),
       };
-      chat.messages.push(stored);
+      try {
+        await this.repo.append(chat, stored);
+      } catch (e) {
+        // Not stored: the retry of this message must not be taken for a duplicate.
+        await this.repo.forgetSight(chat, message.messageId).catch(() => undefined);
+        throw e;
+      }
       await this.repo.put(chat, { listed: true });
       this.hub.broadcast('message.created', { chatId: chat.id, message: stored });
     });
@@ -217,7 +231,7 @@ export class ConsoleDesk implements Desk {
   async getChat(chatId: string): Promise<ChatRecord> {
     const chat = await this.repo.get(chatId);
     if (!chat) throw notFound(chatId);
-    return chat;
+    return this.record(chat);
   }
 
   async accept(agent: AgentInfo, chatId: string): Promise<ChatRecord> {
@@ -225,18 +239,19 @@ export class ConsoleDesk implements Desk {
       if (!chat) throw notFound(chatId);
       if (chat.status === 'ended') throw new BridgeError(ErrorCode.Conflict, 'This chat has ended.');
       // Accepting twice (a double click, a retry) changes nothing.
-      if (hasJoined(chat, agent.id)) return { chat, delivery: DELIVERED };
+      if (hasJoined(chat, agent.id)) return { chat: await this.record(chat), delivery: DELIVERED };
       const now = this.clock.now();
       if (chat.status === 'queued') await this.repo.setQueued(chatId, false);
       chat.status = 'live';
       chat.acceptedAt ??= now;
       chat.agents.push(agentInfo(agent));
       const line = this.systemLine(`${agent.name} joined the chat`, now);
-      chat.messages.push(line);
+      await this.repo.append(chat, line);
       await this.repo.put(chat, { listed: true });
       this.hub.broadcast('chat.updated', { chat: summarize(chat) });
       this.hub.broadcast('message.created', { chatId, message: line });
-      return { chat, delivery: this.deliver({ type: 'agentJoined', sessionId: chatId, agent: agentInfo(agent) }) };
+      const record = await this.record(chat);
+      return { chat: record, delivery: this.deliver({ type: 'agentJoined', sessionId: chatId, agent: agentInfo(agent) }) };
     });
     const outcome = await delivery;
     if (!outcome.ok) this.logger.warn({ sessionId: chatId, agentId: agent.id }, 'console: could not tell the user an agent joined');
@@ -256,7 +271,7 @@ export class ConsoleDesk implements Desk {
         private: isPrivate,
         at: this.clock.now(),
       };
-      chat.messages.push(message);
+      await this.repo.append(chat, message);
       await this.repo.put(chat, { listed: true });
       this.hub.broadcast('message.created', { chatId, message });
       // Private notes are for agents only: they never go to the sink.
@@ -316,7 +331,7 @@ export class ConsoleDesk implements Desk {
         at: this.clock.now(),
         files: [file],
       };
-      chat.messages.push(message);
+      await this.repo.append(chat, message);
       await this.repo.put(chat, { listed: true });
       this.hub.broadcast('message.created', { chatId, message });
       const delivery = this.deliver({
@@ -337,11 +352,12 @@ export class ConsoleDesk implements Desk {
     const { chat, delivery } = await this.mutate(chatId, async (chat) => {
       if (!chat) throw notFound(chatId);
       // Ending twice is harmless: the chat is already where the agent wants it.
-      if (chat.status === 'ended') return { chat, delivery: DELIVERED };
+      if (chat.status === 'ended') return { chat: await this.record(chat), delivery: DELIVERED };
       // Anyone may close a queued request (spam, a duplicate); a live chat belongs to its agents.
       if (chat.status === 'live' && !hasJoined(chat, agent.id)) throw forbidden('Only agents in this chat can end it.');
       await this.close(chat, 'agent_ended', `${agent.name} ended the chat`);
-      return { chat, delivery: this.deliver({ type: 'ended', sessionId: chatId, reason: 'agent_ended' }) };
+      const record = await this.record(chat);
+      return { chat: record, delivery: this.deliver({ type: 'ended', sessionId: chatId, reason: 'agent_ended' }) };
     });
     const outcome = await delivery;
     if (!outcome.ok) this.logger.warn({ sessionId: chatId, agentId: agent.id }, 'console: could not tell the user the chat ended');
@@ -362,7 +378,7 @@ export class ConsoleDesk implements Desk {
   /** An agent message is saved either way; when the user may not have it, say so and mark it. */
   private async settle(chatId: string, message: ChatMessage, outcome: Delivery): Promise<ChatMessage> {
     if (outcome.ok) return message;
-    await this.markUndelivered(chatId, message.id);
+    await this.markUndelivered(chatId, message);
     throw new BridgeError(ErrorCode.SurfaceSendFailed, 'Your message was saved here, but the user may not have received it. Try again or tell them another way.', {
       retryable: true,
       cause: outcome.error,
@@ -370,31 +386,37 @@ export class ConsoleDesk implements Desk {
   }
 
   /** Read-modify-write one chat with no other write to it in between (in this process). */
-  private mutate<T>(chatId: string, change: (chat: ChatRecord | undefined) => Promise<T>): Promise<T> {
+  private mutate<T>(chatId: string, change: (chat: Chat | undefined) => Promise<T>): Promise<T> {
     return this.writes.run(chatId, async () => change(await this.repo.get(chatId)));
   }
 
-  private async close(chat: ChatRecord, reason: EndReason, text: string): Promise<void> {
+  /** The chat with its messages, as agents get it. */
+  private async record(chat: Chat): Promise<ChatRecord> {
+    return toRecord(chat, await this.repo.messages(chat));
+  }
+
+  private async close(chat: Chat, reason: EndReason, text: string): Promise<void> {
     const now = this.clock.now();
     if (chat.status === 'queued') await this.repo.setQueued(chat.id, false);
     chat.status = 'ended';
     chat.endedAt = now;
     chat.endedReason = reason;
     const line = this.systemLine(text, now);
-    chat.messages.push(line);
+    // Appended as ended: the messages get the ended chat's shorter TTL with it.
+    await this.repo.append(chat, line);
     await this.repo.put(chat, { listed: true });
     this.hub.broadcast('chat.updated', { chat: summarize(chat) });
     this.hub.broadcast('message.created', { chatId: chat.id, message: line });
   }
 
-  private async markUndelivered(chatId: string, messageId: string): Promise<void> {
+  private async markUndelivered(chatId: string, message: ChatMessage): Promise<void> {
     try {
       await this.mutate(chatId, async (chat) => {
-        const message = chat?.messages.find((m) => m.id === messageId);
-        if (!chat || !message) return;
-        message.undelivered = true;
+        if (!chat) return;
+        // The message list is append-only: the mark goes on the chat (see `toRecord`).
+        if (!chat.undelivered?.includes(message.id)) chat.undelivered = [...(chat.undelivered ?? []), message.id];
         await this.repo.put(chat, { listed: true });
-        this.hub.broadcast('message.updated', { chatId, message });
+        this.hub.broadcast('message.updated', { chatId, message: { ...message, undelivered: true } });
       });
     } catch (e) {
       this.logger.error({ err: e, sessionId: chatId }, 'console: could not mark a message undelivered');
@@ -430,7 +452,7 @@ function agentInfo(agent: AgentInfo): AgentInfo {
 }
 
 /** The chat, if an agent may write in it now. */
-function writable(chat: ChatRecord | undefined, agent: AgentInfo, chatId: string): ChatRecord {
+function writable(chat: Chat | undefined, agent: AgentInfo, chatId: string): Chat {
   if (!chat) throw notFound(chatId);
   if (chat.status === 'ended') throw new BridgeError(ErrorCode.Conflict, 'This chat has ended; the user will not see new messages.');
   if (!hasJoined(chat, agent.id)) throw forbidden('Accept (join) this chat before writing in it.');

@@ -17,6 +17,7 @@ import { agentOf, requireAgent } from './auth';
 import { checkFileMeta, checkFileSize, tooLarge, type ConsoleDesk } from './desk';
 import { jsonErrorHandler, sendError } from '../../../bots/http/errors';
 import { openEventStream } from '../../../bots/http/event-stream';
+import { servePage } from '../../../bots/http/pages';
 
 export const PAGE_DIR = path.join(__dirname, 'page');
 export const MAX_MESSAGE_CHARS = 10_000;
@@ -50,20 +51,7 @@ export function createConsoleRouter(desk: ConsoleDesk): Router {
   // The API first: its requests never need a look at the page folder.
   router.use('/api', createApiRouter(desk));
 
-  router.get('/', (req, res) => {
-    // The page uses relative URLs, which resolve against `/console/`, not `/console`.
-    if (!req.originalUrl.split('?')[0].endsWith('/')) return res.redirect(302, `${req.baseUrl}/`);
-    res.set(pageHeaders(desk.fileOrigin())).set('Cache-Control', 'no-cache').sendFile(path.join(PAGE_DIR, 'index.html'));
-  });
-  router.use(
-    express.static(PAGE_DIR, {
-      index: false,
-      setHeaders: (res) => {
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader('Cache-Control', 'no-cache');
-      },
-    }),
-  );
+  servePage(router, PAGE_DIR, () => pageHeaders(desk.fileOrigin()));
   return router;
 }
 

@@ -8,6 +8,7 @@
  */
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
 import type { Clock, Logger } from '../../../bots/core/ports';
+import { readBounded } from '../../../bots/http/bounded-read';
 
 export interface HttpDeps {
   fetch: typeof fetch;
@@ -112,7 +113,8 @@ export class ServiceNowHttp {
       signal: AbortSignal.timeout(this.policy.timeoutMs),
       redirect: 'manual', // a redirect here is a login page; following it would hide the real error
     });
-    const body = await readLimited(res, req.maxBytes ?? DEFAULT_MAX_BYTES);
+    const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
+    const body = await readBounded(res, { maxBytes, tooLarge: () => tooLarge(maxBytes) });
     return { status: res.status, headers: res.headers, body };
   }
 
@@ -164,23 +166,6 @@ export function retryAfterMs(header: string | null, now: number): number | undef
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-async function readLimited(res: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge(maxBytes);
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
 }
 
 function tooLarge(maxBytes: number): BridgeError {

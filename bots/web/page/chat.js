@@ -2,14 +2,15 @@
 // (window.AdaptiveCards, served from node_modules) from the card JSON the server rendered with
 // the same templates Teams gets. Every other piece of text goes on the page with textContent
 // (see `el`), never as HTML, and the renderer is told not to process markdown (plain text only).
+// What it shares with the agent console page (DOM helpers, API calls, the event stream) is
+// `window.LabCommon`, loaded first (/assets/lab-common.js).
 'use strict';
 
 (() => {
+  const { el, linkified, link, paperclip, stickyLog, ApiError, callApi, setConnection, followEvents } = window.LabCommon;
   const CREDENTIAL_KEY = 'liveAgentChat.credential';
   const TYPING_SHOW_MS = 6000; // how long "is typing…" stays after the last typing event
   const TYPING_SEND_MS = 3000; // at most one typing call per this interval while the user types
-  const STREAM_SILENCE_MS = 50000; // heartbeats come every ~20 s; longer silence means a dead stream
-  const MAX_BACKOFF_MS = 30000;
   const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp)$/i;
 
   const $ = (id) => document.getElementById(id);
@@ -36,53 +37,9 @@
   // DOM helpers
   // ---------------------------------------------------------------------------------------------
 
-  /** Create an element; string children become text nodes, so nothing is ever parsed as HTML. */
-  function el(tag, props, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    for (const child of children.flat()) {
-      if (child === undefined || child === null || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  const URL_PATTERN = /\bhttps?:\/\/[^\s<>"')\]]+/gi;
-
-  /** Text with its http(s) links made clickable; link text and href are set as plain values. */
-  function linkified(text) {
-    const frag = document.createDocumentFragment();
-    let last = 0;
-    for (const match of text.matchAll(URL_PATTERN)) {
-      const url = safeUrl(match[0]);
-      if (!url) continue;
-      frag.append(document.createTextNode(text.slice(last, match.index)));
-      frag.append(link(url, match[0]));
-      last = match.index + match[0].length;
-    }
-    frag.append(document.createTextNode(text.slice(last)));
-    return frag;
-  }
-
   /** http(s) URLs and our own paths (`/files/...`) only: never `javascript:` or `data:`. */
   function safeUrl(raw) {
-    try {
-      const url = new URL(raw, location.href);
-      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-    } catch {
-      return null;
-    }
-  }
-
-  function link(href, label) {
-    const a = el('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
-    a.href = href;
-    return a;
+    return window.LabCommon.safeUrl(raw, location.href);
   }
 
   function timeOf(at) {
@@ -112,14 +69,6 @@
   // API
   // ---------------------------------------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
   async function api(method, path, body, options) {
     const headers = {};
     if (state.credential) headers.Authorization = `Bearer ${state.credential}`;
@@ -131,19 +80,7 @@
       headers['Content-Type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    let res;
-    try {
-      res = await fetch(`api${path}`, { method, headers, body: payload, cache: 'no-store' });
-    } catch {
-      throw new ApiError(0, 'network', 'Cannot reach the chat server. Check your connection.');
-    }
-    if (res.status === 204) return null;
-    const data = await res.json().catch(() => null);
-    if (!res.ok) {
-      const error = (data && data.error) || {};
-      throw new ApiError(res.status, error.code || 'error', error.message || `The server answered ${res.status}.`);
-    }
-    return data;
+    return callApi(`api${path}`, { method, headers, body: payload }, 'Cannot reach the chat server. Check your connection.');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -331,19 +268,6 @@
     return el('span', { class: 'avatar initials bot', 'aria-hidden': 'true' }, '?');
   }
 
-  /** A paperclip drawn as SVG (no emoji font needed), built node by node: nothing is parsed. */
-  function paperclip() {
-    const NS = 'http://www.w3.org/2000/svg';
-    const svg = document.createElementNS(NS, 'svg');
-    for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '14', height: '14', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', class: 'clip' })) {
-      svg.setAttribute(k, v);
-    }
-    const path = document.createElementNS(NS, 'path');
-    path.setAttribute('d', 'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48');
-    svg.append(path);
-    return svg;
-  }
-
   function renderFiles(files) {
     const list = el('ul', { class: 'files' });
     for (const file of files) {
@@ -459,86 +383,18 @@
   // Live updates: Server-Sent Events read with fetch, so the Authorization header can be sent.
   // ---------------------------------------------------------------------------------------------
 
-  function setConnection(kind, text) {
-    const conn = $('conn');
-    conn.dataset.state = kind;
-    conn.textContent = text;
-  }
-
-  async function runEvents() {
-    const generation = ++state.streamGeneration;
-    let backoff = 1000;
-    while (state.credential && generation === state.streamGeneration) {
-      const controller = new AbortController();
-      state.stream = controller;
-      let watchdog = 0;
-      const feed = () => {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(() => controller.abort(), STREAM_SILENCE_MS);
-      };
-      try {
-        const res = await fetch('api/events', {
-          headers: { Authorization: `Bearer ${state.credential}`, Accept: 'text/event-stream' },
-          signal: controller.signal,
-          cache: 'no-store',
-        });
-        if (res.status === 401) {
-          await reauthenticate();
-          return;
-        }
-        if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
-        feed();
+  function runEvents() {
+    return followEvents(state, {
+      credential: () => state.credential,
+      onUnauthorized: reauthenticate,
+      async onOpen() {
         setConnection('live', 'Connected');
-        backoff = 1000;
         // Anything sent while we were away is in the log: load it, then follow the stream.
         applyHistory(await api('GET', '/history'));
-        await readEvents(res.body, feed);
-      } catch {
-        // Fall through to reconnect.
-      } finally {
-        clearTimeout(watchdog);
-      }
-      if (!state.credential || generation !== state.streamGeneration) return;
-      setConnection('reconnecting', 'Reconnecting…');
-      await new Promise((r) => setTimeout(r, backoff + Math.random() * 500));
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-    }
-  }
-
-  async function readEvents(body, onData) {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      onData();
-      buffer += value;
-      let boundary;
-      while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, '');
-        dispatchBlock(block);
-      }
-    }
-  }
-
-  function dispatchBlock(block) {
-    let name = 'message';
-    const data = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith(':')) continue; // heartbeat
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') name = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length === 0) return;
-    try {
-      onEvent(name, JSON.parse(data.join('\n')));
-    } catch (e) {
-      console.warn('chat: bad event', name, e);
-    }
+      },
+      onEvent,
+      label: 'chat',
+    });
   }
 
   function onEvent(name, data) {
@@ -673,35 +529,8 @@
     t.style.height = `${Math.min(t.scrollHeight, 160)}px`;
   }
 
-  function isNearBottom() {
-    const s = $('scroller');
-    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
-  }
-
-  function scrollToBottom() {
-    const s = $('scroller');
-    s.scrollTop = s.scrollHeight;
-    state.stick = true;
-    $('jump').hidden = true;
-  }
-
-  $('scroller').addEventListener('scroll', () => {
-    state.stick = isNearBottom();
-    if (state.stick) $('jump').hidden = true;
-  });
-  // Pictures (files, avatars, card images) take their height only once loaded: keep the latest
-  // message in view if the reader was at the end. `load` does not bubble, so listen on capture.
-  $('scroller').addEventListener(
-    'load',
-    (event) => {
-      if (state.stick && event.target instanceof HTMLImageElement) scrollToBottom();
-    },
-    true,
-  );
-  $('jump').addEventListener('click', () => {
-    scrollToBottom();
-    $('text').focus();
-  });
+  // Keep the latest message in view while the reader is at the end of the conversation.
+  const scrollToBottom = stickyLog(state, $('scroller'), $('jump'), () => $('text').focus());
 
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -1,13 +1,13 @@
-// The agent console page: vanilla JS, no build step.
+// The agent console page: vanilla JS, no build step. What it shares with the web chat page
+// (DOM helpers, API calls, the event stream) is `window.LabCommon`, loaded first (/assets/lab-common.js).
 // Every piece of user or agent text is put on the page with textContent (see `el`), never as HTML.
 'use strict';
 
 (() => {
+  const { el, linkified, safeUrl, link, paperclip, stickyLog, callApi, setConnection, followEvents } = window.LabCommon;
   const TOKEN_KEY = 'liveAgentConsole.token';
   const TYPING_SHOW_MS = 6000; // how long "is typing…" stays after the last typing event
   const TYPING_SEND_MS = 3000; // at most one typing call per this interval while the agent types
-  const STREAM_SILENCE_MS = 50000; // heartbeats come every ~20 s; longer silence means a dead stream
-  const MAX_BACKOFF_MS = 30000;
   // A caption travels in the upload's URL; a longer one goes as its own message first.
   const MAX_CAPTION_URL_CHARS = 4000;
   // Shown as thumbnails; every other type is a link.
@@ -38,55 +38,6 @@
   // DOM helpers
   // ---------------------------------------------------------------------------------------------
 
-  /** Create an element; string children become text nodes, so nothing is ever parsed as HTML. */
-  function el(tag, props, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key === 'dataset') Object.assign(node.dataset, value);
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    for (const child of children.flat()) {
-      if (child === undefined || child === null || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  const URL_PATTERN = /\bhttps?:\/\/[^\s<>"')\]]+/gi;
-
-  /** Text with its http(s) links made clickable; the link text and href are set as plain values. */
-  function linkified(text) {
-    const frag = document.createDocumentFragment();
-    let last = 0;
-    for (const match of text.matchAll(URL_PATTERN)) {
-      const url = safeUrl(match[0]);
-      if (!url) continue;
-      frag.append(document.createTextNode(text.slice(last, match.index)));
-      frag.append(link(url, match[0]));
-      last = match.index + match[0].length;
-    }
-    frag.append(document.createTextNode(text.slice(last)));
-    return frag;
-  }
-
-  function safeUrl(raw) {
-    try {
-      const url = new URL(raw);
-      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-    } catch {
-      return null;
-    }
-  }
-
-  function link(href, label) {
-    const a = el('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
-    a.href = href;
-    return a;
-  }
-
   function clear(node) {
     node.replaceChildren();
   }
@@ -109,14 +60,6 @@
   // API
   // ---------------------------------------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
   /** JSON `body`, or `raw: { body: Blob, type }` sent as it is (file uploads). */
   async function api(method, path, body, raw) {
     const headers = { Authorization: `Bearer ${state.token}` };
@@ -128,22 +71,9 @@
       headers['Content-Type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    let res;
-    try {
-      res = await fetch(`api${path}`, { method, headers, body: payload, cache: 'no-store' });
-    } catch {
-      throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.');
-    }
-    if (res.status === 204) return null;
-    const data = await res.json().catch(() => null);
-    if (res.status === 401 && path !== '/me') {
-      signOut('Your sign-in is no longer valid. Sign in again.');
-    }
-    if (!res.ok) {
-      const error = (data && data.error) || {};
-      throw new ApiError(res.status, error.code || 'error', error.message || `The server answered ${res.status}.`);
-    }
-    return data;
+    return callApi(`api${path}`, { method, headers, body: payload }, 'Cannot reach the server. Check your connection.', (status) => {
+      if (status === 401 && path !== '/me') signOut('Your sign-in is no longer valid. Sign in again.');
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -210,86 +140,18 @@
   // Live updates: Server-Sent Events read with fetch, so the Authorization header can be sent.
   // ---------------------------------------------------------------------------------------------
 
-  function setConnection(kind, text) {
-    const conn = $('conn');
-    conn.dataset.state = kind;
-    conn.textContent = text;
-  }
-
-  async function runEvents() {
-    const generation = ++state.streamGeneration;
-    let backoff = 1000;
-    while (state.token && generation === state.streamGeneration) {
-      const controller = new AbortController();
-      state.stream = controller;
-      let watchdog = 0;
-      const feed = () => {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(() => controller.abort(), STREAM_SILENCE_MS);
-      };
-      try {
-        const res = await fetch('api/events', {
-          headers: { Authorization: `Bearer ${state.token}`, Accept: 'text/event-stream' },
-          signal: controller.signal,
-          cache: 'no-store',
-        });
-        if (res.status === 401) {
-          signOut('Your sign-in is no longer valid. Sign in again.');
-          return;
-        }
-        if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
-        feed();
+  function runEvents() {
+    return followEvents(state, {
+      credential: () => state.token,
+      onUnauthorized: () => signOut('Your sign-in is no longer valid. Sign in again.'),
+      async onOpen() {
         setConnection('live', 'Live');
-        backoff = 1000;
         // Events may have been missed while disconnected: reload what is on screen.
         await refreshAll();
-        await readEvents(res.body, feed);
-      } catch {
-        // Fall through to reconnect.
-      } finally {
-        clearTimeout(watchdog);
-      }
-      if (!state.token || generation !== state.streamGeneration) return;
-      setConnection('reconnecting', 'Reconnecting…');
-      await new Promise((r) => setTimeout(r, backoff + Math.random() * 500));
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-    }
-  }
-
-  async function readEvents(body, onData) {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      onData();
-      buffer += value;
-      let boundary;
-      while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, '');
-        dispatchBlock(block);
-      }
-    }
-  }
-
-  function dispatchBlock(block) {
-    let name = 'message';
-    const data = [];
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith(':')) continue; // comment (heartbeat)
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') name = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length === 0) return;
-    try {
-      onEvent(name, JSON.parse(data.join('\n')));
-    } catch (e) {
-      console.warn('console: bad event', name, e);
-    }
+      },
+      onEvent,
+      label: 'console',
+    });
   }
 
   function onEvent(name, data) {
@@ -591,33 +453,8 @@
     else if (wanted.length > before) $('jump').hidden = false;
   }
 
-  function stickToEnd() {
-    const scroller = $('scroller');
-    scroller.scrollTop = scroller.scrollHeight;
-    state.stick = true;
-    $('jump').hidden = true;
-  }
-
-  function isNearEnd() {
-    const scroller = $('scroller');
-    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-  }
-
-  $('scroller').addEventListener('scroll', () => {
-    state.stick = isNearEnd();
-    if (state.stick) $('jump').hidden = true;
-  });
-  // Thumbnails and avatars take their height once loaded: keep the latest message in view if the
-  // agent was at the end. `load` does not bubble, so listen on capture.
-  $('scroller').addEventListener(
-    'load',
-    (event) => {
-      if (state.stick && event.target instanceof HTMLImageElement) stickToEnd();
-    },
-    true,
-  );
-  $('jump').addEventListener('click', () => {
-    stickToEnd();
+  // Keep the latest message in view while the agent is at the end of the open chat.
+  const stickToEnd = stickyLog(state, $('scroller'), $('jump'), () => {
     if (!$('text').disabled) $('text').focus();
   });
 
@@ -683,19 +520,6 @@
     img.src = url;
     thumbLink.append(img);
     return el('li', { class: 'file' }, thumbLink, name);
-  }
-
-  /** A paperclip drawn as SVG (no emoji font needed), built node by node: nothing is parsed. */
-  function paperclip() {
-    const NS = 'http://www.w3.org/2000/svg';
-    const svg = document.createElementNS(NS, 'svg');
-    for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '14', height: '14', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', class: 'clip' })) {
-      svg.setAttribute(k, v);
-    }
-    const path = document.createElementNS(NS, 'path');
-    path.setAttribute('d', 'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48');
-    svg.append(path);
-    return svg;
   }
 
   function previewText(message) {
