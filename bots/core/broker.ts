@@ -6,6 +6,7 @@
  * agent in order and a timeout cannot interleave with an accept. State lives in the Store, so
  * whichever process receives an event can handle it, and a restart loses nothing.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Deadlines } from './deadlines';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
@@ -63,11 +64,11 @@ export class Broker implements UserEventHandler {
   /** Queue timeouts of waiting sessions, by session id (one clock timer for all of them). */
   private readonly timers: Deadlines;
   /**
-   * Users whose job is waiting on a desk call right now, with how many such calls (see
-   * `deskCall` and `onDeskEvent`). Set around the call only, so work a desk leaves running after
-   * the call returned reports like any other caller.
+   * The desk call the current async context is inside of (see `deskCall` and `onDeskEvent`). A
+   * token rather than the key: work a desk starts during a call inherits the context but runs
+   * after the call is done, and then reports like any other caller.
    */
-  private readonly inDeskCall = new Map<string, number>();
+  private readonly deskContext = new AsyncLocalStorage<{ key: string; done: boolean }>();
   private readonly newId: () => string;
   private availability?: { available: Promise<boolean>; at: number };
   private stopping = false;
@@ -142,11 +143,10 @@ export class Broker implements UserEventHandler {
     const job = () => this.apply(key, { source: 'desk', event });
     // A desk may report an event from inside a call we made while running this user's job (the
     // console reports `queued` from openChat, ServiceNow the ticket number) and wait for us:
-    // waiting for that job would wait on ourselves. So while this user's job waits on a desk
-    // call, an event for them is queued in order but not waited for. (This is also what happens
-    // to an event from elsewhere that arrives during such a call: it is applied in order, but
-    // the desk hears of it at once, so a failure to reach the user is logged, not reported.)
-    if (this.inDeskCall.has(key)) {
+    // waiting for that job would wait on ourselves. Only that case is not waited for; an event
+    // from anywhere else waits, so a failure to reach the user is reported back to the desk.
+    const inside = this.deskContext.getStore();
+    if (inside && inside.key === key && !inside.done) {
       void this.queue.run(key, job);
       return;
     }
@@ -490,14 +490,13 @@ export class Broker implements UserEventHandler {
    * settles (or the broker stops waiting for it: `beforeDeadline` inside `call`).
    */
   private async deskCall<T>(key: string, call: () => Promise<T>): Promise<T> {
-    const calls = this.inDeskCall;
-    calls.set(key, (calls.get(key) ?? 0) + 1);
+    // AsyncLocalStorage costs a few percent of CPU (promise hooks) on Node 20; it buys telling a
+    // desk's own callback apart from a concurrent event, which exact delivery reports need.
+    const token = { key, done: false };
     try {
-      return await call();
+      return await this.deskContext.run(token, call);
     } finally {
-      const left = calls.get(key)! - 1;
-      if (left === 0) calls.delete(key);
-      else calls.set(key, left);
+      token.done = true;
     }
   }
 

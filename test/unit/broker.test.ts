@@ -514,6 +514,28 @@ describe('desk quirks and failures', () => {
     expect(isBridgeError(err, 'surface_send_failed')).toBe(true);
   });
 
+  it('an agent message from elsewhere while the user\'s job waits on a desk call is still waited for, and reports a failure', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    // The user's message is slow to reach the desk: the user's job is inside desk.sendMessage.
+    const slowDesk = deferred();
+    h.desk.onSend = (_s, m) => (m.text === 'slow one' ? slowDesk.promise : undefined);
+    void h.broker.accept(ue.message('slow one'));
+    for (let i = 0; i < 10; i++) await tick();
+    // Meanwhile an agent message arrives through another path (a webhook), and cannot be delivered.
+    h.teams.failSend = (c) => c.kind === 'text' && c.text === 'from the webhook';
+    let settled = false;
+    const report = h.desk.emit(de.message(sid, 'from the webhook', agents.beth, 'w-1')).finally(() => {
+      settled = true;
+    });
+    report.catch(() => undefined);
+    for (let i = 0; i < 10; i++) await tick();
+    expect(settled).toBe(false); // not answered before it was tried
+    slowDesk.resolve();
+    const err = await report.then(() => undefined, (e) => e);
+    expect(isBridgeError(err, 'surface_send_failed')).toBe(true);
+  });
+
   it('BUG: a desk event emitted later from async work started inside openChat still reports delivery failures', async () => {
     // A stream desk (SSE/WebSocket) often opens its connection inside openChat; the callbacks of
     // that connection run later, in the async context created there.
