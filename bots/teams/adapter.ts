@@ -3,7 +3,7 @@
  *
  * botbuilder behaviours this file exists to neutralise:
  * - `new ConfigurationBotFrameworkAuthentication()` with no argument reads nothing (not even
- *   `process.env`) and silently turns authentication off. We always pass the settings object.
+ *   the environment) and silently turns authentication off. We always pass the settings object.
  * - When *any* endpoint override is set (tests, sovereign clouds), botbuilder treats *all* of
  *   them as given, so an unset one becomes `undefined` (no token issuer, no login URL, no OAuth
  *   scope) instead of the public-cloud default. We therefore always pass the full set: the
