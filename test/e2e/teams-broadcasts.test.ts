@@ -71,6 +71,9 @@ describe('broadcasts to Teams users', () => {
     expect(bad.body.error.message).toMatch(/recipients\.0\.surface/);
     expect(bad.body.error.message).toMatch(/message\.title/);
     expect((await post(h, '{ not json')).status).toBe(400);
+    const unknown = await status(h, 'b_no-such-broadcast');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
     await new Promise((r) => setTimeout(r, 100));
     expect(h.connector.requests.length).toBe(before);
   });

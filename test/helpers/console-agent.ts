@@ -3,6 +3,7 @@
  * that collects events, and an `AgentDriver` for the shared Desk conformance suite.
  * Reusable by end-to-end tests: give it the console's base URL (`http://host:port/console`).
  */
+import type { ChatAttachment, ChatMessage } from '../../adapters/desks/console/chat-record';
 import type { AgentDriver } from '../contract/desk.contract';
 
 export interface ApiResponse<T = unknown> {
@@ -32,24 +33,9 @@ export class ConsoleApiError extends Error {
   }
 }
 
-// Wire shapes, kept loose on purpose: tests check the fields they care about.
-export interface WireMessage {
-  id: string;
-  from: 'user' | 'agent' | 'system';
-  agentId?: string;
-  agentName?: string;
-  text: string;
-  private: boolean;
-  at: number;
-  undelivered?: boolean;
-  files?: WireFile[];
-}
-export interface WireFile {
-  name: string;
-  contentType: string;
-  size?: number;
-  url?: string;
-}
+// Wire shapes: messages as the console stores and serves them; chats loose, tests check what they need.
+export type WireMessage = ChatMessage;
+export type WireFile = ChatAttachment;
 export interface FileUpload {
   bytes: Uint8Array;
   /** Sent as `?name=`; leave out to test a missing name or to use `headers['x-file-name']`. */

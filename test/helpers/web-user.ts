@@ -3,27 +3,12 @@
  * follow the event stream, send messages and files, click card buttons, reload.
  */
 import { randomUUID } from 'node:crypto';
+import type { ChatEntry, ChatFile } from '../../bots/web/wire';
 import { ConsoleEventReader, type ApiResponse } from './console-agent';
 
-// Wire shapes, kept loose on purpose: tests check the fields they care about.
-export interface WebFile {
-  name: string;
-  contentType: string;
-  size?: number;
-  url: string;
-}
-export interface WebEntry {
-  id: string;
-  rev: number;
-  at: number;
-  from: 'user' | 'bot' | 'agent';
-  text?: string;
-  agent?: { name: string; avatarUrl?: string };
-  files?: WebFile[];
-  card?: Record<string, any>;
-  cardText?: string;
-  clientId?: string;
-}
+// Wire shapes: entries as bots/web/wire.ts defines them.
+export type WebFile = ChatFile;
+export type WebEntry = ChatEntry;
 export interface WebHistory {
   user: { id: string; name: string; guest: boolean };
   version: number;

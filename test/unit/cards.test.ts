@@ -1,4 +1,5 @@
-import type { CardView, DetailsView, OfferView, WaitingView } from '../../bots/core/ports';
+import type { CardView } from '../../bots/core/ports';
+import { details, offer, waiting } from '../fixtures/card-views';
 import { encodeCardAction, parseCardAction, startChatPayload } from '../../cards/actions';
 import { renderAdaptiveCard, type AdaptiveCardJson } from '../../cards/adaptive';
 import { defaultCardLabels } from '../../cards/labels';
@@ -27,31 +28,6 @@ const texts = (card: AdaptiveCardJson) =>
     .filter((e) => e.type === 'TextBlock')
     .map((e) => e.text as string);
 const inputs = (card: AdaptiveCardJson) => elements(card).filter((e) => e.type.startsWith('Input.'));
-
-const offer: OfferView = {
-  type: 'offer',
-  offerId: 'offer-1',
-  message: 'I can connect you with a live agent.',
-  showButton: true,
-};
-
-const details: DetailsView = {
-  type: 'details',
-  offerId: 'offer-1',
-  prompt: 'Before I connect you, tell us what you need help with.',
-  topics: [
-    { id: 'billing', label: 'Billing' },
-    { id: 'hardware', label: 'Hardware' },
-  ],
-  topicRequired: true,
-};
-
-const waiting: WaitingView = {
-  type: 'waiting',
-  sessionId: 'sess-1',
-  title: 'My laptop will not boot',
-  estimatedWaitSeconds: 170,
-};
 
 describe('renderAdaptiveCard', () => {
   const all: CardView[] = [offer, details, waiting, { type: 'agentMessage', agent: { id: 'a1', name: 'Beth' }, text: 'Hi' }];

@@ -2,34 +2,12 @@
  * The Block Kit renderer: one description per card (the core's views), rendered for Slack the
  * way adaptive.ts renders it for Teams, within Slack's limits.
  */
-import type { BroadcastView, CardView, DetailsView, OfferView, WaitingView } from '../../bots/core/ports';
+import type { CardView } from '../../bots/core/ports';
 import { parseCardAction } from '../../cards/actions';
 import { BlockActionId, DETAILS_MODAL_CALLBACK_ID, renderBlocks, renderDetailsModal, type Block } from '../../cards/blocks';
 import { defaultCardLabels } from '../../cards/labels';
 import { viewFallbackText } from '../../cards/view-text';
-
-const offer: OfferView = { type: 'offer', offerId: 'offer-1', message: 'I can connect you with a live agent.', showButton: true };
-const details: DetailsView = {
-  type: 'details',
-  offerId: 'offer-1',
-  prompt: 'Before I connect you, tell us what you need help with.',
-  topics: [
-    { id: 'billing', label: 'Billing' },
-    { id: 'hardware', label: 'Hardware' },
-  ],
-  topicRequired: true,
-};
-const waiting: WaitingView = { type: 'waiting', sessionId: 'sess-1', title: 'My laptop will not boot', estimatedWaitSeconds: 170 };
-const broadcast: BroadcastView = {
-  type: 'broadcast',
-  broadcastId: 'b-1',
-  title: 'Maintenance tonight',
-  text: 'VPN is down 22:00–23:00.',
-  actions: [
-    { kind: 'url', title: 'Details', url: 'https://status.acme.example' },
-    { kind: 'data', title: 'Got it', index: 1 },
-  ],
-};
+import { broadcast, details, offer, waiting } from '../fixtures/card-views';
 
 const buttons = (blocks: Block[]) => blocks.filter((b) => b.type === 'actions').flatMap((b) => (b as any).elements as any[]);
 const statusOf = (blocks: Block[]) => (blocks.find((b) => (b as any).block_id === 'lab_status') as any)?.elements[0].text as string | undefined;
