@@ -6,7 +6,9 @@
  * Modes (BENCH_CHILD_CONFIG.mode):
  * - `turn` (default): the canonical echo bot, `context.sendActivity` inside the turn.
  * - `proactive`: answers the request first, then sends through `continueConversationAsync`
- *   with the stored reference, which is how the bridge sends every message.
+ *   with the stored reference (how the bridge sent every message before it had its own client).
+ * - `lean`: answers inside the turn through the bridge's own Bot Connector client
+ *   (bots/teams/connector.ts), to show what that client is worth to the ceiling too.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -15,10 +17,11 @@ import pino from 'pino';
 import { TurnContext } from 'botbuilder';
 import { createTeamsAdapter } from '../bots/teams/adapter';
 import { teamsSettingsSchema } from '../bots/teams/config';
+import { BotConnector } from '../bots/teams/connector';
 import { childConfig, runChild } from './lib/child-runtime';
 
 interface EchoConfig {
-  mode?: 'turn' | 'proactive';
+  mode?: 'turn' | 'proactive' | 'lean';
 }
 
 void runChild(async () => {
@@ -26,6 +29,7 @@ void runChild(async () => {
   const logger = pino({ level: 'silent' });
   const adapter = createTeamsAdapter(teamsSettingsSchema.parse({}), logger);
   adapter.onTurnError = async () => undefined;
+  const connector = new BotConnector({ token: async () => undefined });
 
   const app = express();
   app.disable('x-powered-by');
@@ -35,6 +39,14 @@ void runChild(async () => {
       const text = context.activity.text;
       if (mode === 'turn') {
         await context.sendActivity(text);
+        return;
+      }
+      const a = context.activity;
+      if (mode === 'lean') {
+        await connector.send(
+          { serviceUrl: a.serviceUrl, conversationId: a.conversation.id },
+          { type: 'message', text, channelId: a.channelId, serviceUrl: a.serviceUrl, conversation: a.conversation, from: a.recipient, recipient: a.from },
+        );
         return;
       }
       const reference = TurnContext.getConversationReference(context.activity);

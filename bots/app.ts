@@ -120,16 +120,18 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // First, so every request below is counted and timed.
   const metrics = new MetricsRegistry();
   mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
-  mountLanding(app, { chat: webChat !== undefined });
-  mountAssets(app); // what the console and web chat pages share
-  mountHealth(app, { store, isStopping: () => stopping });
+  // The busiest endpoints next (platform events, the desk's API): express tries every route
+  // above a request's own, so the rest go after them. No two of these paths overlap.
+  if (teamsAdapter) mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
+  slack?.mount(app, broker);
+  deskModule.mount(app);
+  webChat?.mount(app, broker);
   // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
   mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });
   app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
-  deskModule.mount(app);
-  if (teamsAdapter) mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
-  webChat?.mount(app, broker);
-  slack?.mount(app, broker);
+  mountHealth(app, { store, isStopping: () => stopping });
+  mountAssets(app); // what the console and web chat pages share
+  mountLanding(app, { chat: webChat !== undefined });
 
   await broker.start();
   await slack?.start();

@@ -39,7 +39,8 @@ export const usage = `npm run bench -- [flags]
   --broadcast-recipients N    broadcast fan-out recipients, 80% Teams / 20% Slack (default ${defaults.broadcastRecipients})
   --broadcast-rates teams=N,slack=N   configured sends/s of that run (default teams=${defaults.broadcastRates.teams},slack=${defaults.broadcastRates.slack})
   --broadcast-default-check N recipients of the run at the shipped rates (40/s, 20/s), two broadcasts at once (default ${defaults.broadcastDefaultCheck}; 0 skips)
-  --echo-mode turn|proactive  how the echo bot answers (default ${defaults.echoMode})
+  --echo-mode turn|proactive|lean   how the echo bots answer (default ${defaults.echoMode}); lean: through
+                              the bridge's own outbound clients (Teams BotConnector, Slack transport)
   --redis-url URL             Redis for the Redis runs (default $REDIS_URL or redis://127.0.0.1:6379)
   --idle-ms N                 a phase fails after this long with no delivery (default ${defaults.idleMs})
   --profile                   CPU-profile the server children (bench/results/profiles) and print hot spots
@@ -109,7 +110,7 @@ export function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--echo-mode': {
         const v = take();
-        if (v !== 'turn' && v !== 'proactive') throw new Error('--echo-mode is turn or proactive');
+        if (v !== 'turn' && v !== 'proactive' && v !== 'lean') throw new Error('--echo-mode is turn, proactive or lean');
         o.echoMode = v;
         break;
       }

@@ -76,10 +76,10 @@ export async function runRelay(
             ...profiling,
           })
         : slack
-          ? await startChild('server-echo-slack.ts', { config: slackConfig, ...profiling })
+          ? await startChild('server-echo-slack.ts', { config: { ...slackConfig, mode: o.echoMode }, ...profiling })
           : await startChild('server-echo.ts', { config: { mode: o.echoMode }, ...profiling });
     driver = new Driver(server, child, fake, agents, o.sockets, slack ? slackWire() : undefined);
-    const what = server === 'bridge' ? `bridge (${store}${slack ? ', slack' : ''})` : slack ? 'echo app (slack)' : `echo bot (${o.echoMode})`;
+    const what = server === 'bridge' ? `bridge (${store}${slack ? ', slack' : ''})` : slack ? `echo app (slack${o.echoMode === 'lean' ? ', lean' : ''})` : `echo bot (${o.echoMode})`;
 
     ctx.log(`${what}: opening ${o.chats} chats`);
     run.setup = await driver.setup(o.chats, o.setupConcurrency);
@@ -225,7 +225,7 @@ export function relayMarkdown(o: BenchOptions, runs: RelayRun[], ratio?: number)
   lines.push('| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |');
   for (const run of runs) {
     const slack = run.platform === 'slack';
-    const who = run.server === 'echo' ? (slack ? 'echo app (slack)' : `echo bot (${o.echoMode})`) : `bridge (${run.store}${slack ? ', slack' : ''})`;
+    const who = run.server === 'echo' ? (slack ? `echo app (slack${o.echoMode === 'lean' ? ', lean' : ''})` : `echo bot (${o.echoMode})`) : `bridge (${run.store}${slack ? ', slack' : ''})`;
     for (const p of run.phases) {
       if (p.phase === 'warm-up') continue;
       const e2e = Object.entries(p.endToEnd).map(([k, s]) => `${short(k)} ${s.p50} / ${s.p99}`).join('; ');

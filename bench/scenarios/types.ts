@@ -17,7 +17,7 @@ export interface BenchOptions {
   sockets: number;
   /** A phase ends with losses on the books after this long without any delivery. */
   idleMs: number;
-  echoMode: 'turn' | 'proactive';
+  echoMode: 'turn' | 'proactive' | 'lean';
   redisUrl: string;
   /** Open sessions to measure memory at (seeded, see the memory scenario). */
   memorySessions: number[];

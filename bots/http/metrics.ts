@@ -31,27 +31,43 @@ export class Counter {
     if (entry) entry.value += by;
     else this.values.set(key, { labels, value: by });
   }
+  /** An increment for one label set, for hot paths that count the same labels again and again. */
+  series(labels: Labels): (by?: number) => void {
+    const key = labelText(labels);
+    let entry = this.values.get(key);
+    if (!entry) this.values.set(key, (entry = { labels, value: 0 }));
+    const e = entry;
+    return (by = 1) => {
+      e.value += by;
+    };
+  }
   render(name: string): string[] {
     return [...this.values.values()].map((e) => `${name}${labelText(e.labels)} ${e.value}`);
   }
 }
 
 export class Histogram {
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  private readonly seriesByKey = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
   constructor(private readonly buckets: number[]) {}
   observe(labels: Labels, value: number): void {
+    this.series(labels)(value);
+  }
+  /** An observer for one label set (see Counter.series). */
+  series(labels: Labels): (value: number) => void {
     const key = labelText(labels);
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    this.buckets.forEach((b, i) => {
-      if (value <= b) s!.counts[i] += 1;
-    });
-    s.sum += value;
-    s.count += 1;
+    let found = this.seriesByKey.get(key);
+    if (!found) this.seriesByKey.set(key, (found = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    const s = found;
+    const buckets = this.buckets;
+    return (value: number) => {
+      for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]) s.counts[i] += 1;
+      s.sum += value;
+      s.count += 1;
+    };
   }
   render(name: string): string[] {
     const lines: string[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.seriesByKey.values()) {
       this.buckets.forEach((b, i) => lines.push(`${name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
       lines.push(`${name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
       lines.push(`${name}_sum${labelText(s.labels)} ${s.sum}`);
@@ -123,15 +139,33 @@ export function mountMetrics(app: express.Express, options: MetricsOptions): voi
   registry.gauge('nodejs_eventloop_lag_p99_seconds', 'Event loop delay, 99th percentile since start.', () => lag.percentile(99) / 1e9);
   registry.gauge('process_uptime_seconds', 'Seconds since the process started.', () => process.uptime());
 
+  // Label sets are few (API x status class), so each series' key is built once, not per request.
+  const requestSeries = new Map<string, () => void>();
+  const countRequest = (api: string, status: number) => {
+    const key = `${api} ${Math.floor(status / 100)}`;
+    let inc = requestSeries.get(key);
+    if (!inc) {
+      const labels = { api, status: `${Math.floor(status / 100)}xx` };
+      requestSeries.set(key, (inc = requests.series(labels)));
+    }
+    inc();
+  };
+  const durationSeries = new Map<string, (value: number) => void>();
+  const observeDuration = (api: string, seconds: number) => {
+    let observe = durationSeries.get(api);
+    if (!observe) durationSeries.set(api, (observe = duration.series({ api })));
+    observe(seconds);
+  };
+
   app.use((req, res, next) => {
     // Event streams stay open for hours; timing them would only skew the histogram.
-    if (req.path.endsWith('/events') && req.method === 'GET') return next();
-    const start = process.hrtime.bigint();
+    if (req.method === 'GET' && req.path.endsWith('/events')) return next();
+    const start = performance.now();
     // Read now: mounted routers rewrite req.path, and `finish` fires while inside one.
     const api = apiOf(req.path);
     res.on('finish', () => {
-      requests.inc({ api, status: `${Math.floor(res.statusCode / 100)}xx` });
-      duration.observe({ api }, Number(process.hrtime.bigint() - start) / 1e9);
+      countRequest(api, res.statusCode);
+      observeDuration(api, (performance.now() - start) / 1000);
     });
     next();
   });

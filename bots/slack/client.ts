@@ -15,6 +15,7 @@ import { LogLevel, webApi, type Logger as SlackLogger } from '@slack/bolt';
 import { BridgeError, ErrorCode } from '../core/errors';
 import type { Logger } from '../core/ports';
 import type { SlackSettings } from './config';
+import { slackTransport } from './transport';
 
 type WebClient = webApi.WebClient;
 type WebClientOptions = webApi.WebClientOptions;
@@ -43,6 +44,8 @@ export function slackClientOptions(settings: Pick<SlackSettings, 'apiUrl'>, logg
     rejectRateLimitedCalls: true,
     timeout: REQUEST_TIMEOUT_MS,
     logger: slackLogger(logger),
+    // node:http with pooled keep-alive sockets instead of undici's fetch: far less CPU per call (see transport.ts).
+    fetch: slackTransport,
   };
 }
 

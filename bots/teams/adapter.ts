@@ -131,6 +131,22 @@ export class ConnectorCachingCloudAdapter extends CloudAdapter {
   }
 
   /**
+   * The bot's bearer token for calls to this Bot Connector, from the credentials a proactive turn
+   * to it would use (built by botbuilder per MicrosoftAppType; they cache and refresh the token).
+   * Undefined when authentication is off: the local connector expects no token then.
+   */
+  async botToken(appId: string, serviceUrl: string): Promise<string | undefined> {
+    if (appId === '') return undefined;
+    const claimsIdentity = this.createClaimsIdentity(appId);
+    const client = await cached(this.connectors, `${appId}|${serviceUrl}|`, () =>
+      this.botFrameworkAuthentication.createConnectorFactory(claimsIdentity).create(serviceUrl, undefined),
+    );
+    const credentials = client.credentials as { getToken?: (force?: boolean) => Promise<string> } | undefined;
+    if (typeof credentials?.getToken !== 'function') throw new Error('no Bot Framework credentials for this service URL');
+    return credentials.getToken();
+  }
+
+  /**
    * The inbound turn, as CloudAdapterBase.processActivity in botbuilder 4.23.3 with one change:
    * the ConnectorClient and UserTokenClient every turn gets come from the same caches as the
    * proactive ones, instead of two new pipelines per activity (the bridge never even replies in
@@ -191,7 +207,7 @@ export function createTeamsAdapter(
   settings: TeamsSettings,
   logger: Logger,
   options: TeamsAdapterOptions = {},
-): CloudAdapter {
+): ConnectorCachingCloudAdapter {
   const auth = new StrictBotFrameworkAuthentication(teamsAuthConfig(settings), options.credentialsFactory);
   const adapter = new ConnectorCachingCloudAdapter(auth);
 

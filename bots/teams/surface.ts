@@ -1,14 +1,16 @@
 /**
  * The Teams surface: every send is proactive. Replies never go out inside the inbound turn, so
  * any process holding the stored conversation reference can reach the user, long after the
- * user's request was answered.
+ * user's request was answered. Sends go straight to the Bot Connector REST API (connector.ts)
+ * with the token botbuilder's credentials give the adapter.
  */
-import type { CloudAdapter, TurnContext } from 'botbuilder';
-import type { ConnectorClient } from 'botframework-connector';
+import type { Activity } from 'botbuilder';
 import type { RenderOptions } from '../../cards/adaptive';
 import { BridgeError, ErrorCode } from '../core/errors';
 import type { Address, FileRef, Logger, OutboundContent, SentRef, Surface } from '../core/ports';
+import type { ConnectorCachingCloudAdapter } from './adapter';
 import { activityIdFromRef, referenceFromAddress, sentRef, type TeamsReference } from './address';
+import { BotConnector, ConnectorCallError, type BotConnectorOptions } from './connector';
 import { fetchFile, isConnectorUrl, parseHttpUrl, teamsFileKind } from './files';
 import { contentToActivity } from './outbound';
 
@@ -16,7 +18,7 @@ import { contentToActivity } from './outbound';
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
 
 export interface TeamsSurfaceOptions {
-  adapter: CloudAdapter;
+  adapter: ConnectorCachingCloudAdapter;
   /**
    * The bot's MicrosoftAppId; empty when Bot Framework auth is off (local development). With an
    * empty id, botbuilder 4.23 builds an identity with empty `aud`/`appid` claims, its credential
@@ -30,11 +32,14 @@ export interface TeamsSurfaceOptions {
   render?: RenderOptions;
   /** Deadline of one file download (default 60 s). */
   downloadTimeoutMs?: number;
+  /** Timeouts and retry pacing of Bot Connector calls (tests shorten the backoff). */
+  connector?: Omit<BotConnectorOptions, 'token'>;
 }
 
 export class TeamsSurface implements Surface {
   readonly kind = 'teams' as const;
-  private readonly adapter: CloudAdapter;
+  private readonly adapter: ConnectorCachingCloudAdapter;
+  private readonly connector: BotConnector;
   private readonly appId: string;
   private readonly logger: Logger;
   private readonly render: RenderOptions;
@@ -48,6 +53,10 @@ export class TeamsSurface implements Surface {
     this.logger = options.logger;
     this.render = options.render ?? {};
     this.downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
+    this.connector = new BotConnector({
+      ...options.connector,
+      token: (serviceUrl) => this.adapter.botToken(this.appId, serviceUrl),
+    });
   }
 
   /**
@@ -97,9 +106,7 @@ export class TeamsSurface implements Surface {
         retryable: false,
       });
     }
-    const id = await this.inOrder(ref.conversation.id, () =>
-      this.proactive(ref, 'send', async (ctx) => (await ctx.sendActivity(activity))?.id),
-    );
+    const id = await this.inOrder(ref.conversation.id, () => this.call(ref, 'send', () => this.connector.send(target(ref), addressed(activity, ref))));
     if (!id) {
       // Teams always returns one. The message was delivered, so this is not a failed send, but
       // the message cannot be updated later (a card's buttons will stay).
@@ -113,18 +120,15 @@ export class TeamsSurface implements Surface {
     const id = activityIdFromRef(ref);
     const { activity } = contentToActivity(content, this.render);
     await this.inOrder(reference.conversation.id, () =>
-      this.proactive(reference, 'update', async (ctx) => {
-        await ctx.updateActivity({ ...activity, id });
-      }),
+      this.call(reference, 'update', () => this.connector.update(target(reference), id, addressed({ ...activity, id }, reference))),
     );
   }
 
   async sendTyping(address: Address): Promise<void> {
     const ref = referenceFromAddress(address);
+    // A repeated typing indicator is harmless, so it may be retried like an update.
     await this.inOrder(ref.conversation.id, () =>
-      this.proactive(ref, 'typing', async (ctx) => {
-        await ctx.sendActivity({ type: 'typing' });
-      }),
+      this.call(ref, 'typing', () => this.connector.send(target(ref), addressed({ type: 'typing' }, ref), { idempotent: true })),
     );
   }
 
@@ -134,14 +138,8 @@ export class TeamsSurface implements Surface {
    * Undefined when authentication is off: the local connector expects no token then.
    */
   private async botToken(reference: TeamsReference): Promise<string | undefined> {
-    if (!this.appId) return undefined;
     try {
-      return await this.proactive(reference, 'token', async (ctx) => {
-        const client = ctx.turnState.get<ConnectorClient | undefined>(ctx.adapter.ConnectorClientKey);
-        const credentials = client?.credentials as { getToken?: (force?: boolean) => Promise<string> } | undefined;
-        if (typeof credentials?.getToken !== 'function') throw new Error('no Bot Framework credentials for this conversation');
-        return credentials.getToken();
-      });
+      return await this.adapter.botToken(this.appId, reference.serviceUrl);
     } catch (err) {
       this.logger.error({ surface: 'teams', err }, 'Teams: could not get a bot token to download a file');
       throw new BridgeError(ErrorCode.FileRejected, 'the bridge could not sign in to Teams to fetch it', { cause: err, retryable: true });
@@ -169,60 +167,53 @@ export class TeamsSurface implements Surface {
     return result;
   }
 
-  /**
-   * One proactive turn. botbuilder hands errors thrown inside the turn to `onTurnError`, which
-   * logs and swallows them, and `continueConversationAsync` then resolves as if all went well.
-   * So the error is caught inside the turn, carried out, and rethrown here as a typed error.
-   */
-  private async proactive<T>(
-    reference: TeamsReference,
-    operation: string,
-    work: (ctx: TurnContext) => Promise<T>,
-  ): Promise<T | undefined> {
-    let result: T | undefined;
-    let failure: unknown;
+  /** One Bot Connector call; whatever it throws (the token included) becomes a typed error. */
+  private async call<T>(reference: TeamsReference, operation: string, work: () => Promise<T>): Promise<T> {
     try {
-      await this.adapter.continueConversationAsync(this.appId, reference, async (ctx) => {
-        try {
-          result = await work(ctx);
-        } catch (err) {
-          failure = err;
-        }
-      });
+      return await work();
     } catch (err) {
-      failure = err; // outside the turn: credentials, connector creation
+      throw sendError(err, operation, reference.conversation.id);
     }
-    if (failure !== undefined) throw sendError(failure, operation, reference.conversation.id);
-    return result;
   }
 }
 
+/** Where a proactive activity goes: the stored reference's service URL and conversation. */
+function target(reference: TeamsReference) {
+  return { serviceUrl: reference.serviceUrl, conversationId: reference.conversation.id };
+}
+
 /**
- * The connector client (@azure/core-rest-pipeline's default policy) already retried before this
- * error reached us: 3 retries of 408/5xx (except 501/505) and network errors with exponential
- * backoff, and of 429/503 *when* they carry Retry-After, honouring it. A 429 without Retry-After
- * and a 412 are not retried by it. We add no retries of our own: a create that timed out may
- * have been delivered, and sending it again would duplicate the message. We only say whether
- * trying later might help (Teams lists 412, 429, 502, 504 as retryable), so the broker decides.
+ * The activity as a proactive turn would have addressed it (TurnContext.applyConversationReference):
+ * channel, service URL and conversation from the reference, from the bot, to the user. No
+ * `replyToId`: it is a new message in the 1:1 chat, not a reply to one of the user's.
+ */
+function addressed(activity: Partial<Activity>, reference: TeamsReference): Partial<Activity> {
+  return {
+    ...activity,
+    channelId: reference.channelId,
+    serviceUrl: reference.serviceUrl,
+    conversation: reference.conversation,
+    ...(reference.bot ? { from: reference.bot } : {}),
+    ...(reference.user ? { recipient: reference.user } : {}),
+    ...(reference.locale ? { locale: reference.locale } : {}),
+  };
+}
+
+/**
+ * The connector (connector.ts) already retried what Teams says to retry, within its budget. We
+ * add no retries here; we only say whether trying later might help (Teams lists 412, 429, 502,
+ * 504 as retryable; no response at all may be a network blip), so the broker decides.
  */
 function sendError(err: unknown, operation: string, conversationId: string | undefined): BridgeError {
   if (err instanceof BridgeError) return err;
-  const status = statusOf(err);
+  const status = err instanceof ConnectorCallError ? err.status : undefined;
   const retryable = status === undefined || status === 408 || status === 412 || status === 429 || status >= 500;
-  const reason = status === undefined ? 'no response' : `HTTP ${status}`;
+  // Not a ConnectorCallError: the call never started, because getting the bot's token failed.
+  const reason = !(err instanceof ConnectorCallError) ? 'could not get a bot token' : status === undefined ? 'no response' : `HTTP ${status}`;
   return new BridgeError(ErrorCode.SurfaceSendFailed, `Teams ${operation} failed (${reason})`, {
     cause: err,
     status,
     retryable,
     details: { conversationId, message: err instanceof Error ? err.message : String(err) },
   });
-}
-
-function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { statusCode?: unknown; status?: unknown; response?: { status?: unknown } };
-  for (const candidate of [e.statusCode, e.status, e.response?.status]) {
-    if (typeof candidate === 'number' && candidate >= 100) return candidate;
-  }
-  return undefined;
 }

@@ -6,8 +6,7 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CloudAdapter } from 'botbuilder';
-import { createTeamsAdapter } from '../../bots/teams/adapter';
+import { createTeamsAdapter, type ConnectorCachingCloudAdapter } from '../../bots/teams/adapter';
 import { teamsSettingsSchema } from '../../bots/teams/config';
 import { mountTeams } from '../../bots/teams/routes';
 import { TeamsSurface } from '../../bots/teams/surface';
@@ -42,7 +41,7 @@ class RecordingHandler implements UserEventHandler {
 
 interface Bot {
   url: string;
-  adapter: CloudAdapter;
+  adapter: ConnectorCachingCloudAdapter;
   handler: RecordingHandler;
   logger: Logger;
   close(): Promise<void>;

@@ -24,7 +24,8 @@ beforeAll(async () => {
   connector = await startFakeConnector();
   const adapter = createTeamsAdapter(teamsSettingsSchema.parse({}), logger());
   surfaceLogger = logger();
-  surface = new TeamsSurface({ adapter, appId: '', logger: surfaceLogger });
+  // Backoff shortened so retries without Retry-After take milliseconds, not seconds.
+  surface = new TeamsSurface({ adapter, appId: '', logger: surfaceLogger, connector: { backoffMs: 20 } });
 });
 afterAll(() => connector.close());
 beforeEach(() => {
@@ -111,19 +112,25 @@ describe('TeamsSurface.send', () => {
   });
 
   it('keeps call order per conversation even when an earlier send is slowed by a retry', async () => {
-    // The first request gets a 500; botbuilder retries it after about a second. Without the
-    // per-conversation chain the later sends would overtake it.
-    connector.failNext(1, { status: 500 });
+    // The first request gets a 502 (Teams says retry it); it is retried after a backoff. Without
+    // the per-conversation chain the later sends would overtake it.
+    connector.failNext(1, { status: 502 });
     const texts = ['one', 'two', 'three', 'four', 'five'];
     await Promise.all(texts.map((text) => surface.send(address, { kind: 'text', text })));
     expect(connector.sent(conversationId).map((a) => a.text)).toEqual(texts);
-    expect(connector.requests.filter((r) => r.status === 500)).toHaveLength(1);
+    expect(connector.requests.filter((r) => r.status === 502)).toHaveLength(1);
   });
 
-  it('retries a 429 after its Retry-After (botbuilder does) and succeeds', async () => {
+  it('retries a 429 after its Retry-After and succeeds', async () => {
     connector.failNext(1, { status: 429, retryAfter: 0 });
     await surface.send(address, { kind: 'text', text: 'after throttling' });
     expect(connector.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it.each([412, 503, 504])('retries a %i (Teams lists it as transient)', async (status) => {
+    connector.failNext(2, { status });
+    await surface.send(address, { kind: 'text', text: 'eventually' });
+    expect(connector.requests.map((r) => r.status)).toEqual([status, status, 200]);
   });
 
   it('fails with a retryable surface_send_failed when throttling persists', async () => {
@@ -131,8 +138,29 @@ describe('TeamsSurface.send', () => {
     const err = await surface.send(address, { kind: 'text', text: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BridgeError);
     expect(err).toMatchObject({ code: ErrorCode.SurfaceSendFailed, status: 429, retryable: true });
-    // 1 try + botbuilder's 3 retries; we add none of our own.
+    // 1 try + 3 retries.
     expect(connector.requests).toHaveLength(4);
+  });
+
+  it('does not repeat a send answered 500: Teams may have shown it already', async () => {
+    connector.failNext(1, { status: 500 });
+    const err = await surface.send(address, { kind: 'text', text: 'maybe delivered' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.SurfaceSendFailed, status: 500, retryable: true });
+    expect(connector.requests).toHaveLength(1);
+  });
+
+  it('does repeat an update answered 500: replacing a card twice is harmless', async () => {
+    const ref = await surface.send(address, { kind: 'text', text: 'card' });
+    connector.failNext(1, { status: 500 });
+    await surface.update(address, ref, { kind: 'text', text: 'card, updated' });
+    expect(connector.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 200', 'PUT 500', 'PUT 200']);
+  });
+
+  it('waits out a Retry-After given as seconds before trying again', async () => {
+    connector.failNext(1, { status: 429, retryAfter: 1 });
+    await surface.send(address, { kind: 'text', text: 'later' });
+    const [first, second] = connector.requests;
+    expect(second.at - first.at).toBeGreaterThanOrEqual(950);
   });
 
   it('does not retry a 403 (e.g. the app was uninstalled) and says retrying will not help', async () => {

@@ -31,6 +31,24 @@ const postMessageBody = z.object({
 });
 
 /**
+ * The body of an agent's message. Every agent message passes here, so a well-formed body is
+ * checked by hand (the same rules as the schema); only a bad one pays for the schema's report.
+ */
+function messageBody(body: unknown): z.infer<typeof postMessageBody> {
+  const b = body as { text?: unknown; private?: unknown } | null;
+  if (
+    typeof b === 'object' && b !== null && !Array.isArray(b) &&
+    typeof b.text === 'string' && b.text.length <= MAX_MESSAGE_CHARS && b.text.trim().length > 0 &&
+    (b.private === undefined || typeof b.private === 'boolean')
+  ) {
+    return { text: b.text, ...(b.private !== undefined ? { private: b.private } : {}) };
+  }
+  const parsed = postMessageBody.safeParse(body);
+  if (!parsed.success) throw new BridgeError(ErrorCode.BadRequest, describe(parsed.error));
+  return parsed.data;
+}
+
+/**
  * Strict page headers: the page loads only its own files and talks only to its own API. Images
  * may also come from where files are served (the bridge's public URL may differ from the
  * console's own origin).
@@ -97,9 +115,7 @@ function createApiRouter(desk: ConsoleDesk): Router {
     if (req.body === undefined) {
       throw new BridgeError(ErrorCode.BadRequest, 'Send a JSON body with "Content-Type: application/json".');
     }
-    const parsed = postMessageBody.safeParse(req.body);
-    if (!parsed.success) throw new BridgeError(ErrorCode.BadRequest, describe(parsed.error));
-    const message = await desk.postMessage(agentOf(res), req.params.id, parsed.data);
+    const message = await desk.postMessage(agentOf(res), req.params.id, messageBody(req.body));
     res.status(201).json(message);
   });
 

@@ -1,0 +1,326 @@
+/**
+ * A lean `fetch` for the Slack Web API client, on node:http(s) with keep-alive agents.
+ *
+ * Why it exists: WebClient makes one `fetch` call per API call, and Node's global fetch (undici)
+ * is costly per call: WHATWG streams, Request/Response objects, AbortSignal plumbing. Profiling
+ * the relay put it at about 7-10 % of CPU, nearly all of it for chat.postMessage. A Web API call
+ * needs far less: POST a short URL-encoded (or JSON) string, read back a small JSON answer.
+ *
+ * What it handles (every call WebClient makes except file uploads): GET or POST to an http(s) URL
+ * with a string body or none, headers as an object, `Headers` or pairs, an AbortSignal, and
+ * `redirect: 'error'`. The answer is read whole (capped), decompressed if a server compresses
+ * it unasked, and returned as a minimal Response: status, statusText, ok, url, headers, and
+ * text / json / arrayBuffer, each readable once.
+ *
+ * What it delegates to the global fetch, unchanged: any other body (FormData, Blob, streams,
+ * buffers: the file uploads), method or redirect mode, non-http(s) URLs and Request objects.
+ *
+ * Failures look like fetch's, so WebClient's retries treat them the same: a network error
+ * rejects with TypeError('fetch failed', { cause }), an abort with the signal's reason.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+
+export interface SlackTransportOptions {
+  /** Sockets per host (WebClient itself runs at most 100 calls at once). Default 128. */
+  maxSocketsPerHost?: number;
+  /** An idle pooled socket is closed after this long. Default 4 s. */
+  idleSocketTimeoutMs?: number;
+  /** Largest response body accepted, compressed or not, so a runaway answer cannot exhaust memory. Default 50 MB. */
+  maxResponseBytes?: number;
+}
+
+/** The part of fetch's Headers that WebClient and fetch callers use. */
+export interface TransportHeaders {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  entries(): IterableIterator<[string, string]>;
+  forEach(callback: (value: string, name: string) => void): void;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+}
+
+/** The part of fetch's Response that WebClient and fetch callers use (a real Response fits it too). */
+export interface TransportResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly url: string;
+  readonly headers: TransportHeaders;
+  readonly bodyUsed: boolean;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export type SlackTransport = ((input: string | URL | Request, init?: RequestInit) => Promise<TransportResponse>) & {
+  /** Close every pooled socket (tests, shutdown). */
+  destroy(): void;
+};
+
+const DEFAULT_MAX_SOCKETS = 128;
+const DEFAULT_IDLE_SOCKET_TIMEOUT_MS = 4000;
+const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+/** The statuses fetch treats as redirects; with `redirect: 'error'` they are network errors. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** How a server closing an idle keep-alive socket shows up when we write to it at that moment. */
+const STALE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
+
+export function createSlackTransport(options: SlackTransportOptions = {}): SlackTransport {
+  const maxSockets = options.maxSocketsPerHost ?? DEFAULT_MAX_SOCKETS;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const agentOptions: http.AgentOptions = {
+    keepAlive: true,
+    maxSockets,
+    // Node closes free sockets beyond maxFreeSockets: keep all of a burst's sockets for the next burst.
+    maxFreeSockets: maxSockets,
+    // `timeout` is what closes idle pooled sockets (`keepAliveMsecs` only delays TCP keep-alive
+    // probes). Closing them before the server does (Node servers: 5 s; Node also honours a shorter
+    // `Keep-Alive: timeout=` hint) avoids most writes onto a socket the server is closing. The agent
+    // only destroys *free* sockets on it; a call in flight is bounded by WebClient's own timeout.
+    timeout: options.idleSocketTimeoutMs ?? DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
+  };
+  const agents: Record<string, http.Agent> = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+
+  const transport = (input: string | URL | Request, init: RequestInit = {}): Promise<TransportResponse> => {
+    const url = plainHttpUrl(input);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const body = init.body ?? undefined;
+    const handled =
+      url !== undefined && init.redirect === 'error' && (method === 'POST' || (method === 'GET' && body === undefined)) && (body === undefined || typeof body === 'string');
+    // The cast: this project's lib "dom" (without "dom.iterable") omits the iterators Node's Headers has.
+    if (!handled) return globalThis.fetch(input, init) as unknown as Promise<TransportResponse>;
+    return send({ url, method, headers: requestHeaders(init.headers), body, signal: init.signal ?? undefined, agent: agents[url.protocol], maxBytes });
+  };
+  return Object.assign(transport, {
+    destroy() {
+      for (const agent of Object.values(agents)) agent.destroy();
+    },
+  });
+}
+
+/** The transport `slackClientOptions` gives every WebClient: one socket pool per process. */
+export const slackTransport = createSlackTransport();
+
+interface Call {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal: AbortSignal | undefined;
+  agent: http.Agent;
+  maxBytes: number;
+}
+
+function send(call: Call): Promise<TransportResponse> {
+  const { url, signal } = call;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    let settled = false;
+    let current: http.ClientRequest | undefined;
+    const finish = (error: unknown, response?: TransportResponse) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (response) resolve(response);
+      else reject(error);
+    };
+    const onAbort = () => {
+      finish(abortReason(signal!));
+      current?.destroy();
+    };
+    const fetchFailed = (cause: unknown) => finish(new TypeError('fetch failed', { cause }));
+
+    const attempt = (freshSocket: boolean) => {
+      let responded = false;
+      let req: http.ClientRequest;
+      try {
+        // `agent: false` is a one-off connection outside the pool: certainly not the stale one.
+        req = (url.protocol === 'https:' ? https : http).request(url, { method: call.method, headers: call.headers, agent: freshSocket ? false : call.agent });
+      } catch (err) {
+        return fetchFailed(err); // an invalid header, say
+      }
+      current = req;
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        // The server closed an idle keep-alive socket just as we reused it, so it never saw this
+        // request: try once more, on a new connection (Node's docs recommend this retry).
+        if (!responded && !freshSocket && req.reusedSocket && STALE_SOCKET_ERRORS.has(err.code ?? '')) return attempt(true);
+        fetchFailed(err);
+      });
+      req.on('response', (res) => {
+        responded = true;
+        const status = res.statusCode ?? 0;
+        if (REDIRECT_STATUSES.has(status)) {
+          res.destroy();
+          return fetchFailed(new Error(`unexpected redirect (HTTP ${status} to ${res.headers.location ?? 'nowhere'})`));
+        }
+        readWhole(res, call.maxBytes, (err, raw) => {
+          if (err || !raw) return fetchFailed(err);
+          finish(undefined, new BufferedResponse(status, res.statusMessage ?? '', responseUrl(url), new ResponseHeaders(res.rawHeaders), raw, call.maxBytes));
+        });
+      });
+      req.end(call.body);
+    };
+
+    signal?.addEventListener('abort', onAbort, { once: true });
+    attempt(false);
+  });
+}
+
+/** The URL when it is one we handle: http(s), no credentials in it (fetch rejects those). */
+function plainHttpUrl(input: string | URL | Request): URL | undefined {
+  let url: URL;
+  if (input instanceof URL) url = input;
+  else if (typeof input === 'string' && URL.canParse(input)) url = new URL(input);
+  else return undefined;
+  const plain = (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+  return plain ? url : undefined;
+}
+
+function requestHeaders(init: HeadersInit | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (init instanceof Headers || Array.isArray(init)) {
+    for (const [name, value] of init as Iterable<[string, string]>) {
+      const key = name.toLowerCase();
+      headers[key] = key in headers ? `${headers[key]}, ${value}` : String(value);
+    }
+  } else if (init) {
+    for (const [name, value] of Object.entries(init)) if (value !== undefined) headers[name] = String(value);
+  }
+  return headers;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+function responseUrl(url: URL): string {
+  return url.hash ? url.href.slice(0, url.href.indexOf('#')) : url.href;
+}
+
+/** Collect the body, refusing more than `maxBytes` (declared or received). */
+function readWhole(res: http.IncomingMessage, maxBytes: number, done: (err: Error | undefined, body?: Buffer) => void): void {
+  const tooLarge = () => new Error(`response body exceeds ${maxBytes} bytes`);
+  if (Number(res.headers['content-length']) > maxBytes) {
+    res.destroy();
+    return done(tooLarge());
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) {
+      res.destroy();
+      return done(tooLarge());
+    }
+    chunks.push(chunk);
+  });
+  res.on('end', () => done(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+  res.on('error', (err) => done(err));
+  res.on('close', () => {
+    if (!res.complete) done(new Error('connection closed before the response ended'));
+  });
+}
+
+class ResponseHeaders implements TransportHeaders {
+  private readonly values = new Map<string, string>();
+
+  /** From Node's raw [name, value, name, value, …]; repeated names are joined as fetch does. */
+  constructor(raw: string[]) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      const previous = this.values.get(name);
+      this.values.set(name, previous === undefined ? raw[i + 1] : `${previous}, ${raw[i + 1]}`);
+    }
+  }
+
+  get(name: string): string | null {
+    return this.values.get(name.toLowerCase()) ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name.toLowerCase());
+  }
+
+  /** Sorted by name, as fetch's Headers iterate. */
+  entries(): IterableIterator<[string, string]> {
+    return [...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[Symbol.iterator]();
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+class BufferedResponse implements TransportResponse {
+  readonly ok: boolean;
+  private used = false;
+
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly url: string,
+    readonly headers: ResponseHeaders,
+    private readonly raw: Buffer,
+    private readonly maxBytes: number,
+  ) {
+    this.ok = status >= 200 && status <= 299;
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  async text(): Promise<string> {
+    const body = await this.consume();
+    const text = body.toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // fetch drops a BOM
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const body = await this.consume();
+    return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  }
+
+  /** The body, once, decoded lazily: a status check alone never pays for decompression. */
+  private consume(): Promise<Buffer> {
+    if (this.used) return Promise.reject(new TypeError('Body is unusable: body used already'));
+    this.used = true;
+    return decodeBody(this.raw, this.headers.get('content-encoding'), this.maxBytes);
+  }
+}
+
+/** Undo `Content-Encoding` (codings apply in order, so undo them last first); unknown ones stay as is, as in fetch. */
+async function decodeBody(raw: Buffer, contentEncoding: string | null, maxBytes: number): Promise<Buffer> {
+  if (!contentEncoding || raw.length === 0) return raw;
+  let body = raw;
+  const codings = contentEncoding.toLowerCase().split(',').map((c) => c.trim()).reverse();
+  for (const coding of codings) body = await decompress(body, coding, maxBytes);
+  return body;
+}
+
+function decompress(body: Buffer, coding: string, maxBytes: number): Promise<Buffer> {
+  // Lenient about a truncated end, like fetch; never more than maxBytes out.
+  const options = { maxOutputLength: maxBytes, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, out: Buffer) => (err ? reject(err) : resolve(out));
+    if (coding === 'gzip' || coding === 'x-gzip') zlib.gunzip(body, options, done);
+    // "deflate" is meant to be zlib-wrapped, but some servers send it raw.
+    else if (coding === 'deflate') (isZlibWrapped(body) ? zlib.inflate : zlib.inflateRaw)(body, options, done);
+    else if (coding === 'br') zlib.brotliDecompress(body, { maxOutputLength: maxBytes }, done);
+    else resolve(body);
+  });
+}
+
+function isZlibWrapped(body: Buffer): boolean {
+  return body.length >= 2 && (body[0] & 0x0f) === 0x08 && ((body[0] << 8) | body[1]) % 31 === 0;
+}
