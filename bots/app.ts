@@ -117,14 +117,19 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   let stopping = false;
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on `res.send`/`res.json`: API answers are never cached (and say so), and express
+  // would hash every JSON body to make one. Static files get theirs from `send` as before.
+  app.set('etag', false);
   // First, so every request below is counted and timed.
   const metrics = new MetricsRegistry();
   mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
   // The busiest endpoints next (platform events, the desk's API): express tries every route
   // above a request's own, so the rest go after them. No two of these paths overlap.
+  // Bolt mounts its router at the root, so everything after it walks that router too: the
+  // desk (under its own prefix) goes before it.
   if (teamsAdapter) mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
-  slack?.mount(app, broker);
   deskModule.mount(app);
+  slack?.mount(app, broker);
   webChat?.mount(app, broker);
   // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
   mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });

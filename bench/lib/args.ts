@@ -7,6 +7,7 @@ export const defaults: BenchOptions = {
   messages: 10,
   rate: 500,
   latencySeconds: 10,
+  rounds: 3,
   setupConcurrency: 64,
   agents: 10,
   sockets: 1024,
@@ -31,6 +32,7 @@ export const usage = `npm run bench -- [flags]
   --messages N                messages per chat in each burst phase (default ${defaults.messages})
   --rate N                    brokered msg/s, both directions, in the latency phase (default ${defaults.rate})
   --latency-seconds N         length of the latency phase; 0 skips it (default ${defaults.latencySeconds})
+  --rounds N                  exchange bursts per server; the median is the result (default ${defaults.rounds})
   --agents N                  console agents sharing the chats (default ${defaults.agents})
   --sockets N                 keep-alive sockets from the load generator (default ${defaults.sockets})
   --setup-concurrency N       chats opened in parallel (default ${defaults.setupConcurrency})
@@ -79,6 +81,9 @@ export function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--latency-seconds':
         o.latencySeconds = int('latency-seconds', take());
+        break;
+      case '--rounds':
+        o.rounds = Math.max(1, int('rounds', take()));
         break;
       case '--agents':
         o.agents = Math.max(1, int('agents', take()));

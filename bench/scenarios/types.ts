@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Brokered messages per second (both directions together) in the open-loop latency phase. */
   rate: number;
   latencySeconds: number;
+  /** Exchange bursts per server; the median one is the result (the others are shown). */
+  rounds: number;
   /** Chats opened in parallel during setup. */
   setupConcurrency: number;
   /** Console agents (chats are spread over them round robin). */

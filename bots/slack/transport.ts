@@ -172,8 +172,14 @@ function send(call: Call): Promise<TransportResponse> {
 function plainHttpUrl(input: string | URL | Request): URL | undefined {
   let url: URL;
   if (input instanceof URL) url = input;
-  else if (typeof input === 'string' && URL.canParse(input)) url = new URL(input);
-  else return undefined;
+  else if (typeof input !== 'string') return undefined;
+  else {
+    try {
+      url = new URL(input);
+    } catch {
+      return undefined; // fetch rejects it: let it say so
+    }
+  }
   const plain = (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
   return plain ? url : undefined;
 }

@@ -147,6 +147,17 @@ export class ConnectorCachingCloudAdapter extends CloudAdapter {
   }
 
   /**
+   * An activity POSTed to the messaging endpoint: what `CloudAdapter.process` does for it, without
+   * its per-request zod schemas (it builds six and parses the whole activity with them, about a
+   * tenth of the CPU of taking a user's message) and without its HTTP writing, which the route
+   * owns. The same authentication runs first (`processActivity` below); a request that fails it
+   * throws botbuilder's AuthenticationError. Resolves with the invoke response, if any.
+   */
+  async processBody(authHeader: string, body: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authHeader, withDates(body), logic);
+  }
+
+  /**
    * The inbound turn, as CloudAdapterBase.processActivity in botbuilder 4.23.3 with one change:
    * the ConnectorClient and UserTokenClient every turn gets come from the same caches as the
    * proactive ones, instead of two new pipelines per activity (the bridge never even replies in
@@ -184,6 +195,26 @@ export class ConnectorCachingCloudAdapter extends CloudAdapter {
     await this.runMiddleware(context, logic);
     return (this as unknown as TurnResults).processTurnResults(context);
   }
+}
+
+/**
+ * The activity with its wire timestamps as Dates (raw strings kept beside them), as botbuilder's
+ * validateAndFixActivity leaves it for a turn.
+ */
+function withDates(activity: Activity): Activity {
+  const a = activity as Activity & Record<string, unknown>;
+  for (const [field, raw] of [
+    ['timestamp', 'rawTimestamp'],
+    ['expiration', 'rawExpiration'],
+    ['localTimestamp', 'rawLocalTimestamp'],
+  ] as const) {
+    const value = a[field];
+    if (typeof value === 'string') {
+      a[raw] = value;
+      a[field] = new Date(value);
+    }
+  }
+  return activity;
 }
 
 /** What CloudAdapterBase keeps private but `processActivity` must end with. */

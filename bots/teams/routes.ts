@@ -6,15 +6,16 @@
  * sending duplicates.
  */
 import express from 'express';
-import type { CloudAdapter } from 'botbuilder';
+import type { Activity } from 'botbuilder';
+import { AuthenticationError } from 'botframework-connector';
 import type { UserEventHandler } from '../core/events';
 import { asBridgeError } from '../core/errors';
 import type { Logger } from '../core/ports';
+import type { ConnectorCachingCloudAdapter } from './adapter';
 import { activityToUserEvent } from './inbound';
-import { DeferredResponse } from './deferred-response';
 
 export interface TeamsRouteDeps {
-  adapter: CloudAdapter;
+  adapter: ConnectorCachingCloudAdapter;
   handler: UserEventHandler;
   logger: Logger;
   /** Defaults to `/api/messages`, the messaging endpoint configured on the Azure Bot. */
@@ -25,21 +26,18 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
   const { adapter, handler, logger } = deps;
   const path = deps.path ?? '/api/messages';
 
-  // CloudAdapter needs a parsed body. 1 MB is far above Teams' ~100 KB message limit.
+  // A parsed body is needed. 1 MB is far above Teams' ~100 KB message limit.
   app.post(path, express.json({ limit: '1mb' }), async (req, res) => {
-    // botbuilder throws (outside its own error handling) on a body without an activity type.
     if (!isActivityLike(req.body)) {
       res.status(400).json({ error: 'bad_request', message: 'expected a Bot Framework activity' });
       return;
     }
-    // botbuilder writes its answer (200 or 401) as soon as the turn ends, and errors inside the
-    // turn go to onTurnError, which must not rethrow. So the answer is held back until we know
-    // whether the broker took the event; if it did not, Teams gets a 5xx and redelivers.
-    const reply = new DeferredResponse();
+    // Errors inside the turn go to onTurnError, which must not rethrow; so the broker's answer is
+    // carried out of the turn, and Teams gets a 5xx (and redelivers) when the event was not taken.
     let failure: unknown;
-
+    let invokeResponse: { status: number; body?: unknown } | undefined;
     try {
-      await adapter.process(req, reply, async (context) => {
+      invokeResponse = await adapter.processBody(req.headers.authorization ?? '', req.body as Activity, async (context) => {
         const activity = context.activity;
         const event = activityToUserEvent(activity);
         if (!event) {
@@ -54,6 +52,11 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
         }
       });
     } catch (err) {
+      if (err instanceof AuthenticationError) {
+        logger.warn({ surface: 'teams', ip: req.ip }, 'Teams request rejected: missing or invalid Bot Framework token');
+        res.status(401).json({ error: 'unauthorized', message: 'A valid Bot Framework token is required.' });
+        return;
+      }
       failure = err; // botbuilder itself failed outside the turn
     }
 
@@ -64,13 +67,12 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
       res.status(status).json({ error: err.code });
       return;
     }
-    if (reply.statusCode === 401) {
-      logger.warn({ surface: 'teams', ip: req.ip }, 'Teams request rejected: missing or invalid Bot Framework token');
-    }
-    reply.flushTo(res);
+    res.status(invokeResponse?.status ?? 200);
+    if (invokeResponse?.body === undefined) res.end();
+    else res.json(invokeResponse.body);
   });
 }
 
 function isActivityLike(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && typeof (body as { type?: unknown }).type === 'string';
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { type?: unknown }).type === 'string';
 }

@@ -249,6 +249,14 @@ describe('Teams endpoint without an app id (local development)', () => {
     expect(bot.handler.events[1]).toMatchObject({ offerId: 'o-1', source: { activityId: '1:card' } });
   });
 
+  it('answers an invoke it has no handler for as botbuilder does (501), handing nothing on', async () => {
+    const c = chat();
+    const invoke = { ...messageActivity(c, ''), type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute' } } };
+    const res = await postActivity(bot.url, invoke);
+    expect(res.status).toBe(501);
+    expect(bot.handler.events).toEqual([]);
+  });
+
   it('rejects a body that is not an activity', async () => {
     const res = await fetch(`${bot.url}/api/messages`, {
       method: 'POST',

@@ -84,6 +84,15 @@ function createApiRouter(desk: ConsoleDesk): Router {
     next();
   });
 
+  // First: agents' messages are most of this API's traffic, and express tries routes in order.
+  api.post('/chats/:id/messages', json, async (req, res) => {
+    if (req.body === undefined) {
+      throw new BridgeError(ErrorCode.BadRequest, 'Send a JSON body with "Content-Type: application/json".');
+    }
+    const message = await desk.postMessage(agentOf(res), req.params.id, messageBody(req.body));
+    res.status(201).json(message);
+  });
+
   api.get('/me', (_req, res) => {
     res.json(agentOf(res));
   });
@@ -109,14 +118,6 @@ function createApiRouter(desk: ConsoleDesk): Router {
   api.get('/chats/:id/messages', async (req, res) => {
     const chat = await desk.getChat(req.params.id);
     res.json({ messages: chat.messages });
-  });
-
-  api.post('/chats/:id/messages', json, async (req, res) => {
-    if (req.body === undefined) {
-      throw new BridgeError(ErrorCode.BadRequest, 'Send a JSON body with "Content-Type: application/json".');
-    }
-    const message = await desk.postMessage(agentOf(res), req.params.id, messageBody(req.body));
-    res.status(201).json(message);
   });
 
   api.post('/chats/:id/files', async (req, res) => {
