@@ -10,6 +10,7 @@ import type { Activity } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import type { UserEventHandler } from '../core/events';
 import { asBridgeError } from '../core/errors';
+import { jsonBody } from '../http/json-body';
 import type { Logger } from '../core/ports';
 import type { ConnectorCachingCloudAdapter } from './adapter';
 import { activityToUserEvent } from './inbound';
@@ -27,7 +28,7 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
   const path = deps.path ?? '/api/messages';
 
   // A parsed body is needed. 1 MB is far above Teams' ~100 KB message limit.
-  app.post(path, express.json({ limit: '1mb' }), async (req, res) => {
+  app.post(path, jsonBody({ limit: 1024 * 1024 }), async (req, res) => {
     if (!isActivityLike(req.body)) {
       res.status(400).json({ error: 'bad_request', message: 'expected a Bot Framework activity' });
       return;

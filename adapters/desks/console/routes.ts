@@ -16,6 +16,7 @@ import { BridgeError, ErrorCode } from '../../../bots/core/errors';
 import { agentOf, requireAgent } from './auth';
 import { checkFileMeta, checkFileSize, tooLarge, type ConsoleDesk } from './desk';
 import { jsonErrorHandler, sendError } from '../../../bots/http/errors';
+import { jsonBody } from '../../../bots/http/json-body';
 import { openEventStream } from '../../../bots/http/event-stream';
 import { servePage } from '../../../bots/http/pages';
 
@@ -75,7 +76,7 @@ export function createConsoleRouter(desk: ConsoleDesk): Router {
 
 function createApiRouter(desk: ConsoleDesk): Router {
   const api = express.Router();
-  const json = express.json({ limit: '64kb' });
+  const json = jsonBody({ limit: 64 * 1024 });
 
   // Sign-in first: an unauthenticated request changes nothing and its body is never parsed.
   api.use(requireAgent(desk));
