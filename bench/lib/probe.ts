@@ -7,8 +7,9 @@
  * - departure to the user: outbound request bodies (the Bot Connector call) are read by wrapping
  *   `ClientRequest.prototype.write/end` in the child process (only while active); the time is
  *   taken when the request has been handed to the socket (`finish`). The tag is read from the
- *   activity text. Slack's Web API client uses Node's fetch (undici), whose body bytes are read
- *   as they are written to its sockets (form-encoded, so the tag is decoded first).
+ *   activity text (Slack's form-encoded text is decoded first). The bridge's Slack transport is
+ *   node:http too; a WebClient on Node's fetch (undici: the echo app's) never touches
+ *   ClientRequest, so its body bytes are read as they are written to its sockets.
  * - departure to the agent: writes on open console event streams (`/console/api/events`), read
  *   for `message.created` events of user messages carrying a tag.
  *
@@ -21,7 +22,7 @@ import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 const bodies = new WeakMap<ClientRequest, string[]>();
-/** Sockets of Node's built-in fetch (undici), which Slack's Web API client uses. */
+/** Sockets of Node's built-in fetch (undici), which a stock Slack WebClient uses. */
 const fetchSockets = new WeakSet<Socket>();
 const TAG = /bench\[([a-z]\d+\.\d+)\]/g;
 
@@ -66,7 +67,7 @@ export class LatencyProbe {
       }
       return end.apply(this, args);
     };
-    // Node's fetch (undici, used by Slack's WebClient) never touches ClientRequest: its body is
+    // Node's fetch (undici, a stock Slack WebClient's) never touches ClientRequest: its body is
     // an async generator. Its sockets are marked when the request headers go out, and the
     // body's bytes are read as they are written to such a socket.
     dc.subscribe('undici:client:sendHeaders', (message) => {
