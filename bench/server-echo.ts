@@ -6,7 +6,8 @@
  * Modes (BENCH_CHILD_CONFIG.mode):
  * - `turn` (default): the canonical echo bot, `context.sendActivity` inside the turn.
  * - `proactive`: answers the request first, then sends through `continueConversationAsync`
- *   with the stored reference (how the bridge sent every message before it had its own client).
+ *   with the stored reference (botbuilder's own proactive turn, with a new connector client per
+ *   turn: how the bridge sent every message before it had its own client and cache).
  * - `lean`: answers inside the turn through the bridge's own Bot Connector client
  *   (bots/teams/connector.ts), to show what that client is worth to the ceiling too.
  */

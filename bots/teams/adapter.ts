@@ -23,7 +23,6 @@ import {
 } from 'botbuilder';
 import {
   AuthenticationConstants,
-  type ClaimsIdentity,
   type ConnectorClient,
   type UserTokenClient,
   AuthenticationError,
@@ -94,41 +93,18 @@ function isJwtError(err: unknown): err is Error {
 
 /**
  * CloudAdapter builds a new ConnectorClient and UserTokenClient (each a full @azure/core-client
- * pipeline) for every proactive turn. They hold no per-conversation state and their credentials
- * fetch and refresh tokens themselves, so one per bot id, service URL and audience is enough (the
- * old BotFrameworkAdapter cached them the same way). The turn context is set up exactly as
- * CloudAdapterBase's private `createTurnContext` does in botbuilder 4.23.3 (the final 4.x release,
- * so it will not drift). Measured: +71% relayed messages/s (bench/README.md).
+ * pipeline) for every turn. They hold no per-conversation state and their credentials fetch and
+ * refresh tokens themselves, so one per bot id, service URL and audience is enough (the old
+ * BotFrameworkAdapter cached them the same way). The bridge's own sends do not go through them
+ * (connector.ts); the cache serves inbound turns and the bot's token (`botToken`). Proactive
+ * turns (`continueConversationAsync`) are botbuilder's own: nothing in the bridge uses them.
  */
 export class ConnectorCachingCloudAdapter extends CloudAdapter {
+  /** Clients whose credentials give the bot's outbound token, per bot id and service URL. */
   private readonly connectors = new Map<string, Promise<ConnectorClient>>();
   /** Inbound turns' clients: their factory is the one authentication returned, so kept apart. */
   private readonly inboundConnectors = new Map<string, Promise<ConnectorClient>>();
   private readonly tokenClients = new Map<string, Promise<UserTokenClient>>();
-
-  protected override async processProactive(
-    claimsIdentity: ClaimsIdentity,
-    continuationActivity: Partial<Activity>,
-    audience: string | undefined,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<void> {
-    const appId = claimsIdentity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? '';
-    const connectorFactory = this.botFrameworkAuthentication.createConnectorFactory(claimsIdentity);
-    const connectorClient = await cached(this.connectors, `${appId}|${continuationActivity.serviceUrl}|${audience ?? ''}`, () =>
-      connectorFactory.create(continuationActivity.serviceUrl!, audience),
-    );
-    const userTokenClient = await cached(this.tokenClients, appId, () =>
-      this.botFrameworkAuthentication.createUserTokenClient(claimsIdentity),
-    );
-    const context = new TurnContext(this, continuationActivity);
-    context.turnState.set(this.BotIdentityKey, claimsIdentity);
-    context.turnState.set(this.ConnectorClientKey, connectorClient);
-    context.turnState.set(this.UserTokenClientKey, userTokenClient);
-    context.turnState.set(BotCallbackHandlerKey, logic);
-    context.turnState.set(this.ConnectorFactoryKey, connectorFactory);
-    context.turnState.set(this.OAuthScopeKey, audience);
-    await this.runMiddleware(context, logic);
-  }
 
   /**
    * The bot's bearer token for calls to this Bot Connector, from the credentials a proactive turn
