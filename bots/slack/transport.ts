@@ -21,6 +21,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { isStaleSocketFailure, keepAliveAgents, type KeepAliveAgents } from '../http/keep-alive';
 
 export interface SlackTransportOptions {
   /** Sockets per host (WebClient itself runs at most 100 calls at once). Default 128. */
@@ -63,24 +64,13 @@ const DEFAULT_IDLE_SOCKET_TIMEOUT_MS = 4000;
 const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 /** The statuses fetch treats as redirects; with `redirect: 'error'` they are network errors. */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** How a server closing an idle keep-alive socket shows up when we write to it at that moment. */
-const STALE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
 
 export function createSlackTransport(options: SlackTransportOptions = {}): SlackTransport {
   const maxSockets = options.maxSocketsPerHost ?? DEFAULT_MAX_SOCKETS;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const agentOptions: http.AgentOptions = {
-    keepAlive: true,
-    maxSockets,
-    // Node closes free sockets beyond maxFreeSockets: keep all of a burst's sockets for the next burst.
-    maxFreeSockets: maxSockets,
-    // `timeout` is what closes idle pooled sockets (`keepAliveMsecs` only delays TCP keep-alive
-    // probes). Closing them before the server does (Node servers: 5 s; Node also honours a shorter
-    // `Keep-Alive: timeout=` hint) avoids most writes onto a socket the server is closing. The agent
-    // only destroys *free* sockets on it; a call in flight is bounded by WebClient's own timeout.
-    timeout: options.idleSocketTimeoutMs ?? DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
-  };
-  const agents: Record<string, http.Agent> = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+  // Idle pooled sockets close before the server's do (Node servers: 5 s), which avoids most
+  // writes onto a socket the server is closing; a call in flight is bounded by WebClient's timeout.
+  const agents = keepAliveAgents({ maxSocketsPerHost: maxSockets, idleSocketTimeoutMs: options.idleSocketTimeoutMs ?? DEFAULT_IDLE_SOCKET_TIMEOUT_MS });
 
   const transport = (input: string | URL | Request, init: RequestInit = {}): Promise<TransportResponse> => {
     const url = plainHttpUrl(input);
@@ -90,7 +80,7 @@ export function createSlackTransport(options: SlackTransportOptions = {}): Slack
       url !== undefined && init.redirect === 'error' && (method === 'POST' || (method === 'GET' && body === undefined)) && (body === undefined || typeof body === 'string');
     // The cast: this project's lib "dom" (without "dom.iterable") omits the iterators Node's Headers has.
     if (!handled) return globalThis.fetch(input, init) as unknown as Promise<TransportResponse>;
-    return send({ url, method, headers: requestHeaders(init.headers), body, signal: init.signal ?? undefined, agent: agents[url.protocol], maxBytes });
+    return send({ url, method, headers: requestHeaders(init.headers), body, signal: init.signal ?? undefined, agent: agents[url.protocol as keyof KeepAliveAgents], maxBytes });
   };
   return Object.assign(transport, {
     destroy() {
@@ -145,7 +135,7 @@ function send(call: Call): Promise<TransportResponse> {
         if (settled) return;
         // The server closed an idle keep-alive socket just as we reused it, so it never saw this
         // request: try once more, on a new connection (Node's docs recommend this retry).
-        if (!responded && !freshSocket && req.reusedSocket && STALE_SOCKET_ERRORS.has(err.code ?? '')) return attempt(true);
+        if (!freshSocket && isStaleSocketFailure(req, err, responded)) return attempt(true);
         fetchFailed(err);
       });
       req.on('response', (res) => {

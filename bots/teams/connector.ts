@@ -20,6 +20,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isStaleSocketFailure, keepAliveAgents } from '../http/keep-alive';
 
 export interface BotConnectorOptions {
   /** The bot's bearer token for this service URL; undefined when auth is off (no header sent). */
@@ -55,16 +56,10 @@ export interface ConversationTarget {
 }
 
 /**
- * Sockets per connector host. Bursts (a broadcast, an agent answering a queue) stay on open
- * sockets: `maxFreeSockets` equals `maxSockets`, because Node's default (256 free, unbounded in
- * use) closes every socket beyond 256 when a burst ends and the next burst reconnects (TLS
- * handshakes against Teams). Free sockets close after 30 s idle, before the service's own idle
- * timeout would.
+ * Sockets per connector host; a burst's sockets stay open for the next burst (see keep-alive.ts).
+ * Free sockets close after 30 s idle, well before the service's own idle timeout would.
  */
-const MAX_SOCKETS_PER_HOST = 256;
-const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST, maxFreeSockets: MAX_SOCKETS_PER_HOST, timeout: 30_000 };
-const httpAgent = new http.Agent(agentOptions);
-const httpsAgent = new https.Agent(agentOptions);
+const agents = keepAliveAgents({ maxSocketsPerHost: 256, idleSocketTimeoutMs: 30_000 });
 
 /** Statuses Teams documents as worth retrying (plus 503), for any call. */
 const RETRY_ANY = new Set([412, 429, 502, 503, 504]);
@@ -191,16 +186,14 @@ type RequestFailure = Error & { notSent?: boolean };
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
- * One HTTP exchange. A keep-alive socket the server closed just as we reused it fails with
- * ECONNRESET before any response; the request never reached the service, so it is tried once
- * more on a fresh socket (as Node's documentation recommends) and marked `notSent` if that fails
- * the same way.
+ * One HTTP exchange. A keep-alive socket the server closed just as we reused it (see
+ * `isStaleSocketFailure`) is tried once more, and marked `notSent` if that fails the same way.
  */
 function exchange(method: string, url: string, headers: http.OutgoingHttpHeaders, body: string, timeoutMs: number, retried = false): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
-    const req = (secure ? https : http).request(target, { method, headers, agent: secure ? httpsAgent : httpAgent });
+    const req = (secure ? https : http).request(target, { method, headers, agent: agents[secure ? 'https:' : 'http:'] });
     let responded = false;
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
     req.on('response', (res) => {
@@ -227,7 +220,7 @@ function exchange(method: string, url: string, headers: http.OutgoingHttpHeaders
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (responded) return reject(err);
-      const staleSocket = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      const staleSocket = isStaleSocketFailure(req, err, responded);
       if (staleSocket && !retried) {
         exchange(method, url, headers, body, timeoutMs, true).then(resolve, reject);
         return;
