@@ -21,6 +21,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isStaleSocketFailure, keepAliveAgents } from '../http/keep-alive';
+import { retryAfterMs } from '../http/retry-after';
 
 export interface BotConnectorOptions {
   /** The bot's bearer token for this service URL; undefined when auth is off (no header sent). */
@@ -108,28 +109,22 @@ export class BotConnector {
       };
       const token = await this.token(serviceUrl);
       if (token) headers.authorization = `Bearer ${token}`;
-      let response: RawResponse;
+      let failure: ConnectorCallError;
+      let wait: number | undefined;
       try {
-        response = await exchange(method, url, headers, body, this.timeoutMs);
+        const response = await exchange(method, url, headers, body, this.timeoutMs);
+        if (response.status >= 200 && response.status < 300) return response.body;
+        failure = new ConnectorCallError(`HTTP ${response.status}${errorCodeOf(response.body)}`, response.status, response.body);
+        const retryable = RETRY_ANY.has(response.status) || (idempotent && RETRY_IDEMPOTENT.has(response.status));
+        if (retryable) wait = retryAfterMs(response.retryAfter) ?? this.backoff(attempt);
       } catch (err) {
+        failure = new ConnectorCallError(`no response from the Bot Connector (${(err as Error).message})`, undefined, '', { cause: err });
         // Not sent at all (refused, DNS, reset before writing): safe to repeat. Otherwise the
         // outcome is unknown, and only an idempotent call may be repeated.
-        const safe = idempotent || (err as RequestFailure).notSent === true;
-        const wait = safe ? this.backoff(attempt) : undefined;
-        if (wait !== undefined && attempt < this.retries && Date.now() - started + wait <= this.budgetMs) {
-          await this.sleep(wait);
-          continue;
-        }
-        throw new ConnectorCallError(`no response from the Bot Connector (${(err as Error).message})`, undefined, '', { cause: err });
+        if (idempotent || (err as RequestFailure).notSent === true) wait = this.backoff(attempt);
       }
-      if (response.status >= 200 && response.status < 300) return response.body;
-      const retryable = RETRY_ANY.has(response.status) || (idempotent && RETRY_IDEMPOTENT.has(response.status));
-      const wait = retryable ? (retryAfterMs(response.retryAfter) ?? this.backoff(attempt)) : undefined;
-      if (wait !== undefined && attempt < this.retries && Date.now() - started + wait <= this.budgetMs) {
-        await this.sleep(wait);
-        continue;
-      }
-      throw new ConnectorCallError(`HTTP ${response.status}${errorCodeOf(response.body)}`, response.status, response.body);
+      if (wait === undefined || attempt >= this.retries || Date.now() - started + wait > this.budgetMs) throw failure;
+      await this.sleep(wait);
     }
   }
 
@@ -163,15 +158,6 @@ function errorCodeOf(text: string): string {
   } catch {
     return '';
   }
-}
-
-/** Retry-After in seconds or as an HTTP date, in ms; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 interface RawResponse {

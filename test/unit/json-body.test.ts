@@ -8,19 +8,30 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { jsonBody } from '../../bots/http/json-body';
 import { jsonErrorHandler } from '../../bots/http/errors';
+import { eventually } from '../helpers/eventually';
 import type { Logger } from '../../bots/core/ports';
 
 const logger: Logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 const LIMIT = 1024;
 
 let server: http.Server;
+let handled = 0;
+const errorsSeen: string[] = [];
 let base: string;
 
 beforeAll(async () => {
   const app = express();
   const echo: express.RequestHandler = (req, res) => res.json({ body: req.body === undefined ? '(undefined)' : req.body });
   app.post('/lean', jsonBody({ limit: LIMIT }), echo);
+  app.post('/watched', jsonBody({ limit: LIMIT }), (_req, res) => {
+    handled += 1;
+    res.end();
+  });
   app.post('/stock', express.json({ limit: LIMIT }), echo);
+  app.use('/watched', (err: { type?: string }, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    errorsSeen.push(err.type ?? 'untyped');
+    next(err);
+  });
   app.use(jsonErrorHandler(logger, { scope: 'test', describeLimit: () => '1 KB' }));
   server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -94,5 +105,17 @@ describe('jsonBody', () => {
       body: { error: { message: 'The request body is too large (1 KB at most).' } },
     });
     expect(await post('/lean', { 'content-type': 'text/plain', 'content-length': 7 }, '{"a":1}')).toEqual({ status: 200, body: { body: '(undefined)' } });
+  });
+});
+
+describe('jsonBody, a client that gives up mid-body', () => {
+  it('reports request.aborted and never runs the route', async () => {
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${base}/watched`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 100 } });
+      req.on('error', () => resolve());
+      req.write('{"a":"only part', () => setTimeout(() => req.destroy(), 50));
+    });
+    await eventually(() => expect(errorsSeen).toEqual(['request.aborted']));
+    expect(handled).toBe(0);
   });
 });

@@ -8,7 +8,8 @@ import type { Clock } from '../../bots/core/ports';
 import { RestAuth, messageAuthHeaders, signature } from '../../adapters/desks/servicenow/auth';
 import { countAvailable } from '../../adapters/desks/servicenow/availability';
 import { servicenowDeskSchema } from '../../adapters/desks/servicenow/config';
-import { ServiceNowHttp, retryAfterMs, type HttpRequest } from '../../adapters/desks/servicenow/http';
+import { ServiceNowHttp, type HttpRequest } from '../../adapters/desks/servicenow/http';
+import { retryAfterMs } from '../../bots/http/retry-after';
 import { WebhookAuth } from '../../adapters/desks/servicenow/webhook-auth';
 import { RecordingLogger } from '../helpers/console-harness';
 

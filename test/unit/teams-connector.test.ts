@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { BotConnector, ConnectorCallError, retryAfterMs } from '../../bots/teams/connector';
+import { BotConnector, ConnectorCallError } from '../../bots/teams/connector';
 
 interface Seen {
   method: string;
@@ -200,17 +200,5 @@ describe('BotConnector', () => {
     let issued = 0;
     await connector({ token: async () => `t${++issued}` }).send({ serviceUrl: s.url, conversationId: 'c' }, { text: 'x' });
     expect(s.seen.map((r) => r.headers.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
-  });
-});
-
-describe('retryAfterMs', () => {
-  it('reads seconds and HTTP dates, and ignores what it cannot read', () => {
-    const now = Date.parse('2026-11-21T10:00:00Z');
-    expect(retryAfterMs('2', now)).toBe(2000);
-    expect(retryAfterMs('0', now)).toBe(0);
-    expect(retryAfterMs('Sat, 21 Nov 2026 10:00:05 GMT', now)).toBe(5000);
-    expect(retryAfterMs('Sat, 21 Nov 2026 09:00:00 GMT', now)).toBe(0);
-    expect(retryAfterMs(undefined, now)).toBeUndefined();
-    expect(retryAfterMs('soon', now)).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
  * TeamsSurface against a fake Bot Connector over HTTP, with the real CloudAdapter (auth off, so
  * no tokens are involved; teams-auth.test.ts covers sending with credentials).
  */
-import { createTeamsAdapter } from '../../bots/teams/adapter';
+import { createTeamsAdapter, type ConnectorCachingCloudAdapter } from '../../bots/teams/adapter';
 import { teamsSettingsSchema } from '../../bots/teams/config';
 import { TeamsSurface } from '../../bots/teams/surface';
 import { addressFromActivity } from '../../bots/teams/address';
@@ -171,6 +171,18 @@ describe('TeamsSurface.send', () => {
     // The chain is not poisoned by the failure.
     await surface.send(address, { kind: 'text', text: 'next' });
     expect(lastBody().text).toBe('next');
+  });
+
+  it('fails with a retryable surface_send_failed, sending nothing, when no bot token can be had', async () => {
+    const signedOut = new TeamsSurface({
+      // Only the token is asked of the adapter on a send; this one cannot sign in.
+      adapter: { botToken: async () => Promise.reject(new Error('AADSTS7000215: invalid client secret')) } as unknown as ConnectorCachingCloudAdapter,
+      appId: 'app-id',
+      logger: logger(),
+    });
+    const err = await signedOut.send(address, { kind: 'text', text: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.SurfaceSendFailed, retryable: true, message: 'Teams send failed (could not get a bot token)' });
+    expect(connector.requests).toEqual([]);
   });
 
   it('refuses to send an empty message', async () => {

@@ -9,6 +9,7 @@
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
 import type { Clock, Logger } from '../../../bots/core/ports';
 import { readBounded } from '../../../bots/http/bounded-read';
+import { retryAfterMs } from '../../../bots/http/retry-after';
 
 export interface HttpDeps {
   fetch: typeof fetch;
@@ -157,15 +158,6 @@ export class ServiceNowHttp {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.deps.clock.setTimer(ms, resolve));
   }
-}
-
-/** `Retry-After` as seconds or an HTTP date, in ms from `now`. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  const value = header.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function tooLarge(maxBytes: number): BridgeError {
