@@ -6,7 +6,8 @@
  * - HTTP (default): Bolt's ExpressReceiver is mounted on the bridge's own express app at
  *   `/slack/events` (events, interactivity and options share it). It reads the raw body to check
  *   the signature, so no body parser may run before it: the bridge only uses route-scoped
- *   parsers. A bad or stale signature is answered 401 and nothing runs. Bolt's own server is
+ *   parsers. A bad signature, or a timestamp more than 5 minutes old or ahead (request-age.ts),
+ *   is answered 401 and nothing runs. Bolt's own server is
  *   never started (`bolt.start()` would open a second port).
  * - Socket Mode (`appToken` set): Bolt opens a WebSocket to Slack on `start()`; nothing is
  *   mounted, so a developer needs no public URL.
@@ -24,6 +25,7 @@ import { isSocketMode, type SlackSettings } from './config';
 import { SlackDirectory } from './directory';
 import { SlackIdentity } from './identity';
 import { registerListeners } from './listeners';
+import { rejectSkewedSlackRequests } from './request-age';
 import { SlackSurface } from './surface';
 
 /** Where Slack sends events, interactivity and options (HTTP mode). */
@@ -99,6 +101,8 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
           installerOptions: { clientOptions: slackClientOptions(settings, logger) },
         });
       }
+      // Registered before Bolt's router, so a request outside the time window never reaches it.
+      if (!socket) host.post(SLACK_EVENTS_PATH, rejectSkewedSlackRequests());
       const receiver =
         socket ??
         new ExpressReceiver({

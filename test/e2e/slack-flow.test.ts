@@ -340,6 +340,20 @@ describe('Slack end to end, with the built-in console as the desk', () => {
       await expectNothingRelayed(user);
     });
 
+    it('a correctly signed timestamp 10 minutes ahead or behind gets 401 and nothing runs; a current one works', async () => {
+      const user = h.slackUser();
+      const now = Math.floor(Date.now() / 1000);
+      for (const timestamp of [now + 10 * 60, now - 10 * 60]) {
+        const body = JSON.stringify(user.messageEnvelope('I need to talk to an agent').body);
+        const res = await postToSlackEndpoint(h.url, body, 'application/json', { timestamp });
+        expect(res.status).toBe(401);
+        expect(res.json?.error?.message).toMatch(/within 5 minutes/);
+      }
+      await expectNothingRelayed(user);
+      await user.say('I need to talk to an agent', { post: { timestamp: Math.floor(Date.now() / 1000) + 60 } });
+      await eventually(() => expect(user.messages().filter(hasButton('lab_start_chat'))).toHaveLength(1));
+    });
+
     it('malformed JSON, even signed, gets 400 and nothing runs', async () => {
       const user = h.slackUser();
       const res = await postToSlackEndpoint(h.url, '{"type":"event_callback","event":', 'application/json');
