@@ -13,6 +13,7 @@ import { asBridgeError } from '../core/errors';
 import { jsonBody } from '../http/json-body';
 import type { Logger } from '../core/ports';
 import type { ConnectorCachingCloudAdapter } from './adapter';
+import { activityShapeProblems, describeShapeProblems } from './activity-shape';
 import { activityToUserEvent } from './inbound';
 
 export interface TeamsRouteDeps {
@@ -29,8 +30,11 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
 
   // A parsed body is needed. 1 MB is far above Teams' ~100 KB message limit.
   app.post(path, jsonBody({ limit: 1024 * 1024 }), async (req, res) => {
-    if (!isActivityLike(req.body)) {
-      res.status(400).json({ error: 'bad_request', message: 'expected a Bot Framework activity' });
+    // Before authentication: the answer says only what the body lacks, which its sender knows.
+    const problems = activityShapeProblems(req.body);
+    if (problems.length > 0) {
+      logger.warn({ surface: 'teams', ip: req.ip, problems }, 'Teams request refused: not a complete activity');
+      res.status(400).json({ error: 'bad_request', message: describeShapeProblems(problems), problems });
       return;
     }
     // Errors inside the turn go to onTurnError, which must not rethrow; so the broker's answer is
@@ -72,8 +76,4 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
     if (invokeResponse?.body === undefined) res.end();
     else res.json(invokeResponse.body);
   });
-}
-
-function isActivityLike(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { type?: unknown }).type === 'string';
 }
