@@ -72,7 +72,13 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const teamsAdapter = teamsOn ? createTeamsAdapter(config.teams, teamsLogger) : undefined;
   const surfaces: Partial<Record<SurfaceKind, Surface>> = {};
   if (teamsAdapter) {
-    surfaces.teams = new TeamsSurface({ adapter: teamsAdapter, appId: config.teams.MicrosoftAppId, logger: teamsLogger, render });
+    surfaces.teams = new TeamsSurface({
+      adapter: teamsAdapter,
+      appId: config.teams.MicrosoftAppId,
+      logger: teamsLogger,
+      render,
+      fileFetch: { ...config.server.outboundFetch, hosts: config.teams.fileHosts },
+    });
   }
 
   // The URL desks and users fetch relayed files from: the configured public URL, else where we listen.

@@ -15,6 +15,19 @@ export const serverSettingsSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long SIGTERM waits for in-flight work before exiting anyway. */
   shutdownGraceSeconds: z.number().int().min(0).default(10),
+  /**
+   * What every fetch of a URL that came from a platform or a desk (shared files, pasted images,
+   * agents' attachments) may reach, besides each part's own host list (bots/http/outbound-guard.ts).
+   * Both off in production; tests and local development against fakes on 127.0.0.1 turn them on.
+   */
+  outboundFetch: z
+    .object({
+      /** Allow loopback, link-local and private (RFC 1918, CGNAT, ULA) addresses. */
+      allowPrivateNetworks: z.boolean().default(false),
+      /** Allow plain http:// URLs. */
+      allowHttp: z.boolean().default(false),
+    })
+    .default({}),
 });
 
 export type ServerSettings = z.infer<typeof serverSettingsSchema>;

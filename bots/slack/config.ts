@@ -4,6 +4,7 @@
  * where every request must carry a valid signature made with `signingSecret`.
  */
 import { z } from 'zod';
+import { hostPatternSchema } from '../http/outbound-guard';
 
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 
@@ -23,6 +24,11 @@ export const slackSettingsSchema = z
      * with the agent's name instead.
      */
     customizeSender: z.enum(['auto', 'on', 'off']).default('auto'),
+    /**
+     * Hosts files are downloaded from for Slack (`*.` for subdomains): users' files, and files an
+     * agent shares by link (one elsewhere reaches the user as its link). The API host is added.
+     */
+    fileHosts: z.array(hostPatternSchema).default(['files.slack.com']),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });

@@ -4,6 +4,26 @@
  * on loopback (enforced by the composition root).
  */
 import { z } from 'zod';
+import { hostPatternSchema } from '../http/outbound-guard';
+
+/**
+ * Where Teams keeps the files users share with a bot: SharePoint/OneDrive (a shared file's
+ * `downloadUrl`) in the public and sovereign clouds, and the Bot Connector (pasted images) of
+ * each cloud. The bridge downloads from nowhere else (bots/http/outbound-guard.ts).
+ */
+export const TEAMS_DEFAULT_FILE_HOSTS = [
+  '*.sharepoint.com',
+  '*.sharepoint.us',
+  '*.sharepoint-mil.us',
+  '*.sharepoint.de',
+  '*.sharepoint.cn',
+  'smba.trafficmanager.net',
+  '*.botframework.com',
+  '*.botframework.azure.us',
+  '*.teams.microsoft.com',
+  '*.teams.microsoft.us',
+];
+
 
 export const teamsSettingsSchema = z
   .object({
@@ -19,6 +39,8 @@ export const teamsSettingsSchema = z
     ToBotFromChannelTokenIssuer: z.string().optional(),
     ToChannelFromBotLoginUrl: z.string().url().optional(),
     ToChannelFromBotOAuthScope: z.string().optional(),
+    /** Hosts users' files and pasted images are downloaded from (`*.` for subdomains). */
+    fileHosts: z.array(hostPatternSchema).default(TEAMS_DEFAULT_FILE_HOSTS),
   })
   .superRefine((v, ctx) => {
     if (v.MicrosoftAppType !== 'MultiTenant' && v.MicrosoftAppId && !v.MicrosoftAppTenantId) {

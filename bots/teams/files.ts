@@ -11,7 +11,8 @@
  *   other host, so the URL is checked against the conversation's `serviceUrl` here (again) and
  *   the token is dropped on a redirect to another origin.
  *
- * Whatever the kind: at most `maxBytes` are read (Content-Length is checked first, then the
+ * Whatever the kind: only from the allowed hosts (`teams.fileHosts`), never from a private
+ * address (bots/http/outbound-guard.ts); at most `maxBytes` are read (Content-Length is checked first, then the
  * stream is counted and aborted as soon as it passes the limit), the whole fetch has a deadline,
  * and every failure is a `BridgeError('file_rejected')` whose message completes the sentence
  * '"report.pdf" was not sent to the agent: …' for the user.
@@ -19,6 +20,7 @@
 import { BridgeError, ErrorCode } from '../core/errors';
 import { formatBytes } from '../core/file-vault';
 import { discardBody, expectsHtml, isPageInsteadOfFile, looksLikeHtml, readBounded } from '../http/bounded-read';
+import type { OutboundFetch } from '../http/outbound-guard';
 
 /** What `FileRef.handle` holds for a Teams file. */
 export type TeamsFileHandle = { teams: TeamsFileKind };
@@ -68,16 +70,13 @@ export interface FetchFileOptions {
   bearerToken?: string;
   /** The type the file claims to be: an HTML page is refused unless HTML was expected. */
   expectedType?: string;
-  maxRedirects?: number;
-  /** Test seam. */
-  fetch?: typeof fetch;
+  /** The outbound guard's fetch (bots/http/outbound-guard.ts): allowed hosts, no private addresses. */
+  fetch: OutboundFetch;
 }
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** GET a file with a size limit and a deadline. Throws `BridgeError('file_rejected')`. */
 export async function fetchFile(options: FetchFileOptions): Promise<Uint8Array> {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -111,24 +110,17 @@ export async function fetchFile(options: FetchFileOptions): Promise<Uint8Array> 
   }
 }
 
-/** Follow redirects by hand, so the bearer token never goes to another origin. */
-async function follow(doFetch: typeof fetch, options: FetchFileOptions, signal: AbortSignal): Promise<Response> {
+/**
+ * Redirects are followed by the outbound guard: each hop is checked against the allowed hosts
+ * and private addresses again, and the bearer token is dropped once a hop leaves the first
+ * origin, so it never reaches another host.
+ */
+async function follow(doFetch: OutboundFetch, options: FetchFileOptions, signal: AbortSignal): Promise<Response> {
   const start = parseHttpUrl(options.url);
   if (!start) throw rejected('it has no address the bridge can download from');
-  let url: URL = start;
-  const firstOrigin = url.origin;
-  const maxRedirects = options.maxRedirects ?? 5;
-  for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = { accept: '*/*' };
-    if (options.bearerToken && url.origin === firstOrigin) headers.authorization = `Bearer ${options.bearerToken}`;
-    const res: Response = await doFetch(url, { headers, redirect: 'manual', signal });
-    if (!REDIRECTS.has(res.status)) return res;
-    await discardBody(res);
-    const location: string | null = res.headers.get('location');
-    const next = location ? parseHttpUrl(new URL(location, url).href) : undefined;
-    if (!next || hop >= maxRedirects) throw rejected('Teams sent the bridge somewhere it could not follow', { status: res.status });
-    url = next;
-  }
+  const headers: Record<string, string> = { accept: '*/*' };
+  if (options.bearerToken) headers.authorization = `Bearer ${options.bearerToken}`;
+  return doFetch(start, { headers, redirect: 'follow', signal });
 }
 
 const SIGN_IN_PAGE = 'Teams sent a web page instead of the file (the link may have expired; try sharing it again)';

@@ -13,6 +13,8 @@ import { activityIdFromRef, referenceFromAddress, sentRef, type TeamsReference }
 import { BotConnector, ConnectorCallError, type BotConnectorOptions } from './connector';
 import { fetchFile, isConnectorUrl, parseHttpUrl, teamsFileKind } from './files';
 import { contentToActivity } from './outbound';
+import { guardedFetch, type OutboundPolicy } from '../http/outbound-guard';
+import { TEAMS_DEFAULT_FILE_HOSTS } from './config';
 
 /** How long one file download may take, redirects and body included. */
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
@@ -32,6 +34,12 @@ export interface TeamsSurfaceOptions {
   render?: RenderOptions;
   /** Deadline of one file download (default 60 s). */
   downloadTimeoutMs?: number;
+  /**
+   * Where files may be downloaded from (`teams.fileHosts` and `server.outboundFetch`). Default:
+   * Teams' own hosts, https only, no private addresses. A pasted image's conversation
+   * `serviceUrl` host (its Bot Connector) is allowed as well.
+   */
+  fileFetch?: OutboundPolicy;
   /** Timeouts and retry pacing of Bot Connector calls (tests shorten the backoff). */
   connector?: Omit<BotConnectorOptions, 'token'>;
 }
@@ -44,6 +52,7 @@ export class TeamsSurface implements Surface {
   private readonly logger: Logger;
   private readonly render: RenderOptions;
   private readonly downloadTimeoutMs: number;
+  private readonly fileFetch: OutboundPolicy;
   /** The last queued operation per conversation id; see `inOrder`. */
   private readonly tails = new Map<string, Promise<unknown>>();
 
@@ -53,6 +62,7 @@ export class TeamsSurface implements Surface {
     this.logger = options.logger;
     this.render = options.render ?? {};
     this.downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
+    this.fileFetch = options.fileFetch ?? { hosts: TEAMS_DEFAULT_FILE_HOSTS, allowHttp: false, allowPrivateNetworks: false };
     this.connector = new BotConnector({
       ...options.connector,
       token: (serviceUrl) => this.adapter.botToken(this.appId, serviceUrl),
@@ -71,6 +81,7 @@ export class TeamsSurface implements Surface {
     const kind = teamsFileKind(file.handle) ?? 'download-info';
     const log = { surface: 'teams', file: file.name, kind, host: parseHttpUrl(url)?.host };
     let bearerToken: string | undefined;
+    let hosts = this.fileFetch.hosts;
     if (kind === 'connector-image') {
       // The bot's token goes to the Bot Connector of this conversation and nowhere else.
       if (!isConnectorUrl(url, ref.serviceUrl)) {
@@ -78,12 +89,14 @@ export class TeamsSurface implements Surface {
         throw new BridgeError(ErrorCode.FileRejected, 'it is not stored by Teams', { details: log });
       }
       bearerToken = await this.botToken(ref);
-    } else if (this.appId && parseHttpUrl(url)?.protocol !== 'https:') {
-      // Real Teams download URLs are HTTPS; plain http is only for local development.
-      throw new BridgeError(ErrorCode.FileRejected, 'it has no secure address to download from', { details: log });
+      const connectorHost = parseHttpUrl(ref.serviceUrl)?.hostname;
+      if (connectorHost) hosts = [...hosts, connectorHost];
     }
+    // Real Teams download URLs are HTTPS; the guard refuses plain http unless
+    // `server.outboundFetch.allowHttp` (local development) says otherwise.
     try {
-      return await fetchFile({ url, maxBytes, timeoutMs: this.downloadTimeoutMs, bearerToken, expectedType: file.contentType });
+      const fetch = guardedFetch({ ...this.fileFetch, hosts });
+      return await fetchFile({ url, maxBytes, timeoutMs: this.downloadTimeoutMs, bearerToken, expectedType: file.contentType, fetch });
     } catch (err) {
       // Never log the URL itself: a download URL carries its own credentials (tempauth).
       this.logger.warn({ ...log, err }, 'Teams: could not download a user file');

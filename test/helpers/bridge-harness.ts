@@ -16,6 +16,9 @@ export const AGENTS = {
   carl: { name: 'Carl', token: 'carl-token-0123456789abcdef' },
 };
 
+/** Local fakes are on http://127.0.0.1, which production refuses to fetch from. */
+export const TEST_OUTBOUND = { allowPrivateNetworks: true, allowHttp: true };
+
 export interface BridgeHarness {
   bridge: Bridge;
   url: string;
@@ -39,7 +42,10 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
   const input = options.config ?? {};
   const config = parseConfig({
     ...input,
-    server: { port: 0, host: '127.0.0.1', logLevel: 'silent', ...input.server },
+    // The fakes (file servers, Slack, ServiceNow) listen on http://127.0.0.1: the "configured for
+    // tests" case of the outbound guard. Tests of the guard itself narrow these again.
+    server: { port: 0, host: '127.0.0.1', logLevel: 'silent', outboundFetch: TEST_OUTBOUND, ...input.server },
+    teams: { fileHosts: ['127.0.0.1'], ...input.teams },
     console: { agents: [AGENTS.beth, AGENTS.carl], ...input.console },
   });
   const bridge = await createBridge({ config, clock: options.clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });

@@ -11,6 +11,7 @@ import { contentToActivity } from '../../bots/teams/outbound';
 import { TeamsSurface } from '../../bots/teams/surface';
 import { ErrorCode } from '../../bots/core/errors';
 import type { Address, FileRef, Logger } from '../../bots/core/ports';
+import type { OutboundPolicy } from '../../bots/http/outbound-guard';
 import { messageActivity, teamsChat } from '../helpers/bf-activity';
 import { startFakeFileServer, type FakeFileServer } from '../helpers/fake-file-server';
 import { startKeyServer, type KeyServer } from '../helpers/key-server';
@@ -25,6 +26,9 @@ const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...
 const LOGIN_PAGE =
   '<!DOCTYPE html>\n<html><head><title>Sign in to your account</title></head><body><form action="https://login.microsoftonline.com/">…</form></body></html>';
 
+/** The local fakes are on http://127.0.0.1: allowed here explicitly, as tests configure it. */
+const LOCAL_FILES = { hosts: ['127.0.0.1'], allowHttp: true, allowPrivateNetworks: true };
+
 const downloadInfo = (name: string, url: string): FileRef => ({ name, contentType: 'application/pdf', url, handle: { teams: 'download-info' } });
 const connectorImage = (url: string): FileRef => ({ name: 'image.png', contentType: 'image/png', url, handle: { teams: 'connector-image' } });
 
@@ -34,6 +38,8 @@ let keys: KeyServer;
 let authOff: TeamsSurface;
 let authOn: TeamsSurface;
 let authOnLogger: ReturnType<typeof logger>;
+/** A surface with auth on and its own download rules. */
+let authOnWith: (fileFetch: OutboundPolicy) => TeamsSurface;
 let address: Address;
 
 beforeAll(async () => {
@@ -41,7 +47,7 @@ beforeAll(async () => {
   files = await startFakeFileServer();
   elsewhere = await startFakeFileServer();
   keys = await startKeyServer({ appId: APP_ID, appPassword: APP_PASSWORD });
-  authOff = new TeamsSurface({ adapter: createTeamsAdapter(teamsSettingsSchema.parse({}), logger()), appId: '', logger: logger(), downloadTimeoutMs: 1500 });
+  authOff = new TeamsSurface({ adapter: createTeamsAdapter(teamsSettingsSchema.parse({}), logger()), appId: '', logger: logger(), downloadTimeoutMs: 1500, fileFetch: LOCAL_FILES });
   const settings = teamsSettingsSchema.parse({
     MicrosoftAppId: APP_ID,
     MicrosoftAppPassword: APP_PASSWORD,
@@ -50,12 +56,9 @@ beforeAll(async () => {
     ToChannelFromBotLoginUrl: keys.loginUrl,
   });
   authOnLogger = logger();
-  authOn = new TeamsSurface({
-    adapter: createTeamsAdapter(settings, logger(), { credentialsFactory: keys.credentialsFactory() }),
-    appId: APP_ID,
-    logger: authOnLogger,
-    downloadTimeoutMs: 1500,
-  });
+  const authOnAdapter = createTeamsAdapter(settings, logger(), { credentialsFactory: keys.credentialsFactory() });
+  authOnWith = (fileFetch) => new TeamsSurface({ adapter: authOnAdapter, appId: APP_ID, logger: authOnLogger, downloadTimeoutMs: 1500, fileFetch });
+  authOn = authOnWith(LOCAL_FILES);
   // The user's chat: its serviceUrl (the Bot Connector) is the local file server.
   address = addressFromActivity(messageActivity(teamsChat({ serviceUrl: `${files.url}/amer/`, botId: APP_ID }), 'hi'));
 });
@@ -85,30 +88,21 @@ describe('a file shared from OneDrive (file.download.info)', () => {
   });
 
   it('never gets the bot token, even with auth on', async () => {
-    // Real download URLs are HTTPS on SharePoint: intercept that one fetch, let the rest through.
-    const realFetch = global.fetch;
-    const seen: Headers[] = [];
-    const spy = jest.spyOn(global, 'fetch').mockImplementation(async (input, init) => {
-      if (String(input).startsWith('https://contoso-my.sharepoint.com/')) {
-        seen.push(new Headers(init?.headers));
-        return new Response(new Uint8Array([1, 2, 3]), { status: 200, headers: { 'content-type': 'application/pdf' } });
-      }
-      return realFetch(input, init);
-    });
-    try {
-      const url = 'https://contoso-my.sharepoint.com/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x';
-      expect(Array.from(await authOn.download(address, downloadInfo('report.pdf', url), 1024 * KB))).toEqual([1, 2, 3]);
-      expect(seen).toHaveLength(1);
-      expect(seen[0].get('authorization')).toBeNull();
-    } finally {
-      spy.mockRestore();
-    }
+    // A SharePoint name that resolves to the local file server (an injected lookup, no DNS).
+    const port = new URL(files.url).port;
+    const surface = authOnWith({ ...LOCAL_FILES, hosts: ['*.sharepoint.com'], lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
+    files.serve('/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x', { body: new Uint8Array([1, 2, 3]), contentType: 'application/pdf' });
+    const url = `http://contoso-my.sharepoint.com:${port}/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x`;
+    expect(Array.from(await surface.download(address, downloadInfo('report.pdf', url), 1024 * KB))).toEqual([1, 2, 3]);
+    const seen = files.requestsFor('/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x');
+    expect(seen).toHaveLength(1);
+    expect(seen[0].authorization).toBeUndefined();
   });
 
-  it('with auth on, takes only HTTPS download URLs', async () => {
+  it('takes only HTTPS download URLs unless plain http is allowed (local development)', async () => {
     const url = files.serve('/personal/ana/plain-http', { body: bytes(10) });
-    const err = await rejection(authOn.download(address, downloadInfo('report.pdf', url), 1024 * KB));
-    expect(err).toMatchObject({ code: ErrorCode.FileRejected, message: 'it has no secure address to download from' });
+    const err = await rejection(authOnWith({ ...LOCAL_FILES, allowHttp: false }).download(address, downloadInfo('report.pdf', url), 1024 * KB));
+    expect(err).toMatchObject({ code: ErrorCode.FileRejected, message: 'it has no secure (https) address to download from' });
     expect(files.requestsFor('/personal/ana/plain-http')).toHaveLength(0);
   });
 
