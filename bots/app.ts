@@ -92,7 +92,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   if (webChat) surfaces.web = webChat.surface;
   // Slack is on when a bot token is configured.
   const slack = config.slack.botToken
-    ? createSlack({ settings: config.slack, bot: config.bot, render, logger: logger.child({ surface: 'slack' }) })
+    ? createSlack({ settings: config.slack, bot: config.bot, render, logger: logger.child({ surface: 'slack' }), outbound: config.server.outboundFetch })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
   const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl });

@@ -73,7 +73,7 @@ export function isOutboundRefused(e: unknown): e is OutboundRefusedError {
 export interface OutboundInit {
   method?: string;
   headers?: HeadersInit;
-  body?: string | Uint8Array | URLSearchParams;
+  body?: string | URLSearchParams;
   signal?: AbortSignal;
   /** `manual` answers a redirect as it came (the caller follows it, through this guard again). */
   redirect?: 'follow' | 'manual' | 'error';
@@ -154,7 +154,7 @@ async function fetchGuarded(policy: OutboundPolicy, raw: string | URL, init: Out
 interface OneRequest {
   method: string;
   headers: Headers;
-  body?: string | Uint8Array | URLSearchParams;
+  body?: string | URLSearchParams;
   signal?: AbortSignal;
 }
 
@@ -169,7 +169,7 @@ function request(url: URL, req: OneRequest, policy: OutboundPolicy, redirect: bo
     req.headers.forEach((value, key) => {
       headers[key] = value;
     });
-    const payload = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : req.body instanceof URLSearchParams ? req.body.toString() : Buffer.from(req.body);
+    const payload = req.body === undefined ? undefined : req.body.toString();
     const client = url.protocol === 'https:' ? https : http;
     // No keep-alive pool: a pooled socket would skip the lookup that checks the address.
     const outgoing = client.request(url, { method: req.method, headers, agent: false, lookup, signal: req.signal }, (incoming) => {

@@ -17,6 +17,7 @@ import type express from 'express';
 import type { BlockRenderOptions } from '../../cards/blocks';
 import { defaultCardLabels } from '../../cards/labels';
 import type { UserEventHandler } from '../core/events';
+import type { OutboundSwitches } from '../http/outbound-guard';
 import type { Logger } from '../core/ports';
 import { detailsView } from '../core/session';
 import type { CoreSettings } from '../core/settings';
@@ -42,6 +43,8 @@ export interface SlackModuleOptions {
   logger: Logger;
   /** Wall clock for trigger ages; tests may pin it. */
   now?: () => number;
+  /** `server.outboundFetch`: the switches of the guard every file fetch goes through. */
+  outbound?: OutboundSwitches;
 }
 
 export interface SlackModule {
@@ -67,6 +70,7 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
     render: options.render,
     maxFileBytes: options.bot.files.maxBytes,
     now: options.now,
+    outbound: options.outbound,
   });
   const mode = isSocketMode(settings) ? 'socket' : 'http';
   let bolt: App | undefined;

@@ -18,18 +18,34 @@ import { BridgeError, ErrorCode } from '../core/errors';
 import { formatBytes } from '../core/file-vault';
 import type { FileRef } from '../core/ports';
 import { discardBody, isPageInsteadOfFile, readBounded } from '../http/bounded-read';
+import { guardedFetch, type OutboundFetch, type OutboundPolicy, type OutboundSwitches } from '../http/outbound-guard';
 import { slackCall } from './client';
 
-type Fetch = typeof fetch;
-
 const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/**
+ * Where files are fetched from for Slack (bots/http/outbound-guard.ts): `slack.fileHosts` plus
+ * the configured API host, under the process-wide `server.outboundFetch` switches.
+ */
+export function slackFilePolicy(settings: { fileHosts?: readonly string[]; apiUrl: string }, switches?: OutboundSwitches): OutboundPolicy {
+  return {
+    hosts: [...(settings.fileHosts ?? ['files.slack.com']), new URL(settings.apiUrl).hostname],
+    allowHttp: switches?.allowHttp ?? false,
+    allowPrivateNetworks: switches?.allowPrivateNetworks ?? false,
+  };
+}
+
+export function slackFileFetch(settings: { fileHosts?: readonly string[]; apiUrl: string }, switches?: OutboundSwitches): OutboundFetch {
+  return guardedFetch(slackFilePolicy(settings, switches));
+}
 
 export interface SlackFileDeps {
   client: webApi.WebClient;
   token: string;
   /** The Web API base URL; its host is trusted with the token like Slack's own hosts. */
   apiUrl: string;
-  fetch?: Fetch;
+  /** The outbound guard's fetch (`slackFileFetch`): allowed hosts only, redirects re-checked. */
+  fetch: OutboundFetch;
 }
 
 /** Whether the bot token may be sent to `url`: Slack's HTTPS hosts (and the configured API host). */
@@ -67,10 +83,12 @@ export async function downloadSlackFile(deps: SlackFileDeps, file: FileRef, maxB
     throw new BridgeError(ErrorCode.FileRejected, 'it is stored outside Slack', { details: { host: safeHost(url) } });
   }
 
-  const res = await (deps.fetch ?? fetch)(url, {
+  // The guard follows redirects itself and drops the token once a hop leaves the first origin.
+  const res = await deps.fetch(url, {
     headers: { authorization: `Bearer ${deps.token}` },
     signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
   }).catch((err: unknown) => {
+    if (err instanceof BridgeError) throw err; // refused by the guard: the user is told why
     throw new BridgeError(ErrorCode.SurfaceUnavailable, 'Slack file download failed (no response)', { cause: err, retryable: true });
   });
   if (!res.ok) {
@@ -90,8 +108,11 @@ export async function downloadSlackFile(deps: SlackFileDeps, file: FileRef, maxB
   return readBounded(res, { maxBytes, tooLarge: tooBig });
 }
 
-/** Fetch a file an agent shared by URL (no credentials), reading at most `maxBytes`. */
-export async function fetchFileBytes(url: string, maxBytes: number, fetchFn: Fetch = fetch): Promise<Uint8Array> {
+/**
+ * Fetch a file an agent shared by URL (no credentials), reading at most `maxBytes`. Only from
+ * the hosts the guard allows: a link anywhere else is refused, and the caller sends the link.
+ */
+export async function fetchFileBytes(url: string, maxBytes: number, fetchFn: OutboundFetch): Promise<Uint8Array> {
   const tooBig = () => new BridgeError(ErrorCode.FileRejected, `it is larger than ${formatBytes(maxBytes)}`);
   const res = await fetchFn(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
   if (!res.ok) {

@@ -20,7 +20,8 @@ import type { Address, AgentInfo, DetailsView, FileRef, Logger, OutboundContent,
 import { messageRef, parseAddress, parseRef, type SlackAddress } from './address';
 import { slackCall } from './client';
 import type { SlackSettings } from './config';
-import { downloadSlackFile, fetchFileBytes, uploadToSlack } from './files';
+import type { OutboundFetch, OutboundSwitches } from '../http/outbound-guard';
+import { downloadSlackFile, fetchFileBytes, slackFileFetch, uploadToSlack } from './files';
 import type { SlackIdentity } from './identity';
 import { encodeModalMetadata, type DetailsModalMetadata } from './inbound';
 import { escapeMrkdwn, markdownToMrkdwn } from './mrkdwn';
@@ -32,7 +33,7 @@ export const CUSTOMIZE_SCOPE = 'chat:write.customize';
 
 export interface SlackSurfaceOptions {
   client: webApi.WebClient;
-  settings: Pick<SlackSettings, 'botToken' | 'apiUrl' | 'customizeSender'>;
+  settings: Pick<SlackSettings, 'botToken' | 'apiUrl' | 'customizeSender'> & Partial<Pick<SlackSettings, 'fileHosts'>>;
   identity: SlackIdentity;
   logger: Logger;
   render?: Omit<BlockRenderOptions, 'markdown'>;
@@ -40,7 +41,10 @@ export interface SlackSurfaceOptions {
   maxFileBytes: number;
   /** Wall-clock time for trigger ages (Slack's clock, not the bridge's test clock). */
   now?: () => number;
-  fetch?: typeof fetch;
+  /** `server.outboundFetch`: whether file URLs may be plain http or on private networks (default: no). */
+  outbound?: OutboundSwitches;
+  /** Test seam: replaces the guarded fetch of files (`slackFileFetch`). */
+  fetch?: OutboundFetch;
 }
 
 export class SlackSurface implements Surface {
@@ -53,9 +57,12 @@ export class SlackSurface implements Surface {
   private readonly order = new KeyedQueue();
   /** DM channel per user, for addresses that only name the user. */
   private readonly dmChannels = new Map<string, string>();
+  /** Every file fetch goes through the outbound guard (bots/http/outbound-guard.ts). */
+  private readonly fileFetch: OutboundFetch;
 
   constructor(private readonly options: SlackSurfaceOptions) {
     this.client = options.client;
+    this.fileFetch = options.fetch ?? slackFileFetch(options.settings, options.outbound);
     this.logger = options.logger;
     this.render = { ...options.render, markdown: markdownToMrkdwn };
     this.now = options.now ?? Date.now;
@@ -98,7 +105,7 @@ export class SlackSurface implements Surface {
 
   download(_address: Address, file: FileRef, maxBytes: number): Promise<Uint8Array> {
     return downloadSlackFile(
-      { client: this.client, token: this.options.settings.botToken, apiUrl: this.options.settings.apiUrl, fetch: this.options.fetch },
+      { client: this.client, token: this.options.settings.botToken, apiUrl: this.options.settings.apiUrl, fetch: this.fileFetch },
       file,
       maxBytes,
     );
@@ -215,7 +222,7 @@ export class SlackSurface implements Surface {
     if (file.content) return file.content.byteLength <= this.options.maxFileBytes ? file.content : undefined;
     if (!file.url) return undefined;
     try {
-      return await fetchFileBytes(file.url, this.options.maxFileBytes, this.options.fetch);
+      return await fetchFileBytes(file.url, this.options.maxFileBytes, this.fileFetch);
     } catch (err) {
       this.logger.warn({ surface: 'slack', err, file: file.name }, 'agent file could not be fetched; sending its link');
       return undefined;

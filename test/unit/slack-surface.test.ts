@@ -6,10 +6,13 @@ import { webApi } from '@slack/bolt';
 import { isBridgeError } from '../../bots/core/errors';
 import type { Address, DetailsView, FileRef } from '../../bots/core/ports';
 import { createSlackClient, liveChatRetryPolicy, REQUEST_TIMEOUT_MS, slackCall, slackError } from '../../bots/slack/client';
-import { downloadSlackFile, tokenMayGoTo } from '../../bots/slack/files';
+import { downloadSlackFile, slackFileFetch, tokenMayGoTo } from '../../bots/slack/files';
+import type { OutboundFetch } from '../../bots/http/outbound-guard';
+import { TEST_OUTBOUND } from '../helpers/bridge-harness';
 import { SlackIdentity } from '../../bots/slack/identity';
 import { SlackSurface } from '../../bots/slack/surface';
 import { RecordingLogger } from '../helpers/core-fakes';
+import { startFakeFileServer, type FakeFileServer } from '../helpers/fake-file-server';
 import { startFakeSlack, DEFAULT_SCOPES, type FakeSlack } from '../helpers/fake-slack';
 import { buttonsOf, statusLineOf } from '../helpers/slack-harness';
 
@@ -34,12 +37,12 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
   });
   afterEach(() => slack.close());
 
-  async function surface(options: { customizeSender?: 'auto' | 'on' | 'off'; maxFileBytes?: number; fetch?: typeof fetch } = {}) {
+  async function surface(options: { customizeSender?: 'auto' | 'on' | 'off'; maxFileBytes?: number; fetch?: OutboundFetch } = {}) {
     const settings = { botToken: TOKEN, apiUrl: slack.apiUrl, customizeSender: options.customizeSender ?? 'auto' };
     const client = createSlackClient(settings, logger);
     const identity = new SlackIdentity(client, logger);
     await identity.load();
-    return new SlackSurface({ client, settings, identity, logger, maxFileBytes: options.maxFileBytes ?? 1024 * 1024, now: () => now, fetch: options.fetch });
+    return new SlackSurface({ client, settings, identity, logger, maxFileBytes: options.maxFileBytes ?? 1024 * 1024, now: () => now, fetch: options.fetch, outbound: TEST_OUTBOUND });
   }
   const address = (extra: Record<string, unknown> = {}): Address => ({ team: 'T0ACME', channel: 'D0ANA', user: 'U0ANA', ...extra });
 
@@ -167,6 +170,54 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
     });
   });
 
+  describe('where files are fetched from (the outbound guard)', () => {
+    let files: FakeFileServer;
+    let other: FakeFileServer;
+    beforeEach(async () => {
+      files = await startFakeFileServer();
+      other = await startFakeFileServer();
+    });
+    afterEach(async () => {
+      await files.close();
+      await other.close();
+    });
+
+    /** A surface whose API host is the local file server, so its files pass the token check. */
+    async function guarded(outbound: { allowPrivateNetworks: boolean; allowHttp: boolean }) {
+      const settings = { botToken: TOKEN, apiUrl: slack.apiUrl, customizeSender: 'off' as const };
+      const client = createSlackClient(settings, logger);
+      const identity = new SlackIdentity(client, logger);
+      await identity.load();
+      return new SlackSurface({ client, settings: { ...settings, apiUrl: `${files.url}/api/` }, identity, logger, maxFileBytes: 1024, now: () => now, outbound });
+    }
+    const userFile = (url: string): FileRef => ({ name: 'shot.png', contentType: 'image/png', url, handle: { id: 'F9' } });
+
+    it('refuses a user file on a loopback address unless private networks are allowed', async () => {
+      const url = files.serve('/files-pri/T1-F9/shot.png', { body: 'PNGDATA', contentType: 'image/png' });
+      const err = await (await guarded({ allowPrivateNetworks: false, allowHttp: true })).download(address(), userFile(url), 1024).catch((e) => e);
+      expect(err).toMatchObject({ code: 'file_rejected', message: 'its address is on a private network, which the bridge does not download from' });
+      expect(files.requests).toEqual([]);
+      const bytes = await (await guarded(TEST_OUTBOUND)).download(address(), userFile(url), 1024);
+      expect(Buffer.from(bytes).toString()).toBe('PNGDATA');
+    });
+
+    it('does not follow a redirect to a host off the list, and the token never gets there', async () => {
+      const away = other.serve('/loot', { body: 'x' }).replace('127.0.0.1', 'localhost');
+      const url = files.serve('/files-pri/T1-F9/hop.png', { redirectTo: away });
+      const err = await (await guarded(TEST_OUTBOUND)).download(address(), userFile(url), 1024).catch((e) => e);
+      expect(err).toMatchObject({ code: 'file_rejected', message: 'the download was sent on to a place the bridge does not download files from' });
+      expect(other.requests).toEqual([]);
+    });
+
+    it("sends an agent's link off the allowed hosts as a link, without fetching it", async () => {
+      const link = other.serve('/agent/guide.pdf', { body: '%PDF', contentType: 'application/pdf' }).replace('127.0.0.1', 'localhost');
+      await (await guarded(TEST_OUTBOUND)).send(address(), { kind: 'text', text: 'The guide', files: [{ name: 'guide.pdf', contentType: 'application/pdf', url: link }] });
+      expect(other.requests).toEqual([]);
+      expect(slack.uploads).toEqual([]);
+      expect(slack.messages[0].text).toContain(`<${link}|guide.pdf>`);
+    });
+  });
+
   describe('files from the user (download)', () => {
     const fileFor = (obj: Record<string, any>): FileRef => ({ name: obj.name, contentType: obj.mimetype, size: obj.size, url: obj.url_private_download, handle: { id: obj.id } });
 
@@ -209,7 +260,7 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
       const spy = (async (url: string | URL | Request) => {
         calls.push(String(url));
         return new Response('x');
-      }) as typeof fetch;
+      }) as OutboundFetch;
       const s = await surface({ fetch: spy });
       const external = { name: 'doc', contentType: 'application/pdf', url: 'https://docs.google.example/d/1', handle: { id: 'F5' } };
       await expect(s.download(address(), external, 1000)).rejects.toMatchObject({ code: 'file_rejected' });
@@ -222,7 +273,7 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
 
     it('downloadSlackFile refuses a file with no URL that files.info cannot find', async () => {
       const client = createSlackClient({ botToken: TOKEN, apiUrl: slack.apiUrl }, logger);
-      const err = await downloadSlackFile({ client, token: TOKEN, apiUrl: slack.apiUrl }, { name: 'x', contentType: '', handle: { id: 'F404', stub: true } }, 10).catch((e) => e);
+      const err = await downloadSlackFile({ client, token: TOKEN, apiUrl: slack.apiUrl, fetch: slackFileFetch({ apiUrl: slack.apiUrl }, TEST_OUTBOUND) }, { name: 'x', contentType: '', handle: { id: 'F404', stub: true } }, 10).catch((e) => e);
       expect(isBridgeError(err)).toBe(true);
       expect(err.details).toMatchObject({ error: 'file_not_found' });
     });
