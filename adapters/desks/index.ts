@@ -57,6 +57,6 @@ export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
       };
     }
     case 'servicenow':
-      return createServiceNowModule(config.servicenow, deps, { fileTtlMs: config.bot.files.ttlMinutes * 60 * 1000 });
+      return createServiceNowModule(config.servicenow, deps, { fileTtlMs: config.bot.files.ttlMinutes * 60 * 1000, outbound: config.server.outboundFetch });
   }
 }

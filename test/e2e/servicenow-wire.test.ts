@@ -315,6 +315,22 @@ describe('ServiceNow connector over the wire', () => {
       expect(served.status).toBe(200);
       expect(Buffer.from(await served.arrayBuffer()).equals(Buffer.from(png))).toBe(true);
     });
+    it('an agent file on a private address is not fetched unless allowed: the user gets its link', async () => {
+      // The simulator's instance URL is http://127.0.0.1: what production refuses.
+      const harness = await start({ outbound: { allowPrivateNetworks: false, allowHttp: true } });
+      const id = sessionId();
+      await harness.desk.openChat(chatRequest(id));
+      await harness.sim.accept(id);
+      const url = await harness.sim.sendFile(id, { name: 'vpn-guide.pdf', contentType: 'application/pdf', bytes: pdf });
+      const [event] = await eventually(() => {
+        const found = of(harness.events, id, 'agentMessage');
+        expect(found).toHaveLength(1);
+        return found;
+      });
+      expect(event.type === 'agentMessage' && event.files).toBeFalsy();
+      expect(event.type === 'agentMessage' && event.text).toContain(`[vpn-guide.pdf](${url})`);
+      expect(harness.sim.requests.filter((r) => r.path.startsWith('/sys_attachment.do'))).toEqual([]);
+    });
   });
 
   it('files a ticket on handoff and tells both sides its number', async () => {

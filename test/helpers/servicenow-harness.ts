@@ -42,6 +42,8 @@ export interface ServiceNowHarnessOptions {
   outboundAuth?: (botUrl: string) => OutboundAuth;
   clock?: Clock;
   fetch?: typeof fetch;
+  /** `server.outboundFetch` for agent files; default: the simulator's http://127.0.0.1 allowed. */
+  outbound?: { allowPrivateNetworks: boolean; allowHttp: boolean };
   /** Start the desk with a recording sink (default); the Desk suite starts it itself. */
   start?: boolean;
   sink?: DeskEventSink;
@@ -70,7 +72,12 @@ export async function startServiceNowHarness(options: ServiceNowHarnessOptions =
   const logger = new RecordingLogger();
   let botUrl = '';
   const vault = new FileVault(store, { ttlMs: 60 * 60 * 1000, baseUrl: () => botUrl, now: () => clock.now() });
-  const module = createServiceNowModule(settings, { store, clock, logger, files: vault, baseUrl: () => botUrl }, { fetch: options.fetch, fileTtlMs: 60 * 60 * 1000 });
+  const module = createServiceNowModule(settings, { store, clock, logger, files: vault, baseUrl: () => botUrl }, {
+    fetch: options.fetch,
+    fileTtlMs: 60 * 60 * 1000,
+    // The simulator is on http://127.0.0.1: allowed explicitly, as tests configure it.
+    outbound: options.outbound ?? { allowPrivateNetworks: true, allowHttp: true },
+  });
   const desk = module.desk as ServiceNowDesk;
 
   const app = express();

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { asBridgeError, BridgeError, ErrorCode } from '../../../bots/core/errors';
 import type { FileVault, VaultEntry } from '../../../bots/core/file-vault';
+import { guardedFetch, type OutboundFetch, type OutboundSwitches } from '../../../bots/http/outbound-guard';
 import type { Clock, DeskEvent, FileRef, Logger, Store } from '../../../bots/core/ports';
 import type { RestAuth } from './auth';
 import { snKeys, type ChatRecord, type ChatRepo, type FileGrant } from './chat-repo';
@@ -34,10 +35,21 @@ export interface AttachmentDeps {
   auth: RestAuth;
   settings: ServiceNowSettings;
   logger: Logger;
+  /** `server.outboundFetch`; default: https only, no private addresses. */
+  outbound?: OutboundSwitches;
 }
 
 export class Attachments {
-  constructor(private readonly d: AttachmentDeps) {}
+  /** Agent files are fetched only from the instance's host, through the outbound guard. */
+  private readonly guarded: OutboundFetch;
+
+  constructor(private readonly d: AttachmentDeps) {
+    this.guarded = guardedFetch({
+      hosts: [new URL(d.settings.instanceUrl).hostname],
+      allowHttp: d.outbound?.allowHttp ?? false,
+      allowPrivateNetworks: d.outbound?.allowPrivateNetworks ?? false,
+    });
+  }
 
   /** The `message.attachment` for one of the user's files. */
   async toWire(chat: ChatRecord, file: FileRef): Promise<WireAttachment> {
@@ -137,6 +149,7 @@ export class Attachments {
       retry: 'safe',
       onUnauthorized: () => auth.invalidate(),
       maxBytes: this.d.settings.files.maxDownloadBytes,
+      guarded: this.guarded,
     });
     const type = res.headers.get('content-type')?.split(';')[0].trim();
     const name = nameFromDisposition(res.headers.get('content-disposition')) ?? file.name;

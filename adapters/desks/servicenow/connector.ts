@@ -10,6 +10,7 @@
  * Chat state is in the Store (`ChatRepo`); read-modify-writes of one chat are serialized here
  * (`writes`), so an end and a late payload cannot overwrite each other in this process.
  */
+import type { OutboundSwitches } from '../../../bots/http/outbound-guard';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { KeyedQueue } from '../../../bots/core/keyed-queue';
@@ -39,6 +40,8 @@ export interface ServiceNowDeskDeps {
   /** How long the FileVault keeps files (`bot.files.ttlMinutes`); default a day. */
   fileTtlMs?: number;
   fetch?: typeof fetch;
+  /** `server.outboundFetch`: the guard's switches for agent files fetched from the instance. */
+  outbound?: OutboundSwitches;
   /** Request ids; random UUIDs unless a test wants predictable ones. */
   ids?: () => string;
   random?: () => number;
@@ -92,6 +95,7 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
       auth,
       settings: s,
       logger: deps.logger,
+      outbound: deps.outbound,
     });
     this.incident = (request) => createIncident(request, s.incident, s.instanceUrl, http, auth);
   }

@@ -9,6 +9,7 @@
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
 import type { Clock, Logger } from '../../../bots/core/ports';
 import { readBounded } from '../../../bots/http/bounded-read';
+import type { OutboundFetch } from '../../../bots/http/outbound-guard';
 import { retryAfterMs } from '../../../bots/http/retry-after';
 
 export interface HttpDeps {
@@ -48,6 +49,11 @@ export interface HttpRequest {
   onUnauthorized?: () => Promise<boolean>;
   /** Largest response body read; larger answers fail with `file_rejected`. */
   maxBytes?: number;
+  /**
+   * A body-less request to a URL that came from outside (an agent's file): sent through this
+   * guarded fetch (bots/http/outbound-guard.ts) instead of the client's own.
+   */
+  guarded?: OutboundFetch;
 }
 
 export interface HttpResponse {
@@ -107,13 +113,11 @@ export class ServiceNowHttp {
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
     const headers = { ...(await req.headers?.()) };
-    const res = await this.deps.fetch(req.url, {
-      method: req.method,
-      headers,
-      body: req.body,
-      signal: AbortSignal.timeout(this.policy.timeoutMs),
-      redirect: 'manual', // a redirect here is a login page; following it would hide the real error
-    });
+    const signal = AbortSignal.timeout(this.policy.timeoutMs);
+    // A redirect here is a login page; following it would hide the real error.
+    const res = req.guarded
+      ? await req.guarded(req.url, { method: req.method, headers, signal, redirect: 'manual' })
+      : await this.deps.fetch(req.url, { method: req.method, headers, body: req.body, signal, redirect: 'manual' });
     const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const body = await readBounded(res, { maxBytes, tooLarge: () => tooLarge(maxBytes) });
     return { status: res.status, headers: res.headers, body };

@@ -3,6 +3,7 @@
  * routes to mount, the file-fetch check, and the start-up banner.
  */
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
+import type { OutboundSwitches } from '../../../bots/http/outbound-guard';
 import type { DeskDeps, DeskModule } from '../index';
 import type { ServiceNowSettings } from './config';
 import { ServiceNowDesk } from './connector';
@@ -14,6 +15,8 @@ export interface ServiceNowModuleOptions {
   fileTtlMs?: number;
   /** Tests inject a fetch that records or fails; defaults to the global one. */
   fetch?: typeof fetch;
+  /** `server.outboundFetch`: whether agent files may come from http or private addresses. */
+  outbound?: OutboundSwitches;
 }
 
 export function createServiceNowModule(settings: ServiceNowSettings | undefined, deps: DeskDeps, options: ServiceNowModuleOptions = {}): DeskModule {
@@ -23,7 +26,7 @@ export function createServiceNowModule(settings: ServiceNowSettings | undefined,
       'Invalid configuration:\n  - servicenow: required when desk is "servicenow" (at least SERVICENOW_INSTANCE_URL, credentials and SERVICENOW_WEBHOOK_SECRET; see docs/servicenow.md)',
     );
   }
-  const desk = new ServiceNowDesk({ store: deps.store, clock: deps.clock, logger: deps.logger, files: deps.files, settings, fileTtlMs: options.fileTtlMs, fetch: options.fetch });
+  const desk = new ServiceNowDesk({ store: deps.store, clock: deps.clock, logger: deps.logger, files: deps.files, settings, fileTtlMs: options.fileTtlMs, fetch: options.fetch, outbound: options.outbound });
   const webhookAuth = new WebhookAuth(settings.webhook.auth, deps.clock);
   return {
     desk,
