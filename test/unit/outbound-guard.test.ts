@@ -3,7 +3,7 @@
  * patterns, the resolved address checked at connect time (names resolved by an injected lookup,
  * no DNS), redirects re-checked hop by hop, and credentials kept to the first origin.
  */
-import { checkOutboundUrl, guardedFetch, hostMatches, isOutboundRefused, type OutboundPolicy } from '../../bots/http/outbound-guard';
+import { checkOutboundUrl, guardedFetch, hostMatches, hostPatternSchema, isOutboundRefused, type OutboundPolicy } from '../../bots/http/outbound-guard';
 import { isNonPublicAddress } from '../../bots/http/network-address';
 import { startFakeFileServer, type FakeFileServer } from '../helpers/fake-file-server';
 
@@ -50,6 +50,16 @@ describe('host patterns', () => {
     expect(hostMatches('evilsharepoint.com', hosts)).toBe(false);
     expect(hostMatches('contoso.sharepoint.com.evil.example', hosts)).toBe(false);
     expect(hostMatches('slack.com', hosts)).toBe(false);
+  });
+});
+
+describe('host lists in config', () => {
+  it('takes names, *. wildcards and IP literals, and says what is wrong with anything else', () => {
+    expect(['files.slack.com', ' *.SharePoint.com ', '127.0.0.1', '::1'].map((h) => hostPatternSchema.parse(h))).toEqual(['files.slack.com', '*.sharepoint.com', '127.0.0.1', '::1']);
+    for (const bad of ['*', 'https://files.slack.com', '*.', 'files.slack.com/path', '']) {
+      const r = hostPatternSchema.safeParse(bad);
+      expect(r.success ? 'accepted' : r.error.issues[0].message).toMatch(/a host name such as files\.example\.com/);
+    }
   });
 });
 
