@@ -317,6 +317,43 @@ describe('ServiceNow connector over the wire', () => {
     });
   });
 
+  describe("the user's conversation with the bot reaches the agent", () => {
+    const request = (id: string) => chatRequest(id);
+
+    it('by default as the plain-text extract at the end of the first message, with no history field', async () => {
+      const harness = await start();
+      const id = sessionId();
+      const req = request(id);
+      await harness.desk.openChat(req);
+      const { opening } = harness.sim.conversation(id);
+      expect(opening.text).toBe(
+        'My laptop will not connect to VPN\n\nSince this morning the VPN client says "authentication failed".\n\nTopic: Network\n\n' +
+          'Conversation with the bot before the handoff:\n' +
+          '[2023-11-14 22:13 UTC] User: vpn broken\n[2023-11-14 22:13 UTC] Bot: Have you tried restarting the client?',
+      );
+      expect(opening.history).toEqual([]);
+    });
+
+    it('with history: structured, in the Virtual Agent API history field; both sends the two', async () => {
+      const structured = await start({ settings: settingsWith({ history: 'structured' }) });
+      const a = sessionId();
+      await structured.desk.openChat(request(a));
+      const fields = [
+        { displayName: 'Jordan Example', isBotMessage: false, timestamp: '1700000000000', type: 'text', value: 'vpn broken' },
+        { displayName: 'Virtual Agent', isBotMessage: true, timestamp: '1700000001000', type: 'text', value: 'Have you tried restarting the client?' },
+      ];
+      expect(structured.sim.conversation(a).opening).toMatchObject({ history: fields });
+      expect(structured.sim.conversation(a).opening.text).not.toContain('Conversation with the bot');
+      await structured.close();
+
+      const both = await start({ settings: settingsWith({ history: 'both' }) });
+      const b = sessionId();
+      await both.desk.openChat(request(b));
+      expect(both.sim.conversation(b).opening.history).toEqual(fields);
+      expect(both.sim.conversation(b).opening.text).toContain('[2023-11-14 22:13 UTC] Bot: Have you tried restarting the client?');
+    });
+  });
+
   it('files a ticket on handoff and tells both sides its number', async () => {
     const harness = await start({ settings: settingsWith({ incident: { enabled: true, shortDescriptionPrefix: '[Chat] ', fields: { contact_type: 'chat' } } }) });
     const id = sessionId();

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     expect(config.store.redisUrl).toBeUndefined();
     expect(config.desk).toBe('console');
     expect(config.bot.queueTimeoutSeconds).toBe(120);
-    expect(config.bot.history).toEqual({ maxMessages: 6, stripLinks: false, dropUserMessages: false });
+    expect(config.bot.history).toEqual({ maxMessages: 6, stripLinks: false, dropUserMessages: false, maxTextBytes: 10_240 });
     expect(config.bot.stopPhrases).toEqual(['stop chat']);
     expect(config.teams.MicrosoftAppId).toBe('');
   });
