@@ -5,6 +5,7 @@ import { isBridgeError } from '../../bots/core/errors';
 import { UserStreams, type EventStream } from '../../bots/web/event-stream';
 import { MessageLog } from '../../bots/web/message-log';
 import { WebSurface, uploadOwner } from '../../bots/web/surface';
+import { TypingShown } from '../../bots/web/typing';
 import type { ChatEntry } from '../../bots/web/wire';
 import { MemoryStore } from '../helpers/core-memory-store';
 
@@ -95,5 +96,20 @@ describe('MessageLog', () => {
     const small = new MessageLog(new MemoryStore(), { ttlMs: 60_000, maxEntries: 3 });
     for (let n = 0; n < 5; n++) await small.append('u', entry(n));
     expect((await small.read('u')).entries.map((e) => e.id)).toEqual(['e2', 'e3', 'e4']);
+  });
+});
+
+describe('TypingShown (whom to tell that typing stopped)', () => {
+  it('remembers users shown typing until cleared, and forgets the oldest beyond its bound', () => {
+    const shown = new TypingShown(2);
+    shown.shown('a');
+    shown.shown('b');
+    shown.shown('a'); // refreshed: now the newest
+    shown.shown('c'); // over the bound: b, the oldest, goes
+    expect(shown.size).toBe(2);
+    expect(shown.clear('b')).toBe(false);
+    expect(shown.clear('a')).toBe(true);
+    expect(shown.clear('a')).toBe(false); // told once
+    expect(shown.clear('c')).toBe(true);
   });
 });
