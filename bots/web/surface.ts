@@ -155,7 +155,8 @@ export class WebSurface implements Surface {
   }
 
   private agent(agent: AgentInfo): { name: string; avatarUrl?: string } {
-    const avatar = (this.render.showAvatars ?? true) ? httpUrl(agent.avatarUrl) : undefined;
+    // https only: the page's Content-Security-Policy blocks other images (a broken picture).
+    const avatar = (this.render.showAvatars ?? true) ? httpsUrl(agent.avatarUrl) : undefined;
     return { name: agent.name, ...(avatar ? { avatarUrl: avatar } : {}) };
   }
 
@@ -197,6 +198,11 @@ function messageIdOf(ref: SentRef): string {
     throw new BridgeError(ErrorCode.SurfaceSendFailed, 'not a web chat message reference (missing messageId)', { retryable: false });
   }
   return id;
+}
+
+function httpsUrl(url: string | undefined): string | undefined {
+  const u = httpUrl(url);
+  return u?.startsWith('https:') ? u : undefined;
 }
 
 function httpUrl(url: string | undefined): string | undefined {

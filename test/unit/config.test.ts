@@ -93,6 +93,15 @@ describe('loadConfig', () => {
     expect(() => parseConfig({ bot: { offer: { hours: { weekly: { mon: [{ start: '8am', end: '17:00' }] } } } } })).toThrow(/HH:MM/);
   });
 
+  it('accepts only https:// agent avatars, saying why (Teams and the web chat show no others)', () => {
+    const agent = (avatarUrl: string) => ({ console: { agents: [{ name: 'Beth', token: 'beth-token-0123456789', avatarUrl }] } });
+    for (const bad of ['http://cdn.example.com/beth.png', 'beth.png', '//cdn.example.com/beth.png', 'data:image/png;base64,AAAA', 'ftp://cdn.example.com/beth.png']) {
+      expect(() => parseConfig(agent(bad))).toThrow(/console\.agents\.0\.avatarUrl.*must be an https:\/\/ URL: Teams and the web chat show only https images/);
+    }
+    expect(parseConfig(agent('https://cdn.example.com/beth.png')).console.agents[0].avatarUrl).toBe('https://cdn.example.com/beth.png');
+    expect(parseConfig({ console: { agents: [{ name: 'Beth', token: 'beth-token-0123456789' }] } }).console.agents[0].avatarUrl).toBeUndefined();
+  });
+
   it('requires the tenant for single-tenant bots and a password with an app id', () => {
     expect(() => parseConfig({ teams: { MicrosoftAppId: 'x', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' } })).toThrow(/MicrosoftAppTenantId.*required when MicrosoftAppType is SingleTenant/);
     expect(() => parseConfig({ teams: { MicrosoftAppId: 'x' } })).toThrow(/MicrosoftAppPassword.*required/);

@@ -45,9 +45,12 @@ describe('WebSurface', () => {
       from: { id: 'b', name: 'Beth', avatarUrl: 'javascript:alert(1)' },
       files: [kept, { name: 'raw.txt', contentType: 'text/plain', content: new TextEncoder().encode('hi') }],
     });
-    const [entry] = (await log.read('u1')).entries;
+    await surface.send({ userId: 'u1' }, { kind: 'text', text: 'plain http', from: { id: 'b', name: 'Beth', avatarUrl: 'http://cdn.example.com/beth.png' } });
+    const [entry, overHttp] = (await log.read('u1')).entries;
     expect(entry.from).toBe('agent');
     expect(entry.agent).toEqual({ name: 'Beth' });
+    // The page's CSP allows only https images: an http one would be a broken picture.
+    expect(overHttp.agent).toEqual({ name: 'Beth' });
     expect(entry.files?.map((f) => f.url)).toEqual([expect.stringMatching(/^\/files\/[\w-]+\/a\.png$/), expect.stringMatching(/^\/files\/[\w-]+\/raw\.txt$/)]);
   });
 
