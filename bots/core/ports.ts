@@ -204,6 +204,12 @@ export interface OpenChatRequest {
   /** Routing context: language, region, and custom keys from config. */
   routing: Record<string, string>;
   history: HistoryEntry[];
+  /**
+   * The same history as plain text, one `[2026-12-04 10:02 UTC] User: ...` line per entry, cut
+   * to `bot.history.maxTextBytes` keeping the newest lines (see `historyText` in history.ts): for
+   * desks that show no structured history. Absent when there is none.
+   */
+  historyText?: string;
 }
 
 export interface UserMessage {

@@ -13,7 +13,7 @@
  * Nothing here does I/O: effects describe what the broker must do, in order.
  */
 import { formatBytes, typeAllowed } from './file-vault';
-import { appendHistory, historyForAgent } from './history';
+import { appendHistory, historyForDesk } from './history';
 import type {
   AgentInfo,
   Address,
@@ -542,7 +542,7 @@ function queueChat(
         details: input.description,
         topic: request.topic,
         routing: routingFor(state.profile, ctx.settings),
-        history: historyForAgent(state.history, ctx.settings.history),
+        ...historyForDesk(state.history, ctx.settings.history),
       },
     },
   );

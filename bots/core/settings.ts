@@ -80,6 +80,11 @@ export const coreSettingsSchema = z.object({
       stripLinks: z.boolean().default(false),
       /** Send only the bot's messages, never the user's own words. */
       dropUserMessages: z.boolean().default(false),
+      /**
+       * The same messages as one plain-text extract for desks that show no structured history,
+       * at most this many bytes of UTF-8 (newest lines kept). 0 sends no extract.
+       */
+      maxTextBytes: z.number().int().min(0).max(1024 * 1024).default(10 * 1024),
     })
     .default({}),
   /** Attachments during a chat, both ways. The desk may limit further. */

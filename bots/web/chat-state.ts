@@ -17,7 +17,7 @@ export function toWireChatState(state: CoreChatState, showAvatars: boolean): Cha
         phase: 'live',
         agents: state.agents.map((a) => ({
           name: a.name,
-          ...(showAvatars && a.avatarUrl && /^https?:\/\//i.test(a.avatarUrl) ? { avatarUrl: a.avatarUrl } : {}),
+          ...(showAvatars && a.avatarUrl && /^https:\/\//i.test(a.avatarUrl) ? { avatarUrl: a.avatarUrl } : {}),
         })),
       };
   }

@@ -16,6 +16,7 @@ import type { Address, AgentInfo, FileRef, Logger, OutboundContent, SentRef, Sur
 import type { MessageLog } from './message-log';
 import type { UserStreams } from './event-stream';
 import type { ChatEntry, ChatFile, ChatState } from './wire';
+import { TypingShown } from './typing';
 
 export interface WebSurfaceOptions {
   log: MessageLog;
@@ -34,6 +35,7 @@ type Body = Pick<ChatEntry, 'from' | 'text' | 'agent' | 'files' | 'card' | 'card
 export class WebSurface implements Surface {
   readonly kind = 'web' as const;
   private readonly render: RenderOptions;
+  private readonly typing = new TypingShown();
 
   constructor(private readonly options: WebSurfaceOptions) {
     this.render = options.render ?? {};
@@ -50,6 +52,10 @@ export class WebSurface implements Surface {
       isNew: true,
     }));
     await this.publish(userId, 'message', entry);
+    // Whatever the bot or an agent says ends "… is typing": the agent's message, and every end
+    // of a chat (each comes with the bot's line saying so). Without this the page kept showing
+    // it under "You ended the chat" until its own timer ran out.
+    if (this.typing.clear(userId)) this.options.streams.publish(userId, 'typing', { on: false });
     return { messageId: entry.id };
   }
 
@@ -74,7 +80,9 @@ export class WebSurface implements Surface {
 
   async sendTyping(address: Address, agent?: AgentInfo): Promise<void> {
     // Not logged: a typing indicator is stale by the time anyone reloads.
-    this.options.streams.publish(userIdOf(address), 'typing', agent ? { agent: agent.name } : {});
+    const userId = userIdOf(address);
+    this.typing.shown(userId);
+    this.options.streams.publish(userId, 'typing', agent ? { on: true, agent: agent.name } : { on: true });
   }
 
   /** Uploads are kept in the FileVault under the uploader (see routes.ts); only theirs are read. */
@@ -147,7 +155,8 @@ export class WebSurface implements Surface {
   }
 
   private agent(agent: AgentInfo): { name: string; avatarUrl?: string } {
-    const avatar = (this.render.showAvatars ?? true) ? httpUrl(agent.avatarUrl) : undefined;
+    // https only: the page's Content-Security-Policy blocks other images (a broken picture).
+    const avatar = (this.render.showAvatars ?? true) ? httpsUrl(agent.avatarUrl) : undefined;
     return { name: agent.name, ...(avatar ? { avatarUrl: avatar } : {}) };
   }
 
@@ -189,6 +198,11 @@ function messageIdOf(ref: SentRef): string {
     throw new BridgeError(ErrorCode.SurfaceSendFailed, 'not a web chat message reference (missing messageId)', { retryable: false });
   }
   return id;
+}
+
+function httpsUrl(url: string | undefined): string | undefined {
+  const u = httpUrl(url);
+  return u?.startsWith('https:') ? u : undefined;
 }
 
 function httpUrl(url: string | undefined): string | undefined {

@@ -49,7 +49,9 @@ export type ChatState =
  * - `ready`   { user, version }             once per connection
  * - `message` { entry, state }              a new entry (also the user's own, for other tabs)
  * - `update`  { entry, state }              an entry replaced (a card re-rendered with a status)
- * - `typing`  { }                           the agent is typing
+ * - `typing`  { on: true, agent? }          the agent is typing (show it for a few seconds)
+ *             { on: false }                   stop showing it: sent after the next bot or agent
+ *                                             message (which includes every end of a chat)
  * plus `: heartbeat` comments.
  */
 export type WebEventName = 'ready' | 'message' | 'update' | 'typing';

@@ -11,7 +11,8 @@
  * Usage, in a `*.test.ts` file:
  *   describeDeskConformance('console', async () => ({ desk, agents, setAgentsOnline, close }));
  */
-import type { Desk, DeskEvent, OpenChatRequest, UserMessage } from '../../bots/core/ports';
+import { historyForDesk } from '../../bots/core/history';
+import type { Desk, DeskEvent, HistoryEntry, OpenChatRequest, UserMessage } from '../../bots/core/ports';
 import { eventually } from '../helpers/eventually';
 
 /** Acts as the desk's agents. `agentIndex` defaults to 0; the suite uses 0 and 1. */
@@ -28,6 +29,12 @@ export interface AgentDriver {
   received(sessionId: string): Promise<string[]>;
   /** Whether the agent side shows the chat as ended. */
   ended(sessionId: string): Promise<boolean>;
+  /**
+   * Everything the agent side has of the user's conversation with the bot before the handoff,
+   * as one text: the structured history's entries and/or the plain-text extract, as the desk
+   * shows them.
+   */
+  context(sessionId: string): Promise<string>;
 }
 
 export interface DeskHarness {
@@ -51,7 +58,15 @@ function newSessionId(): string {
   return `conf-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
+/** The user's talk with the bot before the handoff, as the broker keeps it. */
+export const HISTORY: HistoryEntry[] = [
+  { from: 'user', text: 'vpn broken', at: 1_700_000_000_000 },
+  { from: 'bot', text: 'Have you tried restarting the client?', at: 1_700_000_001_000 },
+];
+
+/** A request as the core makes it: the structured history and its plain-text extract both. */
 export function chatRequest(sessionId: string, overrides: Partial<OpenChatRequest> = {}): OpenChatRequest {
+  const history = historyForDesk(HISTORY, { maxMessages: 6, stripLinks: false, dropUserMessages: false, maxTextBytes: 10 * 1024 });
   return {
     sessionId,
     surface: 'teams',
@@ -60,10 +75,7 @@ export function chatRequest(sessionId: string, overrides: Partial<OpenChatReques
     details: 'Since this morning the VPN client says "authentication failed".',
     topic: { id: 'network', label: 'Network' },
     routing: { language: 'en', region: 'us' },
-    history: [
-      { from: 'user', text: 'vpn broken', at: 1_700_000_000_000 },
-      { from: 'bot', text: 'Have you tried restarting the client?', at: 1_700_000_001_000 },
-    ],
+    ...history,
     ...overrides,
   };
 }
@@ -133,6 +145,16 @@ export function describeDeskConformance(name: string, makeHarness: () => Promise
       // `queued`, when reported, comes before the join.
       const types = of(sessionId).map((e) => e.type);
       if (types.includes('queued')) expect(types.indexOf('queued')).toBeLessThan(types.indexOf('agentJoined'));
+    });
+
+    it("hands the agent the user's conversation with the bot: the request carries it structured and as text", async () => {
+      const sessionId = newSessionId();
+      const request = chatRequest(sessionId);
+      expect(request.history).toEqual(HISTORY);
+      expect(request.historyText).toBe('[2023-11-14 22:13 UTC] User: vpn broken\n[2023-11-14 22:13 UTC] Bot: Have you tried restarting the client?');
+      await desk.openChat(request);
+      const shown = await agents.context(sessionId);
+      for (const entry of HISTORY) expect(shown).toContain(entry.text);
     });
 
     it('relays user messages to the agent side in order, each once, including those sent while queued', async () => {

@@ -20,6 +20,10 @@ describeDeskConformance('servicenow', async () => {
       end: (sessionId, i = 0) => h.sim.end(sessionId, i),
       received: async (sessionId) => h.sim.received(sessionId),
       ended: async (sessionId) => h.sim.conversation(sessionId).status === 'ended',
+      context: async (sessionId) => {
+        const { opening } = h.sim.conversation(sessionId);
+        return [opening.text, ...opening.history.map((e) => String((e as { value?: unknown }).value))].join('\n');
+      },
     },
     async setAgentsOnline(n) {
       h.sim.setAgentsOnline(n);

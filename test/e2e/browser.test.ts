@@ -283,11 +283,14 @@ describeWithChromium('the product in a real browser: web chat and agent console'
     expect(await textOf(desk.locator('#messages'))).not.toMatch(/maintenance/i);
     await shots.take('broadcast-in-chat', ['chat', 'console']);
 
-    // 12. stop chat: both sides are told, the broadcast gets its buttons back, the console files
-    //     the chat under Recent.
+    // 12. stop chat while the agent is typing: both sides are told, "is typing" goes with the
+    //     chat, the broadcast gets its buttons back, the console files the chat under Recent.
+    await h.beth.typing(summary.id);
+    await until(async () => expect(await textOf(chat.locator('#typing'))).toBe('Beth Jones is typing…'));
     await chat.locator('#text').fill('stop chat');
     await chat.locator('#text').press('Enter');
     await entry('You ended the chat with the agent').waitFor();
+    expect(await textOf(chat.locator('#typing'))).toBe('');
     await broadcast.getByRole('button', { name: 'Got it' }).waitFor();
     await broadcast.getByRole('link', { name: 'Read more' }).waitFor(); // an Action.OpenUrl: a link drawn as a button
     expect(await textOf(broadcast)).not.toContain('Buttons are disabled');

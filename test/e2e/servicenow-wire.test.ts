@@ -333,6 +333,76 @@ describe('ServiceNow connector over the wire', () => {
     });
   });
 
+  describe("the user's conversation with the bot reaches the agent", () => {
+    const request = (id: string) => chatRequest(id);
+
+    it('by default as the plain-text extract at the end of the first message, with no history field', async () => {
+      const harness = await start();
+      const id = sessionId();
+      const req = request(id);
+      await harness.desk.openChat(req);
+      const { opening } = harness.sim.conversation(id);
+      expect(opening.text).toBe(
+        'My laptop will not connect to VPN\n\nSince this morning the VPN client says "authentication failed".\n\nTopic: Network\n\n' +
+          'Conversation with the bot before the handoff:\n' +
+          '[2023-11-14 22:13 UTC] User: vpn broken\n[2023-11-14 22:13 UTC] Bot: Have you tried restarting the client?',
+      );
+      expect(opening.history).toEqual([]);
+    });
+
+    it('with history: structured, in the Virtual Agent API history field; both sends the two', async () => {
+      const structured = await start({ settings: settingsWith({ history: 'structured' }) });
+      const a = sessionId();
+      await structured.desk.openChat(request(a));
+      const fields = [
+        { displayName: 'Jordan Example', isBotMessage: false, timestamp: '1700000000000', type: 'text', value: 'vpn broken' },
+        { displayName: 'Virtual Agent', isBotMessage: true, timestamp: '1700000001000', type: 'text', value: 'Have you tried restarting the client?' },
+      ];
+      expect(structured.sim.conversation(a).opening).toMatchObject({ history: fields });
+      expect(structured.sim.conversation(a).opening.text).not.toContain('Conversation with the bot');
+      await structured.close();
+
+      const both = await start({ settings: settingsWith({ history: 'both' }) });
+      const b = sessionId();
+      await both.desk.openChat(request(b));
+      expect(both.sim.conversation(b).opening.history).toEqual(fields);
+      expect(both.sim.conversation(b).opening.text).toContain('[2023-11-14 22:13 UTC] Bot: Have you tried restarting the client?');
+    });
+  });
+
+  it('drops agent pictures users could not see (http://, relative), logging once per host; https ones go through', async () => {
+    const harness = await start({
+      sim: {
+        agents: [
+          { name: 'Beth Anglin', avatarUrl: 'http://photos.example.com/beth.png' },
+          { name: 'Carl Moss', avatarUrl: 'http://photos.example.com/carl.png' },
+          { name: 'Dana Reyes', avatarUrl: 'https://photos.example.com/dana.png' },
+        ],
+      },
+    });
+    const avatarWarnings = () => harness.logger.entries.filter((e) => e.level === 'warn' && /agent pictures/.test(e.msg ?? ''));
+    const id = sessionId();
+    await harness.desk.openChat(chatRequest(id));
+    for (const agent of [0, 1, 2]) await harness.sim.accept(id, agent);
+    await harness.sim.say(id, 'from Beth', { agentIndex: 0 });
+    await harness.sim.say(id, 'from Carl', { agentIndex: 1 });
+    await harness.sim.say(id, 'from Dana', { agentIndex: 2 });
+    const messages = await eventually(() => {
+      const found = of(harness.events, id, 'agentMessage');
+      expect(found).toHaveLength(3);
+      return found;
+    });
+    const agents = messages.map((e) => (e.type === 'agentMessage' ? e.agent : undefined));
+    expect(agents.map((a) => a?.name)).toEqual(['Beth Anglin', 'Carl Moss', 'Dana Reyes']);
+    expect(agents.map((a) => a?.avatarUrl)).toEqual([undefined, undefined, 'https://photos.example.com/dana.png']);
+    // Joins too: no event the core gets carries an http:// picture.
+    expect(JSON.stringify(of(harness.events, id))).not.toContain('http://photos.example.com');
+    // Two agents, several events each, one host: one warning that names the host and the fix.
+    expect(avatarWarnings()).toHaveLength(1);
+    expect(avatarWarnings()[0].msg).toMatch(/agent pictures from http:\/\/photos\.example\.com are not shown: .*only https:\/\/ images/);
+    expect(avatarWarnings()[0].msg).toContain('bot.attribution.showAvatars');
+  });
+
   it('files a ticket on handoff and tells both sides its number', async () => {
     const harness = await start({ settings: settingsWith({ incident: { enabled: true, shortDescriptionPrefix: '[Chat] ', fields: { contact_type: 'chat' } } }) });
     const id = sessionId();

@@ -218,6 +218,54 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     expect((await user.history()).entries.filter((e) => e.text === 'only once please')).toHaveLength(1);
   });
 
+  it('takes "… is typing" back when the agent writes and whenever the chat ends (user, agent, desk error)', async () => {
+    const user = await start();
+    const typingEvents = (from: number) => user.events().slice(from).filter((e) => e.event === 'typing');
+    /** Beth types (the page shows it), then `act`; after `shown` appears the page is told to stop. */
+    async function typingThen(chatId: string, act: () => Promise<unknown>, shown: RegExp) {
+      const before = user.events().length;
+      await h.beth.typing(chatId);
+      await eventually(() => expect(typingEvents(before)).toEqual([{ event: 'typing', data: { on: true, agent: 'Beth' } }]));
+      const typed = user.events().length;
+      await act();
+      const line = await user.waitForText(shown);
+      await eventually(() => expect(typingEvents(typed)).toEqual([{ event: 'typing', data: { on: false } }]));
+      // ...after the line that ended it, so the page never shows typing under it.
+      const after = user.events().slice(typed);
+      const lineAt = after.findIndex((e) => e.event === 'message' && e.data.entry.id === line.id);
+      expect(lineAt).toBeGreaterThanOrEqual(0);
+      expect(after.findIndex((e) => e.event === 'typing')).toBeGreaterThan(lineAt);
+      return line;
+    }
+    const liveChat = async (description: string) => {
+      const { chatId } = await queueChat(user, description);
+      await h.beth.accept(chatId);
+      await user.waitFor((e) => e.from === 'agent' && JSON.stringify(e.card ?? e.text ?? '').includes('Beth joined the chat'));
+      return chatId;
+    };
+
+    // The agent's own message.
+    const first = await liveChat('Typing, then a message');
+    await typingThen(first, () => h.beth.post(first, 'Here is my answer'), /^Here is my answer$/);
+    // The user types stop chat.
+    await typingThen(first, () => user.say('stop chat'), /You ended the chat/);
+    expect((await user.history()).state).toEqual({ phase: 'none' });
+    // The agent ends it.
+    const second = await liveChat('Typing, then the agent ends it');
+    await typingThen(second, () => h.beth.end(second), /The agent ended the chat/);
+    // The desk fails.
+    const third = await liveChat('Typing, then the desk fails');
+    await typingThen(third, () => h.bridge.broker.onDeskEvent({ type: 'ended', sessionId: third, reason: 'desk_error' }), /could not continue/);
+    // Bot lines with nobody typing send no needless "stop" (the second reply comes after any the first would have).
+    const quiet = user.events().length;
+    const botLines = () => user.events().slice(quiet).filter((e) => e.event === 'message' && e.data.entry.from === 'bot').length;
+    await user.say('hello');
+    await eventually(() => expect(botLines()).toBe(1));
+    await user.say('hello');
+    await eventually(() => expect(botLines()).toBe(2));
+    expect(typingEvents(quiet)).toEqual([]);
+  });
+
   it('cancels from the waiting card', async () => {
     const user = await start();
     const { chatId, waiting } = await queueChat(user, 'Cancel me');

@@ -56,6 +56,8 @@ export interface WireChat {
   details: string;
   agents: { id: string; name: string; avatarUrl?: string }[];
   messages: WireMessage[];
+  /** The user's conversation with the bot before the handoff. */
+  history: { from: 'user' | 'bot'; text: string; at: number }[];
   [key: string]: unknown;
 }
 export interface WireSummary {
@@ -279,6 +281,9 @@ export function consoleAgentDriver(agents: { name: string; client: ConsoleAgentC
     },
     async ended(sessionId) {
       return (await pick(0).client.chat(sessionId)).status === 'ended';
+    },
+    async context(sessionId) {
+      return (await pick(0).client.chat(sessionId)).history.map((h) => h.text).join('\n');
     },
   };
 }

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     expect(config.store.redisUrl).toBeUndefined();
     expect(config.desk).toBe('console');
     expect(config.bot.queueTimeoutSeconds).toBe(120);
-    expect(config.bot.history).toEqual({ maxMessages: 6, stripLinks: false, dropUserMessages: false });
+    expect(config.bot.history).toEqual({ maxMessages: 6, stripLinks: false, dropUserMessages: false, maxTextBytes: 10_240 });
     expect(config.bot.stopPhrases).toEqual(['stop chat']);
     expect(config.teams.MicrosoftAppId).toBe('');
   });
@@ -91,6 +91,15 @@ describe('loadConfig', () => {
     expect(() => parseConfig({ bot: { offer: { hours: { timeZone: 'Mars/Olympus' } } } })).toThrow(/IANA time zone/);
     expect(() => parseConfig({ bot: { offer: { hours: { weekly: { mon: [{ start: '17:00', end: '08:00' }] } } } } })).toThrow(/start must be before end/);
     expect(() => parseConfig({ bot: { offer: { hours: { weekly: { mon: [{ start: '8am', end: '17:00' }] } } } } })).toThrow(/HH:MM/);
+  });
+
+  it('accepts only https:// agent avatars, saying why (Teams and the web chat show no others)', () => {
+    const agent = (avatarUrl: string) => ({ console: { agents: [{ name: 'Beth', token: 'beth-token-0123456789', avatarUrl }] } });
+    for (const bad of ['http://cdn.example.com/beth.png', 'beth.png', '//cdn.example.com/beth.png', 'data:image/png;base64,AAAA', 'ftp://cdn.example.com/beth.png']) {
+      expect(() => parseConfig(agent(bad))).toThrow(/console\.agents\.0\.avatarUrl.*must be an https:\/\/ URL: Teams and the web chat show only https images/);
+    }
+    expect(parseConfig(agent('https://cdn.example.com/beth.png')).console.agents[0].avatarUrl).toBe('https://cdn.example.com/beth.png');
+    expect(parseConfig({ console: { agents: [{ name: 'Beth', token: 'beth-token-0123456789' }] } }).console.agents[0].avatarUrl).toBeUndefined();
   });
 
   it('requires the tenant for single-tenant bots and a password with an app id', () => {

@@ -252,6 +252,40 @@ describe('core -> ServiceNow inbound requests', () => {
     expect(openingText({ ...request, details: 'It started Monday', topic: undefined })).toBe('VPN drops every hour\n\nIt started Monday');
   });
 
+  describe('the history: the extract in the first message, the structured field, or both (servicenow.history)', () => {
+    const extract = '[2023-11-14 22:13 UTC] User: vpn broken\n[2023-11-14 22:13 UTC] Bot: Try restarting';
+    const withText: OpenChatRequest = { ...request, historyText: extract };
+    const field = [
+      { displayName: 'Jordan Example', isBotMessage: false, timestamp: '1700000000000', type: 'text', value: 'vpn broken' },
+      { displayName: 'Virtual Agent', isBotMessage: true, timestamp: '1700000001000', type: 'text', value: 'Try restarting' },
+    ];
+    const open = (mode?: 'text' | 'structured' | 'both', req = withText) => {
+      const s = mode ? { ...settings, history: mode } : settings;
+      return openRequest({ request: req, who: requesterOf(req, s), requestId: 'r', now: 1 }, s);
+    };
+
+    it('by default (text): the extract ends the first message, under a heading; no history field', () => {
+      const body = open();
+      expect(body.message).toMatchObject({ text: `VPN drops every hour\nSince Monday\n\nTopic: Network\n\nConversation with the bot before the handoff:\n${extract}` });
+      expect(body).not.toHaveProperty('history');
+    });
+    it('structured: the history field only, the first message as before', () => {
+      const body = open('structured');
+      expect(body.message).toMatchObject({ text: 'VPN drops every hour\nSince Monday\n\nTopic: Network' });
+      expect(body.history).toEqual(field);
+    });
+    it('both: the extract and the field', () => {
+      const body = open('both');
+      expect((body.message as { text: string }).text).toContain(extract);
+      expect(body.history).toEqual(field);
+    });
+    it('text, but no extract (bot.history.maxTextBytes 0): the field still carries the history', () => {
+      const body = open('text', request);
+      expect((body.message as { text: string }).text).not.toContain('Conversation with the bot');
+      expect(body.history).toEqual(field);
+    });
+  });
+
   it('END_CONVERSATION has an empty text; receipts are an array', () => {
     const who = requesterOf(request, settings);
     expect(actionRequest(who, 'r', 1, 'END_CONVERSATION').message).toEqual({ text: '', typed: true });

@@ -884,6 +884,19 @@ describe('deskOpen request: routing, identity, history', () => {
     const req2 = openFor({ ...described(), history }, settings({ history: { maxMessages: 3, dropUserMessages: true, stripLinks: true } }));
     expect(req2.history.map((h) => h.text)).toEqual(['Try the portal', 'Anything else?']);
   });
+
+  it('the same history also goes as a plain-text extract, capped at bot.history.maxTextBytes', () => {
+    const at = Date.UTC(2026, 11, 4, 10, 2);
+    const history = [
+      { from: 'user' as const, text: 'vpn broken', at },
+      { from: 'bot' as const, text: 'Have you tried restarting?', at },
+    ];
+    const req = openFor({ ...described(), history });
+    expect(req.history.map((h) => h.text)).toEqual(['vpn broken', 'Have you tried restarting?']);
+    expect(req.historyText).toBe('[2026-12-04 10:02 UTC] User: vpn broken\n[2026-12-04 10:02 UTC] Bot: Have you tried restarting?');
+    expect(openFor({ ...described(), history }, settings({ history: { maxTextBytes: 45 } })).historyText).toBe('[2026-12-04 10:02 UTC] Bot: Have you tried restarting?'.slice(0, 42) + '…');
+    expect(openFor({ ...described(), history }, settings({ history: { maxTextBytes: 0 } }))).not.toHaveProperty('historyText');
+  });
 });
 
 // =============================================================================== spec gaps

@@ -5,6 +5,7 @@ import { isBridgeError } from '../../bots/core/errors';
 import { UserStreams, type EventStream } from '../../bots/web/event-stream';
 import { MessageLog } from '../../bots/web/message-log';
 import { WebSurface, uploadOwner } from '../../bots/web/surface';
+import { TypingShown } from '../../bots/web/typing';
 import type { ChatEntry } from '../../bots/web/wire';
 import { MemoryStore } from '../helpers/core-memory-store';
 
@@ -44,9 +45,12 @@ describe('WebSurface', () => {
       from: { id: 'b', name: 'Beth', avatarUrl: 'javascript:alert(1)' },
       files: [kept, { name: 'raw.txt', contentType: 'text/plain', content: new TextEncoder().encode('hi') }],
     });
-    const [entry] = (await log.read('u1')).entries;
+    await surface.send({ userId: 'u1' }, { kind: 'text', text: 'plain http', from: { id: 'b', name: 'Beth', avatarUrl: 'http://cdn.example.com/beth.png' } });
+    const [entry, overHttp] = (await log.read('u1')).entries;
     expect(entry.from).toBe('agent');
     expect(entry.agent).toEqual({ name: 'Beth' });
+    // The page's CSP allows only https images: an http one would be a broken picture.
+    expect(overHttp.agent).toEqual({ name: 'Beth' });
     expect(entry.files?.map((f) => f.url)).toEqual([expect.stringMatching(/^\/files\/[\w-]+\/a\.png$/), expect.stringMatching(/^\/files\/[\w-]+\/raw\.txt$/)]);
   });
 
@@ -95,5 +99,20 @@ describe('MessageLog', () => {
     const small = new MessageLog(new MemoryStore(), { ttlMs: 60_000, maxEntries: 3 });
     for (let n = 0; n < 5; n++) await small.append('u', entry(n));
     expect((await small.read('u')).entries.map((e) => e.id)).toEqual(['e2', 'e3', 'e4']);
+  });
+});
+
+describe('TypingShown (whom to tell that typing stopped)', () => {
+  it('remembers users shown typing until cleared, and forgets the oldest beyond its bound', () => {
+    const shown = new TypingShown(2);
+    shown.shown('a');
+    shown.shown('b');
+    shown.shown('a'); // refreshed: now the newest
+    shown.shown('c'); // over the bound: b, the oldest, goes
+    expect(shown.size).toBe(2);
+    expect(shown.clear('b')).toBe(false);
+    expect(shown.clear('a')).toBe(true);
+    expect(shown.clear('a')).toBe(false); // told once
+    expect(shown.clear('c')).toBe(true);
   });
 });

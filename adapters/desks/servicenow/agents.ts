@@ -37,7 +37,8 @@ export function sightingOf(info: WireAgentInfo | undefined): AgentSighting | und
   const name = nonEmpty(info.agentName);
   const avatarUrl = nonEmpty(info.agentAvatar);
   if (!id && !name) return undefined;
-  return { id, name, avatarUrl: avatarUrl && /^https?:\/\//i.test(avatarUrl) ? avatarUrl : undefined };
+  // Kept as given: the connector's AvatarScreen drops (and logs) what users could not see.
+  return { id, name, avatarUrl };
 }
 
 /** Whether `agentInfo` says the item came from a live agent (not the virtual agent). */

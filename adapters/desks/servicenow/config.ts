@@ -108,6 +108,13 @@ export const servicenowDeskSchema = z
     contextVariables: stringMap.default({}),
     /** Extra context variables per topic id, e.g. a queue per topic. */
     topicContextVariables: z.record(z.string(), stringMap).default({}),
+    /**
+     * How the user's recent conversation with the bot reaches the agent: `text`, the plain-text
+     * extract (`bot.history.maxTextBytes`) at the end of the chat's first message, which every
+     * agent workspace shows; `structured`, the Virtual Agent API's `history` field (not shown
+     * by every instance); or `both`.
+     */
+    history: z.enum(['text', 'structured', 'both']).default('text'),
     /** Name shown for history lines the bot wrote. */
     botDisplayName: z.string().min(1).default('Virtual Agent'),
     /** Name used when ServiceNow does not say who the agent is. */

@@ -27,6 +27,7 @@ import { createIncident } from './incident';
 import { mapOutbound } from './mapper';
 import { actionRequest, messageRequest, openRequest, receiptsRequest, requesterOf } from './requests';
 import { TypingSignals, type TypingAction } from './typing';
+import { AvatarScreen } from '../avatars';
 import { VaApi } from './va-api';
 import type { WebhookReceiver } from './webhook';
 import type { OutboundPayload, ReceiptStatus } from './wire-types';
@@ -66,6 +67,7 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
   private readonly inbox = new KeyedQueue();
   private readonly writes = new KeyedQueue();
   private readonly typing: TypingSignals;
+  private readonly avatars: AvatarScreen;
   private sink?: DeskEventSink;
   private stopped = false;
 
@@ -84,6 +86,7 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
     this.va = new VaApi(s, http, auth);
     this.repo = new ChatRepo(deps.store, s.chatTtlHours * 60 * 60 * 1000);
     this.typing = new TypingSignals(deps.clock, s.typingIdleSeconds * 1000);
+    this.avatars = new AvatarScreen(deps.logger, 'servicenow');
     this.availability = new AvailabilityCheck(s.availability, s.instanceUrl, http, auth, deps.clock, deps.logger);
     this.attachments = new Attachments({
       store: deps.store,
@@ -256,7 +259,7 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
 
   private async deliver(event: DeskEvent): Promise<void> {
     if (!this.sink) throw new BridgeError(ErrorCode.DeskUnavailable, 'servicenow desk not started');
-    await this.sink(event);
+    await this.sink(this.avatars.screen(event));
   }
 
   /** File the ticket, tell the user its number; a failure is logged and the chat goes on without one. */

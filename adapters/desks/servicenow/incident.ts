@@ -8,6 +8,7 @@
  * timeout could file the same ticket twice.
  */
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
+import { historyLine } from '../../../bots/core/history';
 import type { OpenChatRequest } from '../../../bots/core/ports';
 import type { RestAuth } from './auth';
 import type { ServiceNowSettings } from './config';
@@ -58,9 +59,8 @@ export function workNotes(request: OpenChatRequest): string {
   if (request.topic) lines.push(`Topic: ${request.topic.label}`);
   const routing = Object.entries(request.routing).map(([k, v]) => `${k}=${v}`);
   if (routing.length > 0) lines.push(`Routing: ${routing.join(', ')}`);
-  if (request.history.length > 0) {
-    lines.push('', 'Recent conversation with the bot:');
-    for (const h of request.history) lines.push(`[${new Date(h.at).toISOString()}] ${h.from === 'bot' ? 'Bot' : request.user.name}: ${h.text}`);
-  }
+  // The same extract the agent gets in the chat (capped by `bot.history.maxTextBytes`).
+  const history = request.historyText ?? request.history.map(historyLine).join('\n');
+  if (history) lines.push('', 'Recent conversation with the bot:', history);
   return lines.join('\n');
 }

@@ -43,12 +43,19 @@ function envelope(who: Requester, requestId: string, now: number) {
   };
 }
 
-/** The text the agent sees first: the title, the details, the topic and the ticket. */
-export function openingText(req: OpenChatRequest, incidentNumber?: string): string {
+/** The heading above the history extract in the first message. */
+export const HISTORY_HEADING = 'Conversation with the bot before the handoff:';
+
+/**
+ * The text the agent sees first: the title, the details, the topic and the ticket, and (with
+ * `history: text` or `both`) the plain-text extract of what the user said to the bot.
+ */
+export function openingText(req: OpenChatRequest, incidentNumber?: string, settings: Pick<ServiceNowSettings, 'history'> = { history: 'text' }): string {
   const details = req.details.trim();
   const parts = [details.startsWith(req.title.trim()) ? details : [req.title.trim(), details].filter(Boolean).join('\n\n')];
   const facts = [req.topic ? `Topic: ${req.topic.label}` : '', incidentNumber ? `Ticket: ${incidentNumber}` : ''].filter(Boolean);
   if (facts.length > 0) parts.push(facts.join('\n'));
+  if (settings.history !== 'structured' && req.historyText) parts.push(`${HISTORY_HEADING}\n${req.historyText}`);
   return parts.filter(Boolean).join('\n\n');
 }
 
@@ -97,7 +104,7 @@ export function openRequest(input: OpenInput, settings: ServiceNowSettings): Inb
   return {
     ...envelope(who, input.requestId, input.now),
     action: settings.start.action satisfies InboundAction,
-    message: { text: openingText(request, input.incidentNumber), typed: true, clientMessageId: `${request.sessionId}:opening` },
+    message: { text: openingText(request, input.incidentNumber, settings), typed: true, clientMessageId: `${request.sessionId}:opening` },
     contextVariables: contextVariables(request, settings, input.incidentNumber),
     clientVariables: {
       bridgeSessionId: request.sessionId,
@@ -105,7 +112,10 @@ export function openRequest(input: OpenInput, settings: ServiceNowSettings): Inb
       bridgeUserId: request.user.id,
       ...(input.incidentNumber ? { incidentNumber: input.incidentNumber } : {}),
     },
-    ...(request.history.length > 0 ? { history: historyOf(request.history, request.user.name, settings.botDisplayName) } : {}),
+    // With `text` but no extract (`bot.history.maxTextBytes: 0`) the field still carries it.
+    ...((settings.history !== 'text' || !request.historyText) && request.history.length > 0
+      ? { history: historyOf(request.history, request.user.name, settings.botDisplayName) }
+      : {}),
   };
 }
 

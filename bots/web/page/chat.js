@@ -170,6 +170,7 @@
     state.order = order;
     state.version = Math.max(state.version, history.version);
     if (history.state) state.chat = history.state;
+    if (state.chat.phase !== 'live') showTyping(false);
     for (const entry of incoming.values()) if (entry.clientId) state.pending.delete(entry.clientId);
     render();
   }
@@ -180,7 +181,8 @@
     state.entries.set(entry.id, entry);
     if (!known) state.order.push(entry.id);
     if (entry.clientId) state.pending.delete(entry.clientId);
-    if (entry.from === 'agent') showTyping(false);
+    // A new line from the agent or the bot (every end of a chat has one) ends "… is typing".
+    if (!known && entry.from !== 'user') showTyping(false);
     render();
   }
 
@@ -402,10 +404,12 @@
       case 'message':
       case 'update':
         if (data.state) state.chat = data.state;
+        // Nobody is typing in a chat that is over (or not started).
+        if (state.chat.phase !== 'live') showTyping(false);
         upsert(data.entry);
         break;
       case 'typing':
-        showTyping(true, data && data.agent);
+        showTyping(!(data && data.on === false), data && data.agent);
         break;
       default:
         break;
