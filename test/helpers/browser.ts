@@ -4,7 +4,7 @@
  * violations, and screenshots go under test/artifacts/browser/ (ignored by git) for people to
  * look at.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { eventually } from './eventually';
@@ -70,8 +70,9 @@ export class Screenshots {
     readonly dir: string,
     private readonly pages: Record<string, Page>,
   ) {
-    rmSync(dir, { recursive: true, force: true });
+    // Only this folder's own screenshots go: another test file keeps its own in a subfolder.
     mkdirSync(dir, { recursive: true });
+    for (const file of readdirSync(dir)) if (file.endsWith('.png')) rmSync(path.join(dir, file), { force: true });
   }
 
   /** One screenshot of every page (or of `only`), named after this step. */

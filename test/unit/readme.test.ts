@@ -34,6 +34,9 @@ function leafKeys(schema: z.ZodTypeAny, path: string[] = []): string[] {
   return [joined];
 }
 
+const serviceNowGuide = readFileSync(join(docsDir, 'servicenow.md'), 'utf8');
+const simulatorCli = readFileSync(join(__dirname, '../simulators/servicenow/cli.ts'), 'utf8');
+
 describe('README', () => {
   it('documents every configuration key', () => {
     const missing = leafKeys(configSchema).filter((key) => !documentation.includes(`\`${key}\``));
@@ -45,13 +48,29 @@ describe('README', () => {
     expect(missing).toEqual([]);
   });
 
-  it('has a two-command quick start that uses scripts that exist', () => {
-    expect(readme).toMatch(/npm ci && npm start/);
-    expect(readme).toMatch(/npm ci && npm test/);
+  it('has a two-command quick start that installs once and uses scripts that exist', () => {
+    const quickStart = /## Quick start\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const commands = quickStart.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+    expect(commands).toEqual(['npm ci && npm start', 'npm test']); // `npm ci` once, not before each
+    expect(readme).toMatch(/`npm ci` is needed once/);
     expect(pkg.scripts.start).toBeDefined();
     expect(pkg.scripts.test).toBeDefined();
     for (const [, script] of readme.matchAll(/npm run ([\w:-]+)/g)) {
       expect(pkg.scripts[script]).toBeDefined();
     }
+  });
+
+  it('starts the Agents Playground the way it works: endpoint and channel as flags, what it opens, listens on and writes', () => {
+    expect(readme).toContain('npx @microsoft/m365agentsplayground -e http://127.0.0.1:3978/api/messages -c msteams');
+    expect(readme).not.toMatch(/then connect it/i); // there is no connect step
+    expect(readme).toContain('TEAMSAPPTESTER_BROWSER=none'); // the switch its code reads to open no browser
+    expect(readme).toMatch(/all interfaces[\s\S]{0,80}56150/);
+    expect(readme).toContain('`devTools/`');
+  });
+
+  it('the ServiceNow guide documents every environment variable the simulator reads', () => {
+    const read = [...simulatorCli.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]);
+    expect(read).toEqual(expect.arrayContaining(['SN_SIM_PORT', 'BRIDGE_WEBHOOK_URL']));
+    expect(read.filter((name) => !serviceNowGuide.includes(`\`${name}\``))).toEqual([]);
   });
 });

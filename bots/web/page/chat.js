@@ -550,6 +550,8 @@
     autosize();
     typing();
   });
+  // The box's height follows its text's lines, which change with the window's width.
+  window.addEventListener('resize', autosize);
   $('attach').addEventListener('click', () => $('file-input').click());
   $('file-input').addEventListener('change', (event) => {
     addFiles(event.target.files);
@@ -611,6 +613,7 @@
     }
     state.user = history.user;
     $('me').textContent = history.user.guest ? `${history.user.name} (guest)` : history.user.name;
+    $('me').title = $('me').textContent; // cut with an ellipsis when the bar is narrow
     $('blocked').hidden = true;
     $('chat').hidden = false;
     applyHistory(history);
@@ -624,6 +627,7 @@
     try {
       state.config = await api('GET', '/config');
       $('title').textContent = state.config.title;
+      $('title').title = state.config.title;
       document.title = state.config.title;
       await signIn();
       await loadAndFollow();

@@ -10,10 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { demoScreenshotPng } from './demo-image';
 import { DEFAULT_SIM_AUTH, ServiceNowSimulator } from './simulator';
 
 const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.pdf': 'application/pdf', '.txt': 'text/plain' };
-const DEMO_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const DEMO_PNG = demoScreenshotPng(); // a 64×64 "error dialog", drawn in code
 
 const HELP = `
   chats                 list chats             use <n>            pick a chat (default: newest)

@@ -92,6 +92,7 @@
     $('login').hidden = true;
     $('app').hidden = false;
     $('me').textContent = state.me.name;
+    $('me').title = state.me.name; // a long name is cut with an ellipsis on a narrow bar
     try {
       state.files = (await api('GET', '/settings')).files;
     } catch {
@@ -356,13 +357,28 @@
   // Rendering: the chat pane
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * The chat's heading. The core keeps at most 120 characters of the request's first line as its
+   * title (117 and "...", for lists and cards); the header has room for more, so when the title is
+   * that line cut short, the whole first line of the details is shown instead.
+   */
+  function headingOf(chat) {
+    const title = chat.title || '';
+    const firstLine = (chat.details || '').split(/\r?\n/).map((line) => line.trim()).find(Boolean) || '';
+    const cut = title.endsWith('...') ? title.slice(0, -3) : undefined;
+    if (cut && firstLine.length > cut.length && firstLine.startsWith(cut)) return firstLine;
+    return title || '(no title)';
+  }
+
   function renderChat() {
     const chat = state.selected;
     $('placeholder').hidden = !!chat;
     $('chat').hidden = !chat;
     if (!chat) return;
 
-    $('chat-title').textContent = chat.title || '(no title)';
+    const heading = headingOf(chat);
+    $('chat-title').textContent = heading;
+    $('chat-title').title = heading; // the stylesheet keeps two lines of it; all of it on hover
     const user = chat.user.email ? `${chat.user.name} <${chat.user.email}>` : chat.user.name;
     const meta = [user, `via ${surfaceName(chat.surface)}`, chat.topic && `Topic: ${chat.topic.label}`, `Opened ${timeOf(chat.createdAt)}`];
     if (chat.user.locale) meta.push(chat.user.locale);
