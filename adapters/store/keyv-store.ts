@@ -10,6 +10,9 @@
  * - `keys` on Redis: keyv's iterator scans the whole namespace and fetches every value; a `SCAN`
  *   with a `MATCH` on the prefix does the filtering in Redis and fetches no values.
  * - `ping` on Redis: keyv has no health check.
+ * - leases, fenced writes, `setVersioned` and pub/sub: in memory `InProcessCoordination` and
+ *   `InProcessBus` over the same Map; on Redis Lua scripts (`redis-scripts.ts`) and a
+ *   subscriber connection (`redis-bus.ts`).
  * - `append`/`list`: keyv has no lists. In memory they live in a Map of their own next to
  *   keyv's; on Redis they are Redis lists (`RPUSH` and `PEXPIRE` in one script, `LRANGE`) under
  *   the same key prefix, so `keys`, `delete` and expiry see them like any other key.
@@ -18,10 +21,26 @@
  * never mistake an outage for a missing key.
  */
 import { Keyv } from 'keyv';
-import type { Store } from '../../bots/core/ports';
+import type { Lease, LeaseHolder, Logger, Store, Versioned } from '../../bots/core/ports';
+import { InProcessBus, messageJson, type HandlerErrorReport } from './bus';
 import { checkTtl, describeError, storeUnavailable } from './errors';
-import { flat, jsonDeserialize, jsonFlat, jsonSerialize, memoryDeserialize, memoryExpires, memorySerialize } from './json';
+import { InProcessCoordination, type InProcessCells } from './in-process';
+import {
+  flat,
+  jsonDeserialize,
+  jsonFlat,
+  jsonSerialize,
+  memoryDeserialize,
+  memoryExpires,
+  memoryJson,
+  memorySerialize,
+  memoryVersion,
+  memoryVersionedEntry,
+} from './json';
+import { checkOwner, checkToken, checkVersion } from './lease-record';
 import type { RedisConnection } from './redis';
+import { RedisBus } from './redis-bus';
+import { RedisCoordination } from './redis-scripts';
 
 /** The value a successful `claim` stores: `get` of a claimed key resolves `true`. */
 export const CLAIMED = true;
@@ -69,6 +88,13 @@ function noJson(key: string): TypeError {
   return new TypeError(`Store.append(${JSON.stringify(key)}): the value has no JSON form`);
 }
 
+/** The JSON of a value to write, or a `TypeError` (before anything is written) when it has none. */
+function valueJson(method: string, key: string, value: unknown): string {
+  const json = jsonFlat(value);
+  if (json === undefined) throw new TypeError(`Store.${method}(${JSON.stringify(key)}): the value has no JSON form`);
+  return json;
+}
+
 function wrongKind(key: string, holds: 'a list' | 'a value'): TypeError {
   return new TypeError(`Store: ${JSON.stringify(key)} holds ${holds}; a key is either a value (get/set/claim) or a list (append/list)`);
 }
@@ -76,6 +102,8 @@ function wrongKind(key: string, holds: 'a list' | 'a value'): TypeError {
 export interface MemoryStoreOptions {
   /** Purge expired entries this often, so write-once keys (dedupe marks) do not pile up. */
   sweepIntervalMs?: number;
+  /** Where a failing pub/sub handler is reported. */
+  logger?: Logger;
 }
 
 export class KeyvStore implements Store {
@@ -89,6 +117,8 @@ export class KeyvStore implements Store {
   private map?: Map<string, unknown>;
   /** Memory engine: lists by key (Redis keeps its own). */
   private readonly lists = new Map<string, MemoryList>();
+  private readonly local?: { leases: InProcessCoordination; bus: InProcessBus };
+  private readonly remote?: { leases: RedisCoordination; bus: RedisBus };
 
   /** One process only; contents are lost on restart. */
   static memory(namespace: string, options: MemoryStoreOptions = {}): KeyvStore {
@@ -102,21 +132,27 @@ export class KeyvStore implements Store {
       serialize: memorySerialize,
       deserialize: memoryDeserialize,
     });
-    const store = new KeyvStore(keyv);
+    const store = new KeyvStore(keyv, undefined, options.logger);
     store.startSweeping(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
     return store;
   }
 
   /** Shared by every process on the same Redis and namespace; survives restarts. */
-  static redis(connection: RedisConnection): KeyvStore {
-    return new KeyvStore(connection.keyv, connection);
+  static redis(connection: RedisConnection, logger?: Logger): KeyvStore {
+    return new KeyvStore(connection.keyv, connection, logger);
   }
 
   private constructor(
     private readonly keyv: Keyv,
     private readonly redis?: RedisConnection,
+    logger?: Logger,
   ) {
     this.engine = redis ? 'redis' : 'memory';
+    const onHandlerError: HandlerErrorReport = (channel, err) =>
+      logger?.error({ store: this.engine, channel, err: describeError(err) }, 'A pub/sub handler failed');
+    const bounded = <T>(call: Promise<T>) => this.bounded(call);
+    if (redis) this.remote = { leases: new RedisCoordination(redis, bounded), bus: new RedisBus(redis, bounded, onHandlerError) };
+    else this.local = { leases: new InProcessCoordination(this.cells()), bus: new InProcessBus(onHandlerError) };
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -185,6 +221,82 @@ export class KeyvStore implements Store {
     return found.sort();
   }
 
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    const ttl = checkTtl('acquireLease', name, ttlMs);
+    checkOwner('acquireLease', name, owner);
+    if (this.local) return this.now('acquireLease', name, () => this.local!.leases.acquireLease(name, owner, ttl));
+    return this.run('acquireLease', name, () => this.remote!.leases.acquireLease(name, owner, ttl));
+  }
+
+  async renewLease(name: string, owner: string, token: number, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl('renewLease', name, ttlMs);
+    checkOwner('renewLease', name, owner);
+    checkToken('renewLease', name, token);
+    if (this.local) return this.now('renewLease', name, () => this.local!.leases.renewLease(name, owner, token, ttl));
+    return this.run('renewLease', name, () => this.remote!.leases.renewLease(name, owner, token, ttl));
+  }
+
+  async releaseLease(name: string, owner: string, token: number): Promise<boolean> {
+    checkOwner('releaseLease', name, owner);
+    checkToken('releaseLease', name, token);
+    if (this.local) return this.now('releaseLease', name, () => this.local!.leases.releaseLease(name, owner, token));
+    return this.run('releaseLease', name, () => this.remote!.leases.releaseLease(name, owner, token));
+  }
+
+  async leaseHolder(name: string): Promise<LeaseHolder | undefined> {
+    if (this.local) return this.now('leaseHolder', name, () => this.local!.leases.leaseHolder(name));
+    return this.run('leaseHolder', name, () => this.remote!.leases.leaseHolder(name));
+  }
+
+  async setIfLeaseHeld<T>(lease: Lease, key: string, value: T, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl('setIfLeaseHeld', key, ttlMs);
+    checkToken('setIfLeaseHeld', lease.name, lease.token);
+    const json = valueJson('setIfLeaseHeld', key, value);
+    if (this.local) return this.now('setIfLeaseHeld', key, () => this.local!.leases.setIfLeaseHeld(lease, key, json, ttl));
+    return this.run('setIfLeaseHeld', key, () => this.remote!.leases.setIfLeaseHeld(lease, key, json, ttl));
+  }
+
+  async claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'> {
+    const ttl = checkTtl('claimIfLeaseHeld', key, ttlMs);
+    checkToken('claimIfLeaseHeld', lease.name, lease.token);
+    if (this.local) return this.now('claimIfLeaseHeld', key, () => this.local!.leases.claimIfLeaseHeld(lease, key, ttl));
+    const claimed = JSON.stringify(CLAIMED);
+    return this.run('claimIfLeaseHeld', key, () => this.remote!.leases.claimIfLeaseHeld(lease, key, claimed, ttl));
+  }
+
+  async getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
+    if (this.local) {
+      return this.now('getVersioned', key, () => {
+        const found = this.cells().read(key);
+        return found && { value: jsonDeserialize(found.json) as T, version: found.version };
+      });
+    }
+    return this.run('getVersioned', key, async () => (await this.remote!.leases.getVersioned(key)) as Versioned<T> | undefined);
+  }
+
+  async setVersioned<T>(key: string, value: T, expectedVersion: number, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl('setVersioned', key, ttlMs);
+    checkVersion(key, expectedVersion);
+    const json = valueJson('setVersioned', key, value);
+    if (this.local) return this.now('setVersioned', key, () => this.local!.leases.setVersioned(key, json, expectedVersion, ttl));
+    return this.run('setVersioned', key, () => this.remote!.leases.setVersioned(key, json, expectedVersion, ttl));
+  }
+
+  async publish<T>(channel: string, message: T): Promise<void> {
+    if (this.local) return this.now('publish', channel, () => this.local!.bus.publish(channel, message));
+    messageJson(channel, message); // a message with no JSON form is the caller's error, before any I/O
+    return this.run('publish', channel, () => this.remote!.bus.publish(channel, message));
+  }
+
+  async subscribe<T>(channel: string, handler: (message: T) => void | Promise<void>): Promise<() => Promise<void>> {
+    const untyped = handler as (message: unknown) => void | Promise<void>;
+    if (this.local) {
+      const end = this.now('subscribe', channel, () => this.local!.bus.subscribe(channel, untyped));
+      return async () => end();
+    }
+    return this.run('subscribe', channel, () => this.remote!.bus.subscribe(channel, untyped));
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     if (!this.redis) return true;
@@ -206,9 +318,11 @@ export class KeyvStore implements Store {
     await Promise.allSettled([...this.inflight]);
     if (!this.redis) {
       this.lists.clear();
+      this.local?.bus.clear();
       await this.keyv.clear();
       return;
     }
+    await this.remote?.bus.close();
     // Not `keyv.disconnect()`: it sends QUIT and waits for replies to everything still queued
     // in node-redis, including commands that already timed out on our side, so against a Redis
     // that stopped answering it never returns. Our own calls have settled above; drop the socket.
@@ -308,6 +422,23 @@ export class KeyvStore implements Store {
     list.items.push(json);
     list.expires = expires;
     return list.items.length;
+  }
+
+  /** The memory engine's keys as `InProcessCoordination` reads and writes them. */
+  private cells(): InProcessCells {
+    return {
+      now: Date.now,
+      read: (key) => {
+        if (this.liveList(key)) throw wrongKind(key, 'a list');
+        const raw = this.memoryValue(key);
+        return raw === undefined ? undefined : { json: memoryJson(raw), version: memoryVersion(raw) };
+      },
+      write: (key, json, ttl, version) => {
+        this.lists.delete(key);
+        this.memoryMap().set(key, memoryVersionedEntry(json, Date.now() + ttl, version));
+      },
+      claim: (key, ttl) => this.claimInMemory(key, ttl),
+    };
   }
 
   /**
