@@ -2,9 +2,11 @@
  * How a lease is kept, the same on both engines: an ordinary value at the lease's key,
  * `{ owner, token, heldUntil }`, that outlives the holding by `LEASE_GRACE_MS`. Keeping the
  * record after the lease ends keeps its token count, so the next acquisition's token is larger;
- * the next token is also at least the store's clock in milliseconds, so even after the record is
- * gone (deleted, or expired after the grace) a new token is larger than any earlier one.
- * A released lease keeps its record with an empty owner.
+ * the next token is also at least the store's clock in milliseconds, so once the record is gone
+ * (expired after the grace, or deleted) a new token is still larger than the earlier ones, which
+ * were at most the clock of their own acquisitions (barring a deletion within the millisecond
+ * of the last acquisition, or the store's clock going back). A released lease keeps its record
+ * with an empty owner.
  */
 
 /** How long a lease's record outlives its holding (its token count, for the next acquisition). */
