@@ -5,6 +5,7 @@
  * Redis scripts (`redis-scripts.ts`); the record format is in `lease-record.ts`.
  */
 import type { Lease, LeaseHolder } from '../../bots/core/ports';
+import type { LeaseEngine } from './coordination';
 import { LEASE_GRACE_MS, notALease, parseLeaseRecord, type LeaseRecord } from './lease-record';
 
 /** Synchronous access to the keys of an in-process store. */
@@ -21,7 +22,7 @@ export interface InProcessCells {
   claim(key: string, ttlMs: number): boolean;
 }
 
-export class InProcessCoordination {
+export class InProcessCoordination implements LeaseEngine {
   constructor(private readonly cells: InProcessCells) {}
 
   acquireLease(name: string, owner: string, ttlMs: number): Lease | undefined {
@@ -61,6 +62,11 @@ export class InProcessCoordination {
   claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): 'claimed' | 'taken' | 'lost' {
     if (!this.heldBy(lease.name, lease.owner, lease.token, this.cells.now())) return 'lost';
     return this.cells.claim(key, ttlMs) ? 'claimed' : 'taken';
+  }
+
+  getVersioned(key: string): { value: unknown; version: number } | undefined {
+    const found = this.cells.read(key);
+    return found && { value: JSON.parse(found.json) as unknown, version: found.version };
   }
 
   setVersioned(key: string, json: string, expectedVersion: number, ttlMs: number): boolean {

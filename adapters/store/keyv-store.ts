@@ -21,8 +21,9 @@
  * never mistake an outage for a missing key.
  */
 import { Keyv } from 'keyv';
-import type { Lease, LeaseHolder, Logger, Store, Versioned } from '../../bots/core/ports';
-import { InProcessBus, messageJson, type HandlerErrorReport } from './bus';
+import type { Logger, Store } from '../../bots/core/ports';
+import { InProcessBus, type HandlerErrorReport } from './bus';
+import { StoreCoordination, type StoreCall } from './coordination';
 import { checkTtl, describeError, storeUnavailable } from './errors';
 import { InProcessCoordination, type InProcessCells } from './in-process';
 import {
@@ -37,7 +38,6 @@ import {
   memoryVersion,
   memoryVersionedEntry,
 } from './json';
-import { checkOwner, checkToken, checkVersion } from './lease-record';
 import type { RedisConnection } from './redis';
 import { RedisBus } from './redis-bus';
 import { RedisCoordination } from './redis-scripts';
@@ -88,13 +88,6 @@ function noJson(key: string): TypeError {
   return new TypeError(`Store.append(${JSON.stringify(key)}): the value has no JSON form`);
 }
 
-/** The JSON of a value to write, or a `TypeError` (before anything is written) when it has none. */
-function valueJson(method: string, key: string, value: unknown): string {
-  const json = jsonFlat(value);
-  if (json === undefined) throw new TypeError(`Store.${method}(${JSON.stringify(key)}): the value has no JSON form`);
-  return json;
-}
-
 function wrongKind(key: string, holds: 'a list' | 'a value'): TypeError {
   return new TypeError(`Store: ${JSON.stringify(key)} holds ${holds}; a key is either a value (get/set/claim) or a list (append/list)`);
 }
@@ -117,8 +110,9 @@ export class KeyvStore implements Store {
   private map?: Map<string, unknown>;
   /** Memory engine: lists by key (Redis keeps its own). */
   private readonly lists = new Map<string, MemoryList>();
-  private readonly local?: { leases: InProcessCoordination; bus: InProcessBus };
-  private readonly remote?: { leases: RedisCoordination; bus: RedisBus };
+  private readonly coordination: StoreCoordination;
+  private readonly memoryBus?: InProcessBus;
+  private readonly redisBus?: RedisBus;
 
   /** One process only; contents are lost on restart. */
   static memory(namespace: string, options: MemoryStoreOptions = {}): KeyvStore {
@@ -151,8 +145,16 @@ export class KeyvStore implements Store {
     const onHandlerError: HandlerErrorReport = (channel, err) =>
       logger?.error({ store: this.engine, channel, err: describeError(err) }, 'A pub/sub handler failed');
     const bounded = <T>(call: Promise<T>) => this.bounded(call);
-    if (redis) this.remote = { leases: new RedisCoordination(redis, bounded), bus: new RedisBus(redis, bounded, onHandlerError) };
-    else this.local = { leases: new InProcessCoordination(this.cells()), bus: new InProcessBus(onHandlerError) };
+    if (redis) {
+      this.redisBus = new RedisBus(redis, bounded, onHandlerError);
+      const run: StoreCall = (op, key, fn) => this.run(op, key, async () => fn());
+      this.coordination = new StoreCoordination(new RedisCoordination(redis, bounded), this.redisBus, run);
+    } else {
+      this.memoryBus = new InProcessBus(onHandlerError);
+      // Synchronous on the Map, so atomic; see `now`.
+      const now: StoreCall = async (op, key, fn) => this.now(op, key, fn as () => Awaited<ReturnType<typeof fn>>);
+      this.coordination = new StoreCoordination(new InProcessCoordination(this.cells()), this.memoryBus, now);
+    }
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -221,81 +223,17 @@ export class KeyvStore implements Store {
     return found.sort();
   }
 
-  async acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
-    const ttl = checkTtl('acquireLease', name, ttlMs);
-    checkOwner('acquireLease', name, owner);
-    if (this.local) return this.now('acquireLease', name, () => this.local!.leases.acquireLease(name, owner, ttl));
-    return this.run('acquireLease', name, () => this.remote!.leases.acquireLease(name, owner, ttl));
-  }
-
-  async renewLease(name: string, owner: string, token: number, ttlMs: number): Promise<boolean> {
-    const ttl = checkTtl('renewLease', name, ttlMs);
-    checkOwner('renewLease', name, owner);
-    checkToken('renewLease', name, token);
-    if (this.local) return this.now('renewLease', name, () => this.local!.leases.renewLease(name, owner, token, ttl));
-    return this.run('renewLease', name, () => this.remote!.leases.renewLease(name, owner, token, ttl));
-  }
-
-  async releaseLease(name: string, owner: string, token: number): Promise<boolean> {
-    checkOwner('releaseLease', name, owner);
-    checkToken('releaseLease', name, token);
-    if (this.local) return this.now('releaseLease', name, () => this.local!.leases.releaseLease(name, owner, token));
-    return this.run('releaseLease', name, () => this.remote!.leases.releaseLease(name, owner, token));
-  }
-
-  async leaseHolder(name: string): Promise<LeaseHolder | undefined> {
-    if (this.local) return this.now('leaseHolder', name, () => this.local!.leases.leaseHolder(name));
-    return this.run('leaseHolder', name, () => this.remote!.leases.leaseHolder(name));
-  }
-
-  async setIfLeaseHeld<T>(lease: Lease, key: string, value: T, ttlMs: number): Promise<boolean> {
-    const ttl = checkTtl('setIfLeaseHeld', key, ttlMs);
-    checkToken('setIfLeaseHeld', lease.name, lease.token);
-    const json = valueJson('setIfLeaseHeld', key, value);
-    if (this.local) return this.now('setIfLeaseHeld', key, () => this.local!.leases.setIfLeaseHeld(lease, key, json, ttl));
-    return this.run('setIfLeaseHeld', key, () => this.remote!.leases.setIfLeaseHeld(lease, key, json, ttl));
-  }
-
-  async claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'> {
-    const ttl = checkTtl('claimIfLeaseHeld', key, ttlMs);
-    checkToken('claimIfLeaseHeld', lease.name, lease.token);
-    if (this.local) return this.now('claimIfLeaseHeld', key, () => this.local!.leases.claimIfLeaseHeld(lease, key, ttl));
-    const claimed = JSON.stringify(CLAIMED);
-    return this.run('claimIfLeaseHeld', key, () => this.remote!.leases.claimIfLeaseHeld(lease, key, claimed, ttl));
-  }
-
-  async getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
-    if (this.local) {
-      return this.now('getVersioned', key, () => {
-        const found = this.cells().read(key);
-        return found && { value: jsonDeserialize(found.json) as T, version: found.version };
-      });
-    }
-    return this.run('getVersioned', key, async () => (await this.remote!.leases.getVersioned(key)) as Versioned<T> | undefined);
-  }
-
-  async setVersioned<T>(key: string, value: T, expectedVersion: number, ttlMs: number): Promise<boolean> {
-    const ttl = checkTtl('setVersioned', key, ttlMs);
-    checkVersion(key, expectedVersion);
-    const json = valueJson('setVersioned', key, value);
-    if (this.local) return this.now('setVersioned', key, () => this.local!.leases.setVersioned(key, json, expectedVersion, ttl));
-    return this.run('setVersioned', key, () => this.remote!.leases.setVersioned(key, json, expectedVersion, ttl));
-  }
-
-  async publish<T>(channel: string, message: T): Promise<void> {
-    if (this.local) return this.now('publish', channel, () => this.local!.bus.publish(channel, message));
-    messageJson(channel, message); // a message with no JSON form is the caller's error, before any I/O
-    return this.run('publish', channel, () => this.remote!.bus.publish(channel, message));
-  }
-
-  async subscribe<T>(channel: string, handler: (message: T) => void | Promise<void>): Promise<() => Promise<void>> {
-    const untyped = handler as (message: unknown) => void | Promise<void>;
-    if (this.local) {
-      const end = this.now('subscribe', channel, () => this.local!.bus.subscribe(channel, untyped));
-      return async () => end();
-    }
-    return this.run('subscribe', channel, () => this.remote!.bus.subscribe(channel, untyped));
-  }
+  // Leases, fenced writes, compare-and-set and pub/sub: `StoreCoordination` (coordination.ts).
+  acquireLease: Store['acquireLease'] = (...a) => this.coordination.acquireLease(...a);
+  renewLease: Store['renewLease'] = (...a) => this.coordination.renewLease(...a);
+  releaseLease: Store['releaseLease'] = (...a) => this.coordination.releaseLease(...a);
+  leaseHolder: Store['leaseHolder'] = (...a) => this.coordination.leaseHolder(...a);
+  setIfLeaseHeld: Store['setIfLeaseHeld'] = (...a) => this.coordination.setIfLeaseHeld(...a);
+  claimIfLeaseHeld: Store['claimIfLeaseHeld'] = (...a) => this.coordination.claimIfLeaseHeld(...a);
+  getVersioned: Store['getVersioned'] = (...a) => this.coordination.getVersioned(...a);
+  setVersioned: Store['setVersioned'] = (...a) => this.coordination.setVersioned(...a);
+  publish: Store['publish'] = (...a) => this.coordination.publish(...a);
+  subscribe: Store['subscribe'] = (...a) => this.coordination.subscribe(...a);
 
   async ping(): Promise<boolean> {
     if (this.closed) return false;
@@ -318,11 +256,11 @@ export class KeyvStore implements Store {
     await Promise.allSettled([...this.inflight]);
     if (!this.redis) {
       this.lists.clear();
-      this.local?.bus.clear();
+      this.memoryBus?.clear();
       await this.keyv.clear();
       return;
     }
-    await this.remote?.bus.close();
+    await this.redisBus?.close();
     // Not `keyv.disconnect()`: it sends QUIT and waits for replies to everything still queued
     // in node-redis, including commands that already timed out on our side, so against a Redis
     // that stopped answering it never returns. Our own calls have settled above; drop the socket.

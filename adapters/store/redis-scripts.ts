@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Lease, LeaseHolder } from '../../bots/core/ports';
 import { LEASE_GRACE_MS } from './lease-record';
+import type { LeaseEngine } from './coordination';
 import type { RedisConnection } from './redis';
 
 const PRELUDE = `
@@ -125,7 +126,7 @@ export function envelope(json: string, ttlMs: number): string {
   return `{"value":${json},"expires":${Date.now() + ttlMs}}`;
 }
 
-export class RedisCoordination {
+export class RedisCoordination implements LeaseEngine {
   /** `bounded` puts the store's deadline on each call. */
   constructor(
     private readonly redis: RedisConnection,
@@ -156,8 +157,9 @@ export class RedisCoordination {
     return Number(await this.run(scripts.fencedSet, [lease.name, key], args)) === 1;
   }
 
-  async claimIfLeaseHeld(lease: Lease, key: string, claimedJson: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'> {
-    const args = [lease.owner, String(lease.token), envelope(claimedJson, ttlMs), String(ttlMs)];
+  async claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'> {
+    // The value `claim` writes (`CLAIMED`), so `get` of a claim reads `true` on both paths.
+    const args = [lease.owner, String(lease.token), envelope('true', ttlMs), String(ttlMs)];
     const reply = Number(await this.run(scripts.fencedClaim, [lease.name, key], args));
     return reply === 1 ? 'claimed' : reply === 0 ? 'taken' : 'lost';
   }

@@ -7,7 +7,22 @@ import type { InProcessCells } from '../../adapters/store/in-process';
 import type { Store } from '../../bots/core/ports';
 import { InProcessExtras } from './in-process-extras';
 
-export type StoreOp = 'get' | 'set' | 'delete' | 'claim' | 'keys' | 'append' | 'list' | 'lease' | 'publish' | 'subscribe';
+/** The four lease calls are recorded as `lease`. */
+export type StoreOp =
+  | 'get'
+  | 'set'
+  | 'delete'
+  | 'claim'
+  | 'keys'
+  | 'append'
+  | 'list'
+  | 'lease'
+  | 'setIfLeaseHeld'
+  | 'claimIfLeaseHeld'
+  | 'getVersioned'
+  | 'setVersioned'
+  | 'publish'
+  | 'subscribe';
 
 export class MemoryStore extends InProcessExtras implements Store {
   private readonly data = new Map<string, { json: string; expiresAt: number; version?: number }>();
