@@ -320,7 +320,7 @@ export interface Store {
    * lease and `key` must share a hash slot.
    */
   setIfLeaseHeld<T>(lease: Lease, key: string, value: T, ttlMs: number): Promise<boolean>;
-  /** `claim`, only while `lease` is held with its token: `lost` (and nothing written) once lost. */
+  /** `claim`, only while `lease` is held with its token: `lost` (and nothing written) once lost; same slot rule. */
   claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'>;
 
   // Compare-and-set. A value's version counts `setVersioned` writes: 1 after the first, and back
