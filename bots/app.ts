@@ -185,7 +185,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
         server?.closeIdleConnections();
         await slack?.stop(); // Socket Mode: no new Slack events
-        await broadcasts.stop(); // saves progress; another process resumes when the lease runs out
+        await broadcasts.stop(); // saves progress and releases the lease: the next process to start resumes
         await broker.stop(); // also stops the desk, which ends its event streams
         webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();

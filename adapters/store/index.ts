@@ -31,12 +31,12 @@ export async function createStore(
       { store: 'memory', namespace: settings.namespace },
       'Using the in-memory store: state is lost on restart and not shared between processes',
     );
-    return KeyvStore.memory(settings.namespace, { sweepIntervalMs: options.sweepIntervalMs });
+    return KeyvStore.memory(settings.namespace, { sweepIntervalMs: options.sweepIntervalMs, logger });
   }
   const timeouts = { ...defaultRedisTimeouts, ...options.redisTimeouts };
   const connection = await connectRedis(settings.redisUrl, settings.namespace, logger, timeouts);
   logger?.info({ store: 'redis', url: redactUrl(settings.redisUrl), namespace: settings.namespace }, 'Using Redis');
-  return KeyvStore.redis(connection);
+  return KeyvStore.redis(connection, logger);
 }
 
 export { KeyvStore, CLAIMED, escapeGlob } from './keyv-store';

@@ -45,17 +45,45 @@ export function memorySerialize<Value>(data: DeserializedData<Value>): string {
   return flat(`${data.expires ?? ''}|${json ?? ''}`);
 }
 
+/**
+ * A value written by `setVersioned` carries its version before the bar: `<expires>#<version>|<json>`.
+ * `json` is the value's JSON, laid out flat.
+ */
+export function memoryVersionedEntry(json: string, expires: number, version?: number): string {
+  return flat(version === undefined ? `${expires}|${json}` : `${expires}#${version}|${json}`);
+}
+
+/** The version of a memory-engine entry: 0 when it was not written by `setVersioned`. */
+export function memoryVersion(text: string): number {
+  const bar = text.indexOf('|');
+  const hash = text.indexOf('#');
+  return hash >= 0 && hash < bar ? Number(text.slice(hash + 1, bar)) : 0;
+}
+
+/** The JSON of a memory-engine entry's value (`memorySerialize`'s form). */
+export function memoryJson(text: string): string {
+  return text.slice(text.indexOf('|') + 1);
+}
+
+/** The `<expires>` part before the bar, without a version. */
+function expiresPart(text: string, bar: number): number | undefined {
+  const head = text.slice(0, bar);
+  const hash = head.indexOf('#');
+  const expires = hash >= 0 ? head.slice(0, hash) : head;
+  return expires ? Number(expires) : undefined;
+}
+
 /** The expiry of a memory-engine entry, read without parsing its value. */
 export function memoryExpires(text: string): number | undefined {
   const bar = text.indexOf('|');
   if (bar < 0) return (JSON.parse(text) as { expires?: number } | undefined)?.expires;
-  return bar > 0 ? Number(text.slice(0, bar)) : undefined;
+  return expiresPart(text, bar);
 }
 
 export function memoryDeserialize<Value>(text: string): DeserializedData<Value> | undefined {
   const bar = text.indexOf('|');
   if (bar < 0) return JSON.parse(text) as DeserializedData<Value>; // written as plain JSON
-  const expires = bar > 0 ? Number(text.slice(0, bar)) : undefined;
+  const expires = expiresPart(text, bar);
   const json = text.slice(bar + 1);
   return { value: json === '' ? undefined : (JSON.parse(json) as Value), expires } as DeserializedData<Value>;
 }

@@ -10,6 +10,9 @@
  * - `keys` on Redis: keyv's iterator scans the whole namespace and fetches every value; a `SCAN`
  *   with a `MATCH` on the prefix does the filtering in Redis and fetches no values.
  * - `ping` on Redis: keyv has no health check.
+ * - leases, fenced writes, `setVersioned` and pub/sub: in memory `InProcessCoordination` and
+ *   `InProcessBus` over the same Map; on Redis Lua scripts (`redis-scripts.ts`) and a
+ *   subscriber connection (`redis-bus.ts`).
  * - `append`/`list`: keyv has no lists. In memory they live in a Map of their own next to
  *   keyv's; on Redis they are Redis lists (`RPUSH` and `PEXPIRE` in one script, `LRANGE`) under
  *   the same key prefix, so `keys`, `delete` and expiry see them like any other key.
@@ -18,10 +21,26 @@
  * never mistake an outage for a missing key.
  */
 import { Keyv } from 'keyv';
-import type { Store } from '../../bots/core/ports';
+import type { Logger, Store } from '../../bots/core/ports';
+import { InProcessBus, type HandlerErrorReport } from './bus';
+import { StoreCoordination, type StoreCall } from './coordination';
 import { checkTtl, describeError, storeUnavailable } from './errors';
-import { flat, jsonDeserialize, jsonFlat, jsonSerialize, memoryDeserialize, memoryExpires, memorySerialize } from './json';
+import { InProcessCoordination, type InProcessCells } from './in-process';
+import {
+  flat,
+  jsonDeserialize,
+  jsonFlat,
+  jsonSerialize,
+  memoryDeserialize,
+  memoryExpires,
+  memoryJson,
+  memorySerialize,
+  memoryVersion,
+  memoryVersionedEntry,
+} from './json';
 import type { RedisConnection } from './redis';
+import { RedisBus } from './redis-bus';
+import { RedisCoordination } from './redis-scripts';
 
 /** The value a successful `claim` stores: `get` of a claimed key resolves `true`. */
 export const CLAIMED = true;
@@ -76,6 +95,8 @@ function wrongKind(key: string, holds: 'a list' | 'a value'): TypeError {
 export interface MemoryStoreOptions {
   /** Purge expired entries this often, so write-once keys (dedupe marks) do not pile up. */
   sweepIntervalMs?: number;
+  /** Where a failing pub/sub handler is reported. */
+  logger?: Logger;
 }
 
 export class KeyvStore implements Store {
@@ -89,6 +110,9 @@ export class KeyvStore implements Store {
   private map?: Map<string, unknown>;
   /** Memory engine: lists by key (Redis keeps its own). */
   private readonly lists = new Map<string, MemoryList>();
+  private readonly coordination: StoreCoordination;
+  private readonly memoryBus?: InProcessBus;
+  private readonly redisBus?: RedisBus;
 
   /** One process only; contents are lost on restart. */
   static memory(namespace: string, options: MemoryStoreOptions = {}): KeyvStore {
@@ -102,21 +126,35 @@ export class KeyvStore implements Store {
       serialize: memorySerialize,
       deserialize: memoryDeserialize,
     });
-    const store = new KeyvStore(keyv);
+    const store = new KeyvStore(keyv, undefined, options.logger);
     store.startSweeping(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
     return store;
   }
 
   /** Shared by every process on the same Redis and namespace; survives restarts. */
-  static redis(connection: RedisConnection): KeyvStore {
-    return new KeyvStore(connection.keyv, connection);
+  static redis(connection: RedisConnection, logger?: Logger): KeyvStore {
+    return new KeyvStore(connection.keyv, connection, logger);
   }
 
   private constructor(
     private readonly keyv: Keyv,
     private readonly redis?: RedisConnection,
+    logger?: Logger,
   ) {
     this.engine = redis ? 'redis' : 'memory';
+    const onHandlerError: HandlerErrorReport = (channel, err) =>
+      logger?.error({ store: this.engine, channel, err: describeError(err) }, 'A pub/sub handler failed');
+    const bounded = <T>(call: Promise<T>) => this.bounded(call);
+    if (redis) {
+      this.redisBus = new RedisBus(redis, bounded, onHandlerError);
+      const run: StoreCall = (op, key, fn) => this.run(op, key, async () => fn());
+      this.coordination = new StoreCoordination(new RedisCoordination(redis, bounded), this.redisBus, run);
+    } else {
+      this.memoryBus = new InProcessBus(onHandlerError);
+      // Synchronous on the Map, so atomic; see `now`.
+      const now: StoreCall = async (op, key, fn) => this.now(op, key, fn as () => Awaited<ReturnType<typeof fn>>);
+      this.coordination = new StoreCoordination(new InProcessCoordination(this.cells()), this.memoryBus, now);
+    }
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -185,6 +223,18 @@ export class KeyvStore implements Store {
     return found.sort();
   }
 
+  // Leases, fenced writes, compare-and-set and pub/sub: `StoreCoordination` (coordination.ts).
+  acquireLease: Store['acquireLease'] = (...a) => this.coordination.acquireLease(...a);
+  renewLease: Store['renewLease'] = (...a) => this.coordination.renewLease(...a);
+  releaseLease: Store['releaseLease'] = (...a) => this.coordination.releaseLease(...a);
+  leaseHolder: Store['leaseHolder'] = (...a) => this.coordination.leaseHolder(...a);
+  setIfLeaseHeld: Store['setIfLeaseHeld'] = (...a) => this.coordination.setIfLeaseHeld(...a);
+  claimIfLeaseHeld: Store['claimIfLeaseHeld'] = (...a) => this.coordination.claimIfLeaseHeld(...a);
+  getVersioned: Store['getVersioned'] = (...a) => this.coordination.getVersioned(...a);
+  setVersioned: Store['setVersioned'] = (...a) => this.coordination.setVersioned(...a);
+  publish: Store['publish'] = (...a) => this.coordination.publish(...a);
+  subscribe: Store['subscribe'] = (...a) => this.coordination.subscribe(...a);
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     if (!this.redis) return true;
@@ -206,9 +256,11 @@ export class KeyvStore implements Store {
     await Promise.allSettled([...this.inflight]);
     if (!this.redis) {
       this.lists.clear();
+      this.memoryBus?.clear();
       await this.keyv.clear();
       return;
     }
+    await this.redisBus?.close();
     // Not `keyv.disconnect()`: it sends QUIT and waits for replies to everything still queued
     // in node-redis, including commands that already timed out on our side, so against a Redis
     // that stopped answering it never returns. Our own calls have settled above; drop the socket.
@@ -308,6 +360,23 @@ export class KeyvStore implements Store {
     list.items.push(json);
     list.expires = expires;
     return list.items.length;
+  }
+
+  /** The memory engine's keys as `InProcessCoordination` reads and writes them. */
+  private cells(): InProcessCells {
+    return {
+      now: Date.now,
+      read: (key) => {
+        if (this.liveList(key)) throw wrongKind(key, 'a list');
+        const raw = this.memoryValue(key);
+        return raw === undefined ? undefined : { json: memoryJson(raw), version: memoryVersion(raw) };
+      },
+      write: (key, json, ttl, version) => {
+        this.lists.delete(key);
+        this.memoryMap().set(key, memoryVersionedEntry(json, Date.now() + ttl, version));
+      },
+      claim: (key, ttl) => this.claimInMemory(key, ttl),
+    };
   }
 
   /**

@@ -45,6 +45,8 @@ export interface RedisConnection {
    */
   keyPrefix: string;
   timeouts: RedisTimeouts;
+  /** A new connection for pub/sub, connected (Redis needs one of its own for subscribing). */
+  openSubscriber: () => Promise<RedisClient>;
 }
 
 /** Reconnect delays once we have been connected: 100 ms doubling up to 2 s, with jitter. */
@@ -63,44 +65,7 @@ export async function connectRedis(
   timeouts: RedisTimeouts = defaultRedisTimeouts,
 ): Promise<RedisConnection> {
   const safeUrl = redactUrl(url);
-  let everReady = false;
-  let healthy = false;
-
-  const client: RedisClient = createClient({
-    url,
-    // While reconnecting, fail commands at once instead of queueing them until Redis returns.
-    // (No `commandOptions.timeout`: node-redis drops that timer once a command is written to the
-    // socket, so it does not bound the wait for a reply. `KeyvStore` puts its own deadline on
-    // every call instead.)
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: timeouts.connectTimeoutMs,
-      // The first connect fails fast (start-up should say "cannot reach Redis", not wait);
-      // after that, keep reconnecting so a Redis restart heals without restarting the bridge.
-      // `false` stops retrying and makes `connect()` reject with the socket error itself.
-      // (Not `return cause`: node-redis checks `instanceof Error`, which is false for errors
-      // from another realm, e.g. Node's own socket errors under jest, and then it silently
-      // falls back to retrying forever.)
-      reconnectStrategy: (retries) => (everReady ? backoff(retries) : false),
-    },
-  });
-
-  // node-redis throws from its EventEmitter when 'error' has no listener; this one also keeps
-  // logs to one line per outage instead of one per reconnect attempt.
-  client.on('error', (err: unknown) => {
-    if (!everReady) return; // start-up failures are reported by the thrown error below
-    if (healthy) {
-      healthy = false;
-      logger?.warn({ store: 'redis', url: safeUrl, err: describeError(err) }, 'Redis connection lost; reconnecting');
-    } else {
-      logger?.debug({ store: 'redis', url: safeUrl, err: describeError(err) }, 'Redis still unreachable');
-    }
-  });
-  client.on('ready', () => {
-    if (everReady && !healthy) logger?.info({ store: 'redis', url: safeUrl }, 'Redis connection restored');
-    everReady = true;
-    healthy = true;
-  });
+  const client = buildClient(url, timeouts, logger, 'redis');
 
   const adapter = new KeyvRedis<string>(client, {
     namespace,
@@ -129,7 +94,66 @@ export async function connectRedis(
     throw storeUnavailable(`Cannot reach Redis at ${safeUrl}: ${describeError(e)}`, e, { url: safeUrl });
   }
 
-  return { keyv, client, keyPrefix: adapter.createKeyPrefix('', namespace), timeouts };
+  const openSubscriber = async (): Promise<RedisClient> => {
+    // Redis gives a connection that subscribes to nothing else: a second one, built like the
+    // first. node-redis subscribes it again to every channel after a reconnect.
+    const subscriber = buildClient(url, timeouts, logger, 'redis-subscriber');
+    try {
+      await connectWithin(subscriber, timeouts.connectTimeoutMs + timeouts.commandTimeoutMs);
+    } catch (e) {
+      throw storeUnavailable(`Cannot reach Redis at ${safeUrl} for pub/sub: ${describeError(e)}`, e, { url: safeUrl });
+    }
+    return subscriber;
+  };
+
+  return { keyv, client, keyPrefix: adapter.createKeyPrefix('', namespace), timeouts, openSubscriber };
+}
+
+/**
+ * A node-redis client with bounded waits and one log line per outage (see the module's notes).
+ * `store` names the connection in logs.
+ */
+function buildClient(url: string, timeouts: RedisTimeouts, logger: Logger | undefined, store: string): RedisClient {
+  const safeUrl = redactUrl(url);
+  let everReady = false;
+  let healthy = false;
+
+  const client: RedisClient = createClient({
+    url,
+    // While reconnecting, fail commands at once instead of queueing them until Redis returns.
+    // (No `commandOptions.timeout`: node-redis drops that timer once a command is written to the
+    // socket, so it does not bound the wait for a reply. `KeyvStore` puts its own deadline on
+    // every call instead.)
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: timeouts.connectTimeoutMs,
+      // The first connect fails fast (start-up should say "cannot reach Redis", not wait);
+      // after that, keep reconnecting so a Redis restart heals without restarting the bridge.
+      // `false` stops retrying and makes `connect()` reject with the socket error itself.
+      // (Not `return cause`: node-redis checks `instanceof Error`, which is false for errors
+      // from another realm, e.g. Node's own socket errors under jest, and then it silently
+      // falls back to retrying forever.)
+      reconnectStrategy: (retries) => (everReady ? backoff(retries) : false),
+    },
+  });
+
+  // node-redis throws from its EventEmitter when 'error' has no listener; this one also keeps
+  // logs to one line per outage instead of one per reconnect attempt.
+  client.on('error', (err: unknown) => {
+    if (!everReady) return; // start-up failures are reported by the thrown error
+    if (healthy) {
+      healthy = false;
+      logger?.warn({ store, url: safeUrl, err: describeError(err) }, 'Redis connection lost; reconnecting');
+    } else {
+      logger?.debug({ store, url: safeUrl, err: describeError(err) }, 'Redis still unreachable');
+    }
+  });
+  client.on('ready', () => {
+    if (everReady && !healthy) logger?.info({ store, url: safeUrl }, 'Redis connection restored');
+    everReady = true;
+    healthy = true;
+  });
+  return client;
 }
 
 /**

@@ -25,6 +25,8 @@ export const broadcastKeys = {
   page: (id: string, page: number) => `bpage:${id}:${page}`,
   claim: (id: string, index: number) => `bclaim:${id}:${index}`,
   answer: (id: string, userKey: string) => `banswer:${id}:${userKey}`,
+  /** The lease of the process delivering it (see `LeaseKeeper`). */
+  lease: (id: string) => `blease:${id}`,
 };
 
 export function broadcastView(

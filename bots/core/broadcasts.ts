@@ -6,8 +6,11 @@
  * - Each recipient is claimed in the Store before its send, so a resumed or second process never
  *   sends twice. A recipient claimed but not recorded when a process died is reported `failed`
  *   ("interrupted"), not re-sent: a duplicate notification is worse than a visible failure.
- * - A process holds a lease on the broadcast while it works; after a restart, broadcasts whose
- *   lease ran out are resumed (with Redis, by whichever process starts first).
+ * - A process holds a Store lease on the broadcast while it works (`LeaseKeeper`: renewed while
+ *   it delivers, released when it is done or stops). At start-up a process resumes the unfinished
+ *   broadcasts whose lease it acquires: with Redis, one process each, however many start at once.
+ *   Claims and progress are written under the lease's fencing token, so a process that lost the
+ *   lease stops and cannot overwrite the new holder's progress.
  * - Delivery to one user runs on that user's queue in the broker, so it cannot race a chat.
  */
 import { randomUUID } from 'node:crypto';
@@ -15,6 +18,7 @@ import { z } from 'zod';
 import type { Broker } from './broker';
 import { broadcastKeys, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
 import { asBridgeError } from './errors';
+import { LeaseKeeper } from './lease-keeper';
 import { Pacer } from './pacer';
 import type { Clock, Logger, Store, SurfaceKind } from './ports';
 
@@ -60,8 +64,6 @@ interface BroadcastRecord {
   message: BroadcastMessage;
   total: number;
   status: 'running' | 'done';
-  /** A process is working on it until then. */
-  leaseUntil: number;
   finishedAt?: number;
 }
 
@@ -69,6 +71,7 @@ interface BroadcastRecord {
 type Page = Record<number, { outcome: BroadcastOutcome; reason?: string }>;
 
 const PAGE_SIZE = 500;
+/** A process that dies mid-broadcast leaves it to the next one after this long. */
 const LEASE_MS = 30_000;
 const FLUSH_MS = 1_000;
 const RETRIES = 3;
@@ -82,14 +85,22 @@ export interface BroadcastServiceDeps {
   /** Users the bot knows, for `recipients: "all"`. */
   knownUsers: () => Promise<Recipient[]>;
   newId?: () => string;
+  /** Who holds the leases of this service's broadcasts; unique per process (default: random). */
+  owner?: string;
+  /** The broadcast lease's TTL (default 30 s); tests shorten it. */
+  leaseMs?: number;
 }
 
 export class BroadcastService {
   private readonly pacer: Pacer;
   private readonly running = new Map<string, Promise<void>>();
   private stopping = false;
+  private readonly owner: string;
+  private readonly leaseMs: number;
 
   constructor(private readonly deps: BroadcastServiceDeps) {
+    this.owner = deps.owner ?? `broadcasts-${randomUUID()}`;
+    this.leaseMs = deps.leaseMs ?? LEASE_MS;
     this.pacer = new Pacer({
       clock: deps.clock,
       minIntervalPerUserMs: deps.settings.minIntervalPerUserMs,
@@ -107,12 +118,13 @@ export class BroadcastService {
       message,
       total: list.length,
       status: list.length === 0 ? 'done' : 'running',
-      leaseUntil: now + LEASE_MS,
       finishedAt: list.length === 0 ? now : undefined,
     };
+    // The lease first, so a process resuming at this moment leaves the new broadcast alone.
+    const keeper = list.length > 0 ? await this.acquire(record.id) : undefined;
     await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
-    await this.save(record);
-    if (list.length > 0) this.launch(record, list);
+    await this.deps.store.set(broadcastKeys.record(record.id), record, this.ttl());
+    if (keeper) this.launch(record, list, keeper);
     return { id: record.id, recipients: list.length };
   }
 
@@ -145,32 +157,44 @@ export class BroadcastService {
 
   /** Resume broadcasts left unfinished by a stopped or crashed process. */
   async resume(): Promise<void> {
-    const now = this.deps.clock.now();
     for (const key of await this.deps.store.keys('broadcast:')) {
       if (!/^broadcast:[^:]+$/.test(key)) continue;
+      const seen = await this.deps.store.get<BroadcastRecord>(key);
+      if (seen?.status !== 'running' || this.running.has(seen.id)) continue;
+      const keeper = await this.acquire(seen.id);
+      if (!keeper) continue; // another process is delivering it
+      // Read again under the lease: its last holder may have finished it since.
       const record = await this.deps.store.get<BroadcastRecord>(key);
-      if (record?.status === 'running' && record.leaseUntil <= now && !this.running.has(record.id)) {
-        const recipients = (await this.deps.store.get<Recipient[]>(broadcastKeys.recipients(record.id))) ?? [];
-        this.deps.logger.info({ broadcastId: record.id, recipients: recipients.length }, 'resuming a broadcast');
-        this.launch(record, recipients);
+      if (record?.status !== 'running') {
+        await keeper.release();
+        continue;
       }
+      const recipients = (await this.deps.store.get<Recipient[]>(broadcastKeys.recipients(record.id))) ?? [];
+      this.deps.logger.info({ broadcastId: record.id, recipients: recipients.length, token: keeper.lease.token }, 'resuming a broadcast');
+      this.launch(record, recipients, keeper);
     }
   }
 
-  /** Stop after the sends in flight; progress is saved and the lease left to expire. */
+  /** Stop after the sends in flight; progress is saved and the lease released for the next process. */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.running.values());
   }
 
-  private launch(record: BroadcastRecord, recipients: Recipient[]): void {
-    const job = this.deliver(record, recipients)
+  private acquire(id: string): Promise<LeaseKeeper | undefined> {
+    const { store, clock, logger } = this.deps;
+    return LeaseKeeper.acquire({ store, clock, logger }, broadcastKeys.lease(id), this.owner, this.leaseMs);
+  }
+
+  private launch(record: BroadcastRecord, recipients: Recipient[], keeper: LeaseKeeper): void {
+    const job = this.deliver(record, recipients, keeper)
       .catch((e) => this.deps.logger.error({ err: asBridgeError(e), broadcastId: record.id }, 'broadcast delivery stopped'))
+      .finally(() => keeper.release())
       .finally(() => this.running.delete(record.id));
     this.running.set(record.id, job);
   }
 
-  private async deliver(record: BroadcastRecord, recipients: Recipient[]): Promise<void> {
+  private async deliver(record: BroadcastRecord, recipients: Recipient[], keeper: LeaseKeeper): Promise<void> {
     const { store, settings } = this.deps;
     const pages = new Map<number, Page>();
     const dirty = new Set<number>();
@@ -183,16 +207,19 @@ export class BroadcastService {
       dirty.add(p);
     };
     let lastFlush = this.deps.clock.now();
+    // Progress is written under the lease: once another process holds it, these writes are refused.
+    const fenced = async (key: string, value: unknown) => {
+      if (!keeper.lost && !(await store.setIfLeaseHeld(keeper.lease, key, value, this.ttl()))) keeper.markLost();
+    };
     const flush = async (force = false) => {
       const now = this.deps.clock.now();
       if (!force && now - lastFlush < FLUSH_MS) return;
       lastFlush = now;
       for (const p of [...dirty]) {
         dirty.delete(p);
-        await store.set(broadcastKeys.page(record.id, p), pages.get(p)!, this.ttl());
+        await fenced(broadcastKeys.page(record.id, p), pages.get(p)!);
       }
-      record.leaseUntil = now + LEASE_MS;
-      await this.save(record);
+      await fenced(broadcastKeys.record(record.id), record);
     };
 
     // One lane per surface, each with its own workers: a surface that must go slowly (Slack's
@@ -210,11 +237,17 @@ export class BroadcastService {
     for (const lane of lanes.values()) {
       let next = 0;
       const worker = async () => {
-        while (!this.stopping) {
+        while (!this.stopping && !keeper.lost) {
           if (next >= lane.length) return;
           const index = lane[next++];
           if (pages.get(Math.floor(index / PAGE_SIZE))![index % PAGE_SIZE]) continue; // done before a restart
-          if (!(await store.claim(broadcastKeys.claim(record.id, index), this.ttl()))) {
+          // The claim checks the lease's token in the same step: a process that lost the lease sends nothing more.
+          const claim = await store.claimIfLeaseHeld(keeper.lease, broadcastKeys.claim(record.id, index), this.ttl());
+          if (claim === 'lost') {
+            keeper.markLost();
+            return;
+          }
+          if (claim === 'taken') {
             note(index, { outcome: 'failed', reason: 'interrupted by a restart; not sent again to avoid a duplicate' });
             continue;
           }
@@ -225,7 +258,7 @@ export class BroadcastService {
       for (let w = 0; w < Math.min(perLane, lane.length); w++) workers.push(worker());
     }
     await Promise.all(workers);
-    if (!this.stopping) {
+    if (!this.stopping && !keeper.lost) {
       record.status = 'done';
       record.finishedAt = this.deps.clock.now();
     }
@@ -256,10 +289,6 @@ export class BroadcastService {
       const r = byUser.get(key.slice(prefix.length));
       if (answer && r) r.answer = answer.title;
     }
-  }
-
-  private save(record: BroadcastRecord): Promise<void> {
-    return this.deps.store.set(broadcastKeys.record(record.id), record, this.ttl());
   }
 
   private ttl(): number {

@@ -302,9 +302,83 @@ export interface Store {
   list<T>(key: string): Promise<T[]>;
   /** Keys that start with `prefix` (for start-up sweeps; not for hot paths). */
   keys(prefix: string): Promise<string[]>;
+
+  // Ownership across processes: leases with fencing tokens (see `Lease`). A lease lives at key
+  // `name` like any value (`keys` lists it, `delete` drops it and its token count); read it with
+  // `leaseHolder`, change it only with the lease calls. Atomic on both engines; on Redis the
+  // lease's time is Redis's own clock, so process clocks need not agree.
+
+  /**
+   * Take the lease `name` for `ttlMs` unless someone (`owner` included) holds it. Resolves the
+   * lease with a fencing token, a number that strictly increases with every acquisition of
+   * `name` across processes; undefined while it is held. An expired lease is free to take.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  /** Extend a lease still held with this owner and token to `ttlMs` from now; false once lost. */
+  renewLease(name: string, owner: string, token: number, ttlMs: number): Promise<boolean>;
+  /** Give a lease up (free at once for the next `acquireLease`); false when it was lost already. */
+  releaseLease(name: string, owner: string, token: number): Promise<boolean>;
+  /** Who holds the lease now; undefined when nobody does (never taken, released or expired). */
+  leaseHolder(name: string): Promise<LeaseHolder | undefined>;
+  /**
+   * `set`, only while `lease` is held with its token: false (and nothing written) once the lease
+   * is lost, so a stale owner cannot overwrite what the new owner writes. On Redis Cluster the
+   * lease and `key` must share a hash slot.
+   */
+  setIfLeaseHeld<T>(lease: Lease, key: string, value: T, ttlMs: number): Promise<boolean>;
+  /** `claim`, only while `lease` is held with its token: `lost` (and nothing written) once lost; same slot rule. */
+  claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'>;
+
+  // Compare-and-set. A value's version counts `setVersioned` writes: 1 after the first, and back
+  // to absent when the key expires or is deleted. A plain `set` makes it unversioned again
+  // (version 0), so do not mix the two on one key. `get` reads a versioned value like any other.
+
+  /** The value with its version; undefined when absent (a `set` value has version 0). */
+  getVersioned<T>(key: string): Promise<Versioned<T> | undefined>;
+  /**
+   * Write `value` (version `expectedVersion + 1`) only if the key is still at `expectedVersion`
+   * (0: absent or unversioned). False when another write came first: read again and retry (see
+   * `updateVersioned` in `bots/core/versioned.ts`).
+   */
+  setVersioned<T>(key: string, value: T, expectedVersion: number, ttlMs: number): Promise<boolean>;
+
+  // Pub/sub for live views across processes. At most once and not kept: a subscriber that is
+  // not connected when a message is published misses it, so keep the truth in the store and
+  // publish what changed. Channels are namespaced like keys.
+
+  /** Send a JSON value to every subscriber of `channel`, in every process on the same store. */
+  publish<T>(channel: string, message: T): Promise<void>;
+  /**
+   * Call `handler` with a fresh copy of every message published on `channel` from now on (the
+   * subscription is active when this resolves), in publish order, never inside `publish`. A
+   * handler that throws or rejects is logged and does not stop the others. Resolves a function
+   * that ends this subscription.
+   */
+  subscribe<T>(channel: string, handler: (message: T) => void | Promise<void>): Promise<() => Promise<void>>;
   /** Whether the backing store answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** A lease as its holder knows it: pass it back to renew, release, or fence writes. */
+export interface Lease {
+  name: string;
+  owner: string;
+  /** Fencing token: larger for every later acquisition of `name`. */
+  token: number;
+}
+
+/** The current holder of a lease. */
+export interface LeaseHolder {
+  owner: string;
+  token: number;
+}
+
+/** A value read with its version, for `setVersioned`. */
+export interface Versioned<T> {
+  value: T;
+  /** 1 and up for `setVersioned` writes; 0 for a value written with `set`. */
+  version: number;
 }
 
 export interface TimerHandle {

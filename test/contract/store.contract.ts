@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../bots/core/ports';
 import { isBridgeError } from '../../bots/core/errors';
+import { describeCoordinationConformance } from './store.coordination.contract';
 
 export interface ConformanceOptions {
   /**
@@ -314,6 +315,8 @@ export function describeStoreConformance(
       }
       await expect(other.close()).resolves.toBeUndefined(); // closing twice is harmless
     });
+
+    describeCoordinationConformance({ store: () => store, base: () => base, open, shared: !!options.shared });
 
     if (!options.shared) return;
 

@@ -124,6 +124,27 @@ describeWithRedis('Redis store when Redis goes away', () => {
     await expect(store.get(key)).resolves.toEqual({ ok: true });
   });
 
+  test('pub/sub: the subscriber connection subscribes again when Redis comes back', async () => {
+    const channel = `${key}:channel`;
+    const received: number[] = [];
+    await store.subscribe<number>(channel, (n) => void received.push(n));
+    const direct = await createStore({ redisUrl, namespace });
+    try {
+      await direct.publish(channel, 1);
+      await eventually(async () => received.includes(1), 5000);
+      await proxy.stop(); // cuts both connections, the subscriber's too
+      await expect(store.publish(channel, 0)).rejects.toThrow(/Store publish failed/);
+      await proxy.start();
+      // Published until the reconnected subscriber hears one: what was sent while it was away is lost.
+      await eventually(async () => {
+        await direct.publish(channel, 2);
+        return received.includes(2);
+      }, 10_000);
+    } finally {
+      await direct.close();
+    }
+  });
+
   test('Redis hangs: calls time out with store_unavailable and ping turns false', async () => {
     proxy.freeze();
     const ping = await timed(store.ping());

@@ -3,11 +3,14 @@
  * the way in and out, like Redis would, so a test catches code that mutates what it read or
  * stores something that does not survive serialization.
  */
+import type { InProcessCells } from '../../adapters/store/in-process';
 import type { Store } from '../../bots/core/ports';
+import { InProcessExtras } from './in-process-extras';
 
 interface Entry {
   json: string;
   expiresAt: number;
+  version?: number;
 }
 
 interface ListEntry {
@@ -15,14 +18,42 @@ interface ListEntry {
   expiresAt: number;
 }
 
-export class ConsoleMemoryStore implements Store {
+export class ConsoleMemoryStore extends InProcessExtras implements Store {
   private readonly entries = new Map<string, Entry>();
   private readonly lists = new Map<string, ListEntry>();
   /** Every TTL passed to `set` or `append`, by key (the last one), so tests can check retention. */
   readonly ttls = new Map<string, number>();
   closed = false;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    super();
+  }
+
+  protected async before(): Promise<void> {
+    if (this.closed) throw new Error('store: closed');
+  }
+
+  protected cells(): InProcessCells {
+    return {
+      now: this.now,
+      read: (key) => {
+        if (this.liveList(key)) throw new TypeError(`store: ${key} holds a list`);
+        const entry = this.live(key);
+        return entry && { json: entry.json, version: entry.version ?? 0 };
+      },
+      write: (key, json, ttlMs, version) => {
+        this.lists.delete(key);
+        this.entries.set(key, { json, expiresAt: this.now() + ttlMs, version });
+        this.ttls.set(key, ttlMs);
+      },
+      claim: (key, ttlMs) => {
+        if (this.live(key) || this.liveList(key)) return false;
+        this.entries.set(key, { json: 'true', expiresAt: this.now() + ttlMs });
+        this.ttls.set(key, ttlMs);
+        return true;
+      },
+    };
+  }
 
   async get<T>(key: string): Promise<T | undefined> {
     if (this.liveList(key)) throw new TypeError(`store: ${key} holds a list`);

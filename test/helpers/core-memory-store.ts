@@ -3,21 +3,40 @@
  * lists (append/list), prefix keys. Values are JSON-cloned so tests catch accidental sharing of mutable state.
  * `latency` lets a test slow down individual operations to provoke races.
  */
+import type { InProcessCells } from '../../adapters/store/in-process';
 import type { Store } from '../../bots/core/ports';
+import { InProcessExtras } from './in-process-extras';
 
-export type StoreOp = 'get' | 'set' | 'delete' | 'claim' | 'keys' | 'append' | 'list';
+/** The four lease calls are recorded as `lease`. */
+export type StoreOp =
+  | 'get'
+  | 'set'
+  | 'delete'
+  | 'claim'
+  | 'keys'
+  | 'append'
+  | 'list'
+  | 'lease'
+  | 'setIfLeaseHeld'
+  | 'claimIfLeaseHeld'
+  | 'getVersioned'
+  | 'setVersioned'
+  | 'publish'
+  | 'subscribe';
 
-export class MemoryStore implements Store {
-  private readonly data = new Map<string, { json: string; expiresAt: number }>();
+export class MemoryStore extends InProcessExtras implements Store {
+  private readonly data = new Map<string, { json: string; expiresAt: number; version?: number }>();
   private readonly lists = new Map<string, { items: string[]; expiresAt: number }>();
   readonly ops: { op: StoreOp; key: string }[] = [];
   /** Awaited before each operation; return a promise to delay it. */
   latency?: (op: StoreOp, key: string) => Promise<void> | void;
   closed = false;
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  constructor(private readonly now: () => number = () => Date.now()) {
+    super();
+  }
 
-  private async before(op: StoreOp, key: string): Promise<void> {
+  protected async before(op: StoreOp, key: string): Promise<void> {
     this.ops.push({ op, key });
     if (this.closed) throw new Error('store closed');
     await this.latency?.(op, key);
@@ -91,6 +110,26 @@ export class MemoryStore implements Store {
   async keys(prefix: string): Promise<string[]> {
     await this.before('keys', prefix);
     return [...this.data.keys(), ...this.lists.keys()].filter((k) => k.startsWith(prefix) && (this.live(k) || this.liveList(k)));
+  }
+
+  protected cells(): InProcessCells {
+    return {
+      now: this.now,
+      read: (key) => {
+        if (this.liveList(key)) throw new TypeError(`${key}: the key holds a list`);
+        const e = this.live(key);
+        return e && { json: e.json, version: e.version ?? 0 };
+      },
+      write: (key, json, ttlMs, version) => {
+        this.lists.delete(key);
+        this.data.set(key, { json, expiresAt: this.now() + ttlMs, version });
+      },
+      claim: (key, ttlMs) => {
+        if (this.live(key) || this.liveList(key)) return false;
+        this.data.set(key, { json: 'true', expiresAt: this.now() + ttlMs });
+        return true;
+      },
+    };
   }
 
   async ping(): Promise<boolean> {

@@ -1,0 +1,103 @@
+/**
+ * Leases, fenced writes and compare-and-set for a store whose keys live in this process (the
+ * memory engine, and the stores of the test tree), over synchronous reads and writes: with no
+ * `await` inside, each operation is atomic on Node's one thread. The rules are those of the
+ * Redis scripts (`redis-scripts.ts`); the record format is in `lease-record.ts`.
+ */
+import type { Lease, LeaseHolder } from '../../bots/core/ports';
+import type { LeaseEngine } from './coordination';
+import { LEASE_GRACE_MS, notALease, parseLeaseRecord, type LeaseRecord } from './lease-record';
+
+/** Synchronous access to the keys of an in-process store. */
+export interface InProcessCells {
+  now(): number;
+  /**
+   * The live value at `key`: its JSON and its version (0 when written by `set`); undefined when
+   * absent. Throws a `TypeError` when the key holds a list.
+   */
+  read(key: string): { json: string; version: number } | undefined;
+  /** Write a value (replacing a list), with a version when written by `setVersioned`. */
+  write(key: string, json: string, ttlMs: number, version?: number): void;
+  /** `claim`: set `key` to `true` unless a value or list is there. */
+  claim(key: string, ttlMs: number): boolean;
+}
+
+export class InProcessCoordination implements LeaseEngine {
+  constructor(private readonly cells: InProcessCells) {}
+
+  acquireLease(name: string, owner: string, ttlMs: number): Lease | undefined {
+    const now = this.cells.now();
+    const current = this.record(name);
+    if (current && held(current, now)) return undefined;
+    const token = Math.max((current?.token ?? 0) + 1, now);
+    this.writeRecord(name, { owner, token, heldUntil: now + ttlMs }, now);
+    return { name, owner, token };
+  }
+
+  renewLease(name: string, owner: string, token: number, ttlMs: number): boolean {
+    const now = this.cells.now();
+    if (!this.heldBy(name, owner, token, now)) return false;
+    this.writeRecord(name, { owner, token, heldUntil: now + ttlMs }, now);
+    return true;
+  }
+
+  releaseLease(name: string, owner: string, token: number): boolean {
+    const now = this.cells.now();
+    if (!this.heldBy(name, owner, token, now)) return false;
+    this.writeRecord(name, { owner: '', token, heldUntil: now }, now);
+    return true;
+  }
+
+  leaseHolder(name: string): LeaseHolder | undefined {
+    const current = this.record(name);
+    return current && held(current, this.cells.now()) ? { owner: current.owner, token: current.token } : undefined;
+  }
+
+  setIfLeaseHeld(lease: Lease, key: string, json: string, ttlMs: number): boolean {
+    if (!this.heldBy(lease.name, lease.owner, lease.token, this.cells.now())) return false;
+    this.cells.write(key, json, ttlMs);
+    return true;
+  }
+
+  claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): 'claimed' | 'taken' | 'lost' {
+    if (!this.heldBy(lease.name, lease.owner, lease.token, this.cells.now())) return 'lost';
+    return this.cells.claim(key, ttlMs) ? 'claimed' : 'taken';
+  }
+
+  getVersioned(key: string): { value: unknown; version: number } | undefined {
+    const found = this.cells.read(key);
+    return found && { value: JSON.parse(found.json) as unknown, version: found.version };
+  }
+
+  setVersioned(key: string, json: string, expectedVersion: number, ttlMs: number): boolean {
+    const current = this.cells.read(key)?.version ?? 0;
+    if (current !== expectedVersion) return false;
+    this.cells.write(key, json, ttlMs, current + 1);
+    return true;
+  }
+
+  private record(name: string): LeaseRecord | undefined {
+    const found = this.cells.read(name);
+    if (!found) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(found.json);
+    } catch {
+      throw notALease(name);
+    }
+    return parseLeaseRecord(name, value);
+  }
+
+  private heldBy(name: string, owner: string, token: number, now: number): boolean {
+    const current = this.record(name);
+    return !!current && held(current, now) && current.owner === owner && current.token === token;
+  }
+
+  private writeRecord(name: string, record: LeaseRecord, now: number): void {
+    this.cells.write(name, JSON.stringify(record), record.heldUntil - now + LEASE_GRACE_MS);
+  }
+}
+
+function held(record: LeaseRecord, now: number): boolean {
+  return record.owner !== '' && record.heldUntil > now;
+}

@@ -1,0 +1,185 @@
+/**
+ * Leases, fenced writes and compare-and-set on Redis: each operation one Lua script, which Redis
+ * runs atomically. The lease's time is Redis's own clock (`TIME`), so the clocks of the
+ * processes need not agree; scripts then replicate by effects (the default since Redis 5).
+ *
+ * Values are written in keyv's envelope (`{"value":…,"expires":…}`, see `KeyvStore`), so `get`
+ * and `keys` see them. A versioned value puts its version first (`{"version":3,"value":…}`), so
+ * the script reads it without decoding the value (Lua's JSON would round numbers past 14
+ * digits); the value's JSON is built by the caller and passed through untouched.
+ */
+import { createHash } from 'node:crypto';
+import type { Lease, LeaseHolder } from '../../bots/core/ports';
+import { LEASE_GRACE_MS } from './lease-record';
+import type { LeaseEngine } from './coordination';
+import type { RedisConnection } from './redis';
+
+const PRELUDE = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function lease(key)
+  local raw = redis.call('GET', key)
+  if not raw then return nil end
+  local ok, env = pcall(cjson.decode, raw)
+  local r = ok and type(env) == 'table' and env.value or nil
+  if type(r) ~= 'table' or type(r.owner) ~= 'string' or type(r.token) ~= 'number' or type(r.heldUntil) ~= 'number' then
+    error(redis.error_reply('WRONGTYPE the key holds a value that is not a lease'))
+  end
+  return r
+end
+local function held(r, now) return r ~= nil and r.owner ~= '' and r.heldUntil > now end
+local function held_by(key, owner, token, now)
+  local r = lease(key)
+  return held(r, now) and r.owner == owner and r.token == tonumber(token)
+end
+local function n(x) return string.format('%.0f', x) end
+local function write(key, owner, token, held_until, now)
+  local expires = held_until + ${LEASE_GRACE_MS}
+  redis.call('SET', key, '{"value":{"owner":' .. cjson.encode(owner) .. ',"token":' .. n(token) ..
+    ',"heldUntil":' .. n(held_until) .. '},"expires":' .. n(expires) .. '}', 'PX', n(expires - now))
+end
+`;
+
+/** KEYS: lease. ARGV: owner, ttl. The new token (as text), or nil while held. */
+const ACQUIRE = `${PRELUDE}
+local now = now_ms()
+local r = lease(KEYS[1])
+if held(r, now) then return false end
+local token = math.max((r and r.token or 0) + 1, now)
+write(KEYS[1], ARGV[1], token, now + tonumber(ARGV[2]), now)
+return n(token)`;
+
+/** KEYS: lease. ARGV: owner, token, ttl. 1 renewed, 0 lost. */
+const RENEW = `${PRELUDE}
+local now = now_ms()
+if not held_by(KEYS[1], ARGV[1], ARGV[2], now) then return 0 end
+write(KEYS[1], ARGV[1], tonumber(ARGV[2]), now + tonumber(ARGV[3]), now)
+return 1`;
+
+/** KEYS: lease. ARGV: owner, token. 1 released, 0 lost. The record stays, ownerless, for its token. */
+const RELEASE = `${PRELUDE}
+local now = now_ms()
+if not held_by(KEYS[1], ARGV[1], ARGV[2], now) then return 0 end
+write(KEYS[1], '', tonumber(ARGV[2]), now, now)
+return 1`;
+
+/** KEYS: lease. { owner, token as text } while held, else nil. */
+const HOLDER = `${PRELUDE}
+local r = lease(KEYS[1])
+if not held(r, now_ms()) then return false end
+return { r.owner, n(r.token) }`;
+
+/** KEYS: lease, key. ARGV: owner, token, envelope, ttl. 1 written, 0 lost. */
+const FENCED_SET = `${PRELUDE}
+if not held_by(KEYS[1], ARGV[1], ARGV[2], now_ms()) then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+return 1`;
+
+/** KEYS: lease, key. ARGV: owner, token, envelope, ttl. 1 claimed, 0 taken, -1 lost. */
+const FENCED_CLAIM = `${PRELUDE}
+if not held_by(KEYS[1], ARGV[1], ARGV[2], now_ms()) then return -1 end
+if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return 1 end
+return 0`;
+
+/** KEYS: key. ARGV: expected version, envelope after the version, ttl. 1 written, 0 conflict. */
+const SET_VERSIONED = `
+local raw = redis.call('GET', KEYS[1])
+local current = 0
+if raw then current = tonumber(string.match(raw, '^{"version":(%d+),')) or 0 end
+if current ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], '{"version":' .. string.format('%.0f', current + 1) .. ',' .. ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+/** A script sent once (`EVAL`), then by its digest (`EVALSHA`). */
+class Script {
+  private readonly sha: string;
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: RedisConnection, keys: string[], args: string[]): Promise<unknown> {
+    const options = { keys: keys.map((key) => redis.keyPrefix + key), arguments: args };
+    try {
+      return await redis.client.evalSha(this.sha, options);
+    } catch (e) {
+      // Not cached yet (a new Redis, or after SCRIPT FLUSH): send the source, which caches it.
+      if (!/NOSCRIPT/.test(String((e as { message?: unknown })?.message))) throw e;
+      return redis.client.eval(this.source, options);
+    }
+  }
+}
+
+const scripts = {
+  acquire: new Script(ACQUIRE),
+  renew: new Script(RENEW),
+  release: new Script(RELEASE),
+  holder: new Script(HOLDER),
+  fencedSet: new Script(FENCED_SET),
+  fencedClaim: new Script(FENCED_CLAIM),
+  setVersioned: new Script(SET_VERSIONED),
+};
+
+/** The keyv envelope of a value (as `set` writes it), from the value's JSON. */
+export function envelope(json: string, ttlMs: number): string {
+  return `{"value":${json},"expires":${Date.now() + ttlMs}}`;
+}
+
+export class RedisCoordination implements LeaseEngine {
+  /** `bounded` puts the store's deadline on each call. */
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly bounded: <T>(call: Promise<T>) => Promise<T>,
+  ) {}
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    const reply = await this.run(scripts.acquire, [name], [owner, String(ttlMs)]);
+    return reply === null || reply === undefined ? undefined : { name, owner, token: Number(reply) };
+  }
+
+  async renewLease(name: string, owner: string, token: number, ttlMs: number): Promise<boolean> {
+    return Number(await this.run(scripts.renew, [name], [owner, String(token), String(ttlMs)])) === 1;
+  }
+
+  async releaseLease(name: string, owner: string, token: number): Promise<boolean> {
+    return Number(await this.run(scripts.release, [name], [owner, String(token)])) === 1;
+  }
+
+  async leaseHolder(name: string): Promise<LeaseHolder | undefined> {
+    const reply = await this.run(scripts.holder, [name], []);
+    if (!Array.isArray(reply)) return undefined;
+    return { owner: String(reply[0]), token: Number(reply[1]) };
+  }
+
+  async setIfLeaseHeld(lease: Lease, key: string, json: string, ttlMs: number): Promise<boolean> {
+    const args = [lease.owner, String(lease.token), envelope(json, ttlMs), String(ttlMs)];
+    return Number(await this.run(scripts.fencedSet, [lease.name, key], args)) === 1;
+  }
+
+  async claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'> {
+    // The value `claim` writes (`CLAIMED`), so `get` of a claim reads `true` on both paths.
+    const args = [lease.owner, String(lease.token), envelope('true', ttlMs), String(ttlMs)];
+    const reply = Number(await this.run(scripts.fencedClaim, [lease.name, key], args));
+    return reply === 1 ? 'claimed' : reply === 0 ? 'taken' : 'lost';
+  }
+
+  async setVersioned(key: string, json: string, expectedVersion: number, ttlMs: number): Promise<boolean> {
+    const tail = `"value":${json},"expires":${Date.now() + ttlMs}}`;
+    return Number(await this.run(scripts.setVersioned, [key], [String(expectedVersion), tail, String(ttlMs)])) === 1;
+  }
+
+  /** The value and version at `key` (version 0 for a value written by `set`). */
+  async getVersioned(key: string): Promise<{ value: unknown; version: number } | undefined> {
+    const raw = await this.bounded(this.redis.client.get(this.redis.keyPrefix + key));
+    if (raw === null || raw === undefined) return undefined;
+    const data = JSON.parse(String(raw)) as { value?: unknown; expires?: number; version?: number };
+    // As keyv's `get` does: an envelope past its expiry is gone even if Redis has not dropped it yet.
+    if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
+    return { value: data.value, version: typeof data.version === 'number' ? data.version : 0 };
+  }
+
+  private run(script: Script, keys: string[], args: string[]): Promise<unknown> {
+    return this.bounded(script.run(this.redis, keys, args));
+  }
+}
