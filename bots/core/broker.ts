@@ -443,8 +443,9 @@ export class Broker implements UserEventHandler {
   }
 
   private async offerView(key: string, effect: Extract<Effect, { type: 'offer' }>) {
-    const { offer } = this.deps.settings;
+    const { offer, messages } = this.deps.settings;
     const decision = decideOffer({
+      noAgentsReason: messages.noAgentsAvailable,
       policy: offer.policy,
       hours: offer.hours,
       now: this.deps.clock.now(),
@@ -455,7 +456,8 @@ export class Broker implements UserEventHandler {
     return {
       type: 'offer' as const,
       offerId: effect.offerId,
-      message: effect.message,
+      // One coherent message: never "I can connect you" above "No agents are available".
+      message: decision.show ? effect.message : effect.unavailableMessage,
       showButton: decision.show,
       hiddenReason: decision.reason,
       fallback: decision.show ? undefined : offer.fallback,
