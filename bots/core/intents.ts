@@ -53,7 +53,7 @@ export function isGreeting(text: string): boolean {
 /** Words that may stand around a phrase without changing what is asked: greetings, politeness, articles. */
 const POLITE = new Set([
   'a', 'an', 'the', 'some', 'any', 'one', 'please', 'pls', 'plz', 'thanks', 'thank', 'you', 'now', 'asap',
-  'hi', 'hello', 'hey', 'ok', 'okay', 'yes', 'yeah', 'just', 'right', 'away', 'quickly', 'urgently', 'immediately',
+  'hi', 'hello', 'hey', 'ok', 'okay', 'yes', 'yeah', 'just', 'right', 'away', 'quickly', 'urgently', 'immediately', 'help',
 ]);
 
 /** Words that make up a request before the phrase ("can I please speak to a", "I'd like to talk with"). */
@@ -63,7 +63,7 @@ const REQUEST_WORDS = new Set([
   'need', 'needs', 'want', 'wanna', 'like', 'love', 'prefer', 'rather', 'talk', 'talking', 'speak', 'speaking', 'chat',
   'chatting', 'connect', 'transfer', 'put', 'through', 'get', 'give', 'gimme', 'let', 'request', 'requesting', 'ask',
   'contact', 'reach', 'looking', 'look', 'call', 'see', 'is', 'are', 'there', 'real', 'actual', 'another', 'of', 'your',
-  'really', 'do', 'have',
+  'really', 'do', 'have', 'from', 'by',
 ]);
 
 /** At least one of these must be among the words before the phrase for rule 2. */

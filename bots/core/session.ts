@@ -151,6 +151,8 @@ export type Effect =
 /** Events the broker feeds back from its own work (not from users or desks). */
 export type InternalEvent =
   | { type: 'cardSent'; slot: CardSlot; id: string; ref: SentRef }
+  /** Policy hid the offer's button: what the user read instead (for the history and the card). */
+  | { type: 'offerHidden'; offerId: string; message: string; reason?: string }
   | { type: 'queueTimeout'; sessionId: string }
   | { type: 'deskOpenFailed'; sessionId: string }
   | { type: 'deskSendFailed'; sessionId: string; messageId: string }
@@ -464,6 +466,8 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
   switch (event.type) {
     case 'cardSent':
       return { state: recordRef(state, event), effects: [] };
+    case 'offerHidden':
+      return { state: withHiddenOffer(state, event), effects: [] };
     case 'broadcastDelivered': {
       // Delivered during a chat that has ended meanwhile (or held for none): restore at once.
       if (!event.held) return { state, effects: [] };
@@ -495,6 +499,16 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
       }
       return { state, effects: [] };
   }
+}
+
+/** The history (what the agent may see later) and the card say what the user read, not "I can connect you". */
+function withHiddenOffer(state: Conversation, event: Extract<InternalEvent, { type: 'offerHidden' }>): Conversation {
+  const latest = state.offer;
+  if (latest?.view.offerId !== event.offerId) return state;
+  const said = [event.message, event.reason].filter(Boolean).join(' ');
+  const at = state.history.map((h) => h.from === 'bot' && h.text === latest.view.message).lastIndexOf(true);
+  const history = at < 0 ? state.history : state.history.map((h, i) => (i === at ? { ...h, text: said } : h));
+  return { ...state, history, offer: { ...latest, view: { ...latest.view, message: event.message } } };
 }
 
 function recordRef(state: Conversation, event: Extract<InternalEvent, { type: 'cardSent' }>): Conversation {

@@ -583,6 +583,21 @@ describe('availability policy', () => {
     expect(h.teams.lastCard('offer')!.view).toMatchObject({ showButton: true, message: M.offer });
   });
 
+  it('hidden button → the history the agent may get later says what the user read', async () => {
+    const h = await harness({ settings: avail({ availabilityCacheSeconds: 0 }) });
+    h.desk.availability = { available: false };
+    await h.send(ue.message('talk to an agent'));
+    expect(h.conv()!.history.map((e) => e.text)).toEqual(['talk to an agent', `${M.offerUnavailable} ${M.noAgentsAvailable}`]);
+    expect(h.conv()!.offer?.view.message).toBe(M.offerUnavailable);
+    // Agents come back: the next offer is the usual one, and Start queues with all of it.
+    h.desk.availability = { available: true };
+    await h.send(ue.message('agent'));
+    const offer = h.teams.lastCard('offer')!;
+    await h.send(ue.startChat(offer.view.offerId, { source: offer.ref }));
+    await h.send(ue.submitDetails(offer.view.offerId, 'VPN is down'));
+    expect(h.desk.opens[0].history.map((e) => e.text)).toEqual(['talk to an agent', `${M.offerUnavailable} ${M.noAgentsAvailable}`, 'agent', M.offer]);
+  });
+
   it('the no-agents reason is configured wording', async () => {
     const h = await harness({ settings: settings({ offer: { policy: 'availability' }, messages: { noAgentsAvailable: 'Everyone is busy.' } }) });
     h.desk.availability = { available: false };

@@ -71,6 +71,8 @@ describe('agent requests: a phrase the sentence asks for', () => {
     'real person',
     'I want a real person',
     'I need someone to fix my printer',
+    'I need help from an agent',
+    'agent please help',
   ];
   const nearMisses = [
     'my browser user agent string is wrong',
@@ -87,6 +89,8 @@ describe('agent requests: a phrase the sentence asks for', () => {
     'I am a human',
     'personal drive is full',
     'agentless backup fails',
+    'help me configure the agent',
+    'I want to be an agent',
   ];
 
   it.each(positives)('%j → request', (text) => expect(isAgentRequest(text, S)).toBe(true));
