@@ -82,6 +82,8 @@ function detailsData(view: DetailsView) {
     prompt: view.prompt,
     // A submitted (or expired) form shows no inputs: they could be edited but never sent.
     showInputs: open,
+    // A topic-only form: the problem is already described, so only the topic is asked.
+    showDescription: open && !(view.topicOnly && view.topics.length > 0),
     showTopics: open && view.topics.length > 0,
     topicRequired: view.topicRequired && view.topics.length > 0,
     topics: view.topics.map((t) => ({ id: t.id, label: t.label })),

@@ -27,6 +27,8 @@ export const BlockActionId = {
   startChat: 'lab_start_chat',
   /** Opens the details modal (its value is the submitDetails payload of the offer). */
   addDetails: 'lab_add_details',
+  /** Opens the topic-only modal (the problem is already described); same value as addDetails. */
+  addTopic: 'lab_add_topic',
   cancel: 'lab_cancel',
   /** A link button: Slack still reports the click, which must be acknowledged. */
   link: 'lab_link',
@@ -40,12 +42,15 @@ export const DETAILS_MODAL_CALLBACK_ID = 'lab_details';
 /** Slack-only wording (Teams has no modal and no "Add details" step). */
 export interface SlackCardLabels {
   addDetails: string;
+  /** The button that opens a topic-only form. */
+  addTopic: string;
   /** At most 24 characters (Slack's limit for modal titles). */
   modalTitle: string;
 }
 
 export const defaultSlackCardLabels: SlackCardLabels = {
   addDetails: 'Add details',
+  addTopic: 'Choose a topic',
   modalTitle: 'Contact an agent',
 };
 
@@ -113,7 +118,8 @@ function offerBlocks(view: OfferView, labels: CardLabels): Block[] {
 function detailsBlocks(view: DetailsView, slackLabels: SlackCardLabels): Block[] {
   const blocks: Block[] = [section(view.prompt)];
   if (!view.status) {
-    blocks.push(actions([button(slackLabels.addDetails, BlockActionId.addDetails, encodeCardAction(submitDetailsPayload(view.offerId)), 'primary')]));
+    const [label, actionId] = isTopicOnly(view) ? [slackLabels.addTopic, BlockActionId.addTopic] : [slackLabels.addDetails, BlockActionId.addDetails];
+    blocks.push(actions([button(label, actionId, encodeCardAction(submitDetailsPayload(view.offerId)), 'primary')]));
   } else {
     blocks.push(statusLine(view.status.text));
   }
@@ -184,9 +190,10 @@ function broadcastBlocks(view: BroadcastView): Block[] {
 export function renderDetailsModal(view: DetailsView, privateMetadata: string, options: BlockRenderOptions = {}): ModalView {
   const labels = options.labels ?? defaultCardLabels;
   const slackLabels = options.slackLabels ?? defaultSlackCardLabels;
-  const blocks: Block[] = [
-    section(view.prompt),
-    {
+  const blocks: Block[] = [section(view.prompt)];
+  // A topic-only form: the problem is already described, so only the topic is asked.
+  if (!isTopicOnly(view)) {
+    blocks.push({
       type: 'input',
       block_id: DetailsInput.description,
       label: plain(labels.descriptionLabel, MAX_CONTEXT_TEXT),
@@ -197,8 +204,8 @@ export function renderDetailsModal(view: DetailsView, privateMetadata: string, o
         max_length: SLACK_DESCRIPTION_MAX_LENGTH,
         placeholder: plain(labels.descriptionPlaceholder, MAX_PLACEHOLDER),
       },
-    },
-  ];
+    });
+  }
   const topics = view.topics.slice(0, MAX_OPTIONS);
   if (topics.length > 0) {
     blocks.push({
@@ -223,6 +230,10 @@ export function renderDetailsModal(view: DetailsView, privateMetadata: string, o
     close: plain(labels.cancel, MAX_MODAL_TEXT),
     blocks,
   };
+}
+
+function isTopicOnly(view: DetailsView): boolean {
+  return view.topicOnly === true && view.topics.length > 0;
 }
 
 function section(text: string): Block {

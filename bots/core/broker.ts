@@ -263,8 +263,12 @@ export class Broker implements UserEventHandler {
       case 'userTyping':
         await attempt(async () => this.surface(state).sendTyping?.(state.address, effect.agent), () => undefined);
         return [];
-      case 'offer':
-        return this.execute(state, { type: 'send', content: { kind: 'card', view: await this.offerView(state.key, effect) }, track: { slot: 'offer', id: effect.offerId } }, failures);
+      case 'offer': {
+        const view = await this.offerView(state.key, effect);
+        const sent = await this.execute(state, { type: 'send', content: { kind: 'card', view }, track: { slot: 'offer', id: effect.offerId } }, failures);
+        if (view.showButton) return sent;
+        return [...sent, { type: 'offerHidden', offerId: effect.offerId, message: view.message, ...(view.hiddenReason ? { reason: view.hiddenReason } : {}) }];
+      }
       case 'deskOpen': {
         const { sessionId } = effect.request;
         const deadline = state.session?.phase === 'queued' ? state.session.deadline : this.deps.clock.now();
@@ -443,8 +447,9 @@ export class Broker implements UserEventHandler {
   }
 
   private async offerView(key: string, effect: Extract<Effect, { type: 'offer' }>) {
-    const { offer } = this.deps.settings;
+    const { offer, messages } = this.deps.settings;
     const decision = decideOffer({
+      noAgentsReason: messages.noAgentsAvailable,
       policy: offer.policy,
       hours: offer.hours,
       now: this.deps.clock.now(),
@@ -455,7 +460,8 @@ export class Broker implements UserEventHandler {
     return {
       type: 'offer' as const,
       offerId: effect.offerId,
-      message: effect.message,
+      // One coherent message: never "I can connect you" above "No agents are available".
+      message: decision.show ? effect.message : effect.unavailableMessage,
       showButton: decision.show,
       hiddenReason: decision.reason,
       fallback: decision.show ? undefined : offer.fallback,

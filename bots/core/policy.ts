@@ -16,6 +16,8 @@ export interface OfferInputs {
   now: number;
   /** The desk's answer; undefined when the policy does not need it. */
   agentsAvailable?: boolean;
+  /** The reason shown when no agent is available (`bot.messages.noAgentsAvailable`). */
+  noAgentsReason?: string;
 }
 
 export function decideOffer(inputs: OfferInputs): OfferDecision {
@@ -27,7 +29,7 @@ export function decideOffer(inputs: OfferInputs): OfferDecision {
   }
   if (policy === 'availability' || policy === 'availability_and_hours') {
     if (inputs.agentsAvailable !== true) {
-      return { show: false, reason: 'No agents are available right now. Please try again later.' };
+      return { show: false, reason: inputs.noAgentsReason ?? 'No agents are available right now. Please try again later.' };
     }
   }
   return { show: true };

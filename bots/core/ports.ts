@@ -101,6 +101,11 @@ export interface DetailsView {
   topics: { id: string; label: string }[];
   /** Whether a topic must be chosen (only when topics are configured). */
   topicRequired: boolean;
+  /**
+   * The problem is already described: the form asks only for the (required) topic, and its
+   * submission carries no description. Renderers leave the description input out.
+   */
+  topicOnly?: boolean;
   status?: CardStatus;
 }
 

@@ -6,24 +6,26 @@
  * session, if any, in one of three phases:
  *
  *   (none) --startChat, no description--> collecting --submitDetails--> queued
- *   (none) --startChat, description known----------------------------> queued
+ *   (none) --startChat, description known, topics configured--> collecting (topic only) --submitDetails--> queued
+ *   (none) --startChat, description known, no topics-----------------> queued
  *   queued --agentJoined / agentMessage--> live
  *   queued|live --stop phrase / cancel / agent ended / timeout / desk error--> (none)
  *
  * Nothing here does I/O: effects describe what the broker must do, in order.
  */
-import { formatBytes, typeAllowed } from './file-vault';
+import { detailsView, disableCard, fillIn, retireOffers, say, staleDetailsView, updateStatus, waitingCard, withNewOffer } from './card-updates';
+import { endSession } from './end-session';
+import { fileRefusedText, screenFiles } from './file-screening';
 import { appendHistory, historyForDesk } from './history';
+import { isAgentRequest, isGreeting, isStopPhrase } from './intents';
+import { routingFor } from './routing';
 import type {
   AgentInfo,
   Address,
-  CardStatus,
   DeskEvent,
   DetailsView,
   EndReason,
-  FileRef,
   HistoryEntry,
-  OfferView,
   OpenChatRequest,
   OutboundContent,
   SentRef,
@@ -34,6 +36,12 @@ import type {
 } from './ports';
 import type { UserEvent } from './events';
 import type { CoreSettings } from './settings';
+
+// Moved into modules of their own; still exported from here for callers of the core.
+export { detailsView, waitingCard } from './card-updates';
+export { isAgentRequest, isStopPhrase } from './intents';
+export { routingFor } from './routing';
+export { screenFiles } from './file-screening';
 
 /** A card the bot sent whose buttons may later need disabling. */
 export interface TrackedCard<V> {
@@ -65,7 +73,14 @@ export interface WaitingCard {
 }
 
 export type Session =
-  | { phase: 'collecting'; offerId: string; details: TrackedCard<DetailsView>; startedAt: number }
+  | {
+      phase: 'collecting';
+      offerId: string;
+      details: TrackedCard<DetailsView>;
+      startedAt: number;
+      /** Set when the problem was already described and the form asks only for the topic. */
+      description?: string;
+    }
   | {
       phase: 'queued';
       sessionId: string;
@@ -101,6 +116,8 @@ export interface Conversation {
   lastUtterance?: { text: string; at: number };
   /** The latest offer card, so its button can be disabled once used. */
   offer?: TrackedCard<{ offerId: string; message: string }>;
+  /** Earlier offer cards whose Start button is still live (bounded), retired with the latest. */
+  earlierOffers?: { offerId: string; ref: SentRef }[];
   session?: Session;
   /** Broadcasts delivered with their buttons disabled during a chat; restored when it ends. */
   heldBroadcasts?: { broadcastId: string; ref: SentRef }[];
@@ -115,8 +132,11 @@ export type Effect =
   /** Replace an earlier message (disable a card's buttons). */
   | { type: 'update'; ref: SentRef; content: OutboundContent }
   | { type: 'userTyping'; agent?: AgentInfo }
-  /** Evaluate the offer policy, then send the offer card (tracked in the `offer` slot). */
-  | { type: 'offer'; offerId: string; message: string }
+  /**
+   * Evaluate the offer policy, then send the offer card (tracked in the `offer` slot): with
+   * `message` when the button shows, with `unavailableMessage` (and the reason) when it is hidden.
+   */
+  | { type: 'offer'; offerId: string; message: string; unavailableMessage: string }
   | { type: 'deskOpen'; request: OpenChatRequest }
   | { type: 'deskSend'; sessionId: string; message: UserMessage }
   | { type: 'deskTyping'; sessionId: string }
@@ -131,6 +151,8 @@ export type Effect =
 /** Events the broker feeds back from its own work (not from users or desks). */
 export type InternalEvent =
   | { type: 'cardSent'; slot: CardSlot; id: string; ref: SentRef }
+  /** Policy hid the offer's button: what the user read instead (for the history and the card). */
+  | { type: 'offerHidden'; offerId: string; message: string; reason?: string }
   | { type: 'queueTimeout'; sessionId: string }
   | { type: 'deskOpenFailed'; sessionId: string }
   | { type: 'deskSendFailed'; sessionId: string; messageId: string }
@@ -158,12 +180,6 @@ export interface TransitionResult {
 
 /** How long a problem description stays "already said" for a Start click. */
 export const DESCRIPTION_FRESH_MS = 60 * 60 * 1000;
-
-function isGreeting(text: string): boolean {
-  return greetings.has(text.toLowerCase().replace(/[!.?]+$/, ''));
-}
-
-const greetings = new Set(['hi', 'hello', 'hey', 'help', 'hi there', 'hello there', 'good morning', 'good afternoon']);
 
 /** A fresh conversation for a user the bot has not seen (or whose state expired). */
 export function newConversation(key: string, user: { surface: SurfaceKind; profile: UserProfile; address: Address }): Conversation {
@@ -224,6 +240,11 @@ function onUserEvent(state: Conversation, event: UserEvent, ctx: TransitionConte
 type MessageEvent = Extract<UserEvent, { type: 'message' }>;
 
 function onUserMessage(state: Conversation, event: MessageEvent, ctx: TransitionContext): TransitionResult {
+  const m = ctx.settings.messages;
+  // Too long for any surface: neither relayed nor kept (history, description), and the user knows.
+  if (event.text.length > ctx.settings.maxMessageChars) {
+    return { state, effects: [say(fillIn(m.tooLong, { max: ctx.settings.maxMessageChars.toLocaleString('en-US') }))] };
+  }
   const text = event.text.trim();
   const session = state.session;
   const stop = isStopPhrase(text, ctx.settings);
@@ -232,7 +253,7 @@ function onUserMessage(state: Conversation, event: MessageEvent, ctx: Transition
     if (stop) return endSession(state, session.phase === 'queued' ? 'user_cancelled' : 'user_stopped', ctx, { tellDesk: true });
     const screened = screenFiles(event.files ?? [], session.filesSent ?? 0, ctx.settings);
     const effects: Effect[] = screened.refused.map((r) => say(fileRefusedText(r.file.name, r.reason, ctx.settings)));
-    const hasContent = event.text.trim() !== '' || screened.accepted.length > 0;
+    const hasContent = text !== '' || screened.accepted.length > 0;
     if (hasContent) {
       const message: UserMessage = {
         messageId: event.messageId,
@@ -244,7 +265,7 @@ function onUserMessage(state: Conversation, event: MessageEvent, ctx: Transition
     }
     let nextSession: Session = screened.accepted.length > 0 ? { ...session, filesSent: (session.filesSent ?? 0) + screened.accepted.length } : session;
     if (hasContent && nextSession.phase === 'queued' && !nextSession.queuedNoticeSent) {
-      effects.push(say(ctx.settings.messages.queuedNotice));
+      effects.push(say(m.queuedNotice));
       nextSession = { ...nextSession, queuedNoticeSent: true };
     }
     return { state: nextSession === session ? state : { ...state, session: nextSession }, effects };
@@ -257,30 +278,24 @@ function onUserMessage(state: Conversation, event: MessageEvent, ctx: Transition
   if (session?.phase === 'collecting') {
     if (stop) {
       next = { ...next, session: undefined };
-      effects.push(...disableCard(session.details, { text: 'Cancelled' }), say(ctx.settings.messages.userCancelled));
+      effects.push(...disableCard(session.details, { text: m.cardStatus.cancelled }), say(m.userCancelled));
       return { state: next, effects };
     }
     // Typing the problem instead of filling the form is an answer too, unless a topic is required.
     if (text && !session.details.view.topicRequired && !isAgentRequest(text, ctx.settings) && !isGreeting(text)) {
       return queueChat(next, { description: text }, ctx, session.details);
     }
+    // Anything else (asking again included) points to the form on screen: no second offer.
+    if (text) return botSays(next, m.formOpen, ctx, effects);
   }
 
-  if (stop) {
-    return botSays(next, 'There is no agent chat to stop. Ask for an agent any time.', ctx, effects);
-  }
-  if (!text && event.files?.length) {
-    return botSays(next, 'I can only pass files on to an agent during an agent chat.', ctx, effects);
-  }
-  if (isGreeting(text)) {
-    return botSays(next, ctx.settings.messages.greeting, ctx, effects);
-  }
-  if (isAgentRequest(text, ctx.settings)) {
-    return offer(next, ctx.settings.messages.offer, ctx, effects);
-  }
+  if (stop) return botSays(next, m.nothingToStop, ctx, effects);
+  if (!text && event.files?.length) return botSays(next, m.filesOutsideChat, ctx, effects);
+  if (isGreeting(text)) return botSays(next, m.greeting, ctx, effects);
+  if (isAgentRequest(text, ctx.settings)) return offer(next, m.offer, ctx, effects);
   // The bot has no skill for this: it becomes the description an agent will see.
   if (text) next = { ...next, lastUtterance: { text, at: ctx.now } };
-  return offer(next, `${ctx.settings.messages.cannotHelp} ${ctx.settings.messages.offer}`, ctx, effects);
+  return offer(next, `${m.cannotHelp} ${m.offer}`, ctx, effects);
 }
 
 function onStartChat(
@@ -288,40 +303,33 @@ function onStartChat(
   event: Extract<UserEvent, { type: 'startChat' }>,
   ctx: TransitionContext,
 ): TransitionResult {
+  const m = ctx.settings.messages;
   const session = state.session;
   if (session?.phase === 'queued' || session?.phase === 'live') {
-    return { state, effects: [say(ctx.settings.messages.alreadyOpen)] };
+    return { state, effects: [say(m.alreadyOpen)] };
   }
+  // Every offer card (the clicked one, the latest, the earlier ones) has done its job.
+  const retired = retireOffers(state, { text: m.cardStatus.requested }, { offerId: event.offerId, ref: event.source });
   if (session?.phase === 'collecting') {
     // The form is already on screen; a second click must not stack another one.
-    return { state, effects: [say('Please fill in the form above to start the chat.')] };
+    return { state: retired.state, effects: [...retired.effects, say(m.formOpen)] };
   }
-  const effects: Effect[] = [];
-  let next = state;
-  // Disable the clicked card and the latest offer (usually the same message).
-  const requested: CardStatus = { text: 'Agent chat requested' };
-  const latest = state.offer;
-  const offerView = (offerId: string): OfferView => ({
-    type: 'offer',
-    offerId,
-    // An older offer's wording is not kept; its card then shows only the status line.
-    message: latest?.view.offerId === offerId ? latest.view.message : '',
-    showButton: false,
-  });
-  if (event.source) effects.push(updateStatus(event.source, offerView(event.offerId), requested));
-  if (latest?.ref && !sameRef(latest.ref, event.source)) {
-    effects.push(updateStatus(latest.ref, offerView(latest.view.offerId), requested));
-  }
-  next = { ...next, offer: undefined };
+  const effects = retired.effects;
+  let next = retired.state;
 
-  const described = !!state.lastUtterance?.text.trim() && ctx.now - state.lastUtterance!.at < DESCRIPTION_FRESH_MS;
-  if (described) {
-    const result = queueChat(next, { description: state.lastUtterance!.text }, ctx);
+  const lastSaid = state.lastUtterance;
+  const described = !!lastSaid?.text.trim() && ctx.now - lastSaid.at < DESCRIPTION_FRESH_MS;
+  // A required topic is still asked for when the problem is known: only the topic, then queue.
+  if (described && ctx.settings.topics.length === 0) {
+    const result = queueChat(next, { description: lastSaid!.text }, ctx);
     return { state: result.state, effects: [...effects, ...result.effects] };
   }
   const offerId = event.offerId;
-  const view = detailsView(offerId, ctx.settings);
-  next = { ...next, session: { phase: 'collecting', offerId, details: { view }, startedAt: ctx.now } };
+  const view = detailsView(offerId, ctx.settings, { topicOnly: described });
+  next = {
+    ...next,
+    session: { phase: 'collecting', offerId, details: { view }, startedAt: ctx.now, ...(described ? { description: lastSaid!.text } : {}) },
+  };
   effects.push({ type: 'send', content: { kind: 'card', view }, track: { slot: 'details', id: offerId } });
   return { state: next, effects };
 }
@@ -331,22 +339,22 @@ function onSubmitDetails(
   event: Extract<UserEvent, { type: 'submitDetails' }>,
   ctx: TransitionContext,
 ): TransitionResult {
+  const m = ctx.settings.messages;
   const session = state.session;
   if (session?.phase === 'queued' || session?.phase === 'live') {
-    return { state, effects: [say(ctx.settings.messages.alreadyOpen)] };
+    return { state, effects: [say(m.alreadyOpen)] };
   }
   if (session?.phase !== 'collecting' || session.offerId !== event.offerId) {
-    const effects: Effect[] = [say(ctx.settings.messages.staleCard)];
-    if (event.source) effects.unshift(updateStatus(event.source, detailsViewFor(event.offerId, ctx), { text: 'No longer active' }));
+    const effects: Effect[] = [say(m.staleCard)];
+    if (event.source) effects.unshift(updateStatus(event.source, staleDetailsView(event.offerId, ctx.settings), { text: m.cardStatus.noLongerActive }));
     return { state, effects };
   }
-  const description = event.description.trim();
+  // A topic-only form has no description field: the problem the user described before stands.
+  const description = event.description.trim() || session.description?.trim() || '';
   const topic = ctx.settings.topics.find((t) => t.id === event.topicId);
   // Cards validate on the client, but a client can send anything: check again here.
-  if (!description) return { state, effects: [say('Please describe what you need help with, then press Start chat.')] };
-  if (session.details.view.topicRequired && !topic) {
-    return { state, effects: [say('Please choose a topic, then press Start chat.')] };
-  }
+  if (!description) return { state, effects: [say(m.descriptionMissing)] };
+  if (session.details.view.topicRequired && !topic) return { state, effects: [say(m.topicMissing)] };
   const details = event.source && !session.details.ref ? { ...session.details, ref: event.source } : session.details;
   return queueChat(state, { description, topic }, ctx, details);
 }
@@ -358,8 +366,8 @@ function onCancel(state: Conversation, sessionId: string, source: SentRef | unde
   }
   const effects: Effect[] = [say(ctx.settings.messages.staleCard)];
   if (source) {
-    const view: WaitingView = { type: 'waiting', sessionId, title: '', };
-    effects.unshift(updateStatus(source, view, { text: 'No longer active' }));
+    const view: WaitingView = { type: 'waiting', sessionId, title: '' };
+    effects.unshift(updateStatus(source, view, { text: ctx.settings.messages.cardStatus.noLongerActive }));
   }
   return { state, effects };
 }
@@ -427,7 +435,7 @@ function agentJoins(
   const effects: Effect[] = [];
   if (session.phase === 'queued') {
     effects.push({ type: 'cancelTimer', sessionId: session.sessionId });
-    effects.push(...disableCard(waitingCard(session), { text: `Connected to ${agent.name}` }));
+    effects.push(...disableCard(waitingCard(session), { text: fill(ctx.settings.messages.cardStatus.connected, agent) }));
   }
   const joinedText = fill(ctx.settings.messages.agentJoined, agent);
   // With an avatar to show, the join notice is a small card so the user sees who joined.
@@ -458,6 +466,8 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
   switch (event.type) {
     case 'cardSent':
       return { state: recordRef(state, event), effects: [] };
+    case 'offerHidden':
+      return { state: withHiddenOffer(state, event), effects: [] };
     case 'broadcastDelivered': {
       // Delivered during a chat that has ended meanwhile (or held for none): restore at once.
       if (!event.held) return { state, effects: [] };
@@ -489,6 +499,16 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
       }
       return { state, effects: [] };
   }
+}
+
+/** The history (what the agent may see later) and the card say what the user read, not "I can connect you". */
+function withHiddenOffer(state: Conversation, event: Extract<InternalEvent, { type: 'offerHidden' }>): Conversation {
+  const latest = state.offer;
+  if (latest?.view.offerId !== event.offerId) return state;
+  const said = [event.message, event.reason].filter(Boolean).join(' ');
+  const at = state.history.map((h) => h.from === 'bot' && h.text === latest.view.message).lastIndexOf(true);
+  const history = at < 0 ? state.history : state.history.map((h, i) => (i === at ? { ...h, text: said } : h));
+  return { ...state, history, offer: { ...latest, view: { ...latest.view, message: event.message } } };
 }
 
 function recordRef(state: Conversation, event: Extract<InternalEvent, { type: 'cardSent' }>): Conversation {
@@ -527,7 +547,8 @@ function queueChat(
   const deadline = ctx.now + ctx.settings.queueTimeoutSeconds * 1000;
   const effects: Effect[] = [];
   if (details) {
-    effects.push(...disableCard(details, { text: input.topic ? `Sent (${input.topic.label})` : 'Sent' }));
+    const status = ctx.settings.messages.cardStatus;
+    effects.push(...disableCard(details, { text: input.topic ? fillIn(status.sentWithTopic, { topic: input.topic.label }) : status.sent }));
   }
   effects.push(
     { type: 'send', content: { kind: 'card', view: waitingView }, track: { slot: 'waiting', id: sessionId } },
@@ -565,53 +586,14 @@ function queueChat(
   return { state: next, effects };
 }
 
-/** Close the session, tell the user why, and (when the end is ours) tell the desk. */
-function endSession(
-  state: Conversation,
-  reason: EndReason,
-  ctx: TransitionContext,
-  options: { tellDesk: boolean; deskMessage?: string },
-): TransitionResult {
-  const session = state.session;
-  if (!session || session.phase === 'collecting') return { state, effects: [] };
-  const m = ctx.settings.messages;
-  const effects: Effect[] = [];
-  if (options.tellDesk) effects.push({ type: 'deskEnd', sessionId: session.sessionId, reason });
-  if (session.phase === 'queued') {
-    effects.push({ type: 'cancelTimer', sessionId: session.sessionId });
-    effects.push(...disableCard(waitingCard(session), { text: waitingStatus[reason] }));
-  }
-  const text: Record<EndReason, string> = {
-    user_stopped: m.userEnded,
-    user_cancelled: m.userCancelled,
-    agent_ended: m.agentEnded,
-    queue_timeout: m.queueTimeout,
-    desk_error: m.deskError,
-  };
-  // The desk's own words ("Closed for inactivity") first, then ours.
-  if (options.deskMessage?.trim()) effects.push(say(options.deskMessage.trim()));
-  effects.push(say(text[reason]));
-  if (state.heldBroadcasts?.length) effects.push({ type: 'releaseBroadcasts', items: state.heldBroadcasts });
-  return { state: { ...state, session: undefined, heldBroadcasts: undefined }, effects };
-}
-
-const waitingStatus: Record<EndReason, string> = {
-  user_stopped: 'Chat ended',
-  user_cancelled: 'Cancelled',
-  agent_ended: 'Chat ended by the agent',
-  queue_timeout: 'No agent was available',
-  desk_error: 'Could not connect to an agent',
-};
-
 function offer(state: Conversation, message: string, ctx: TransitionContext, effects: Effect[]): TransitionResult {
   const offerId = ctx.newId();
-  const next: Conversation = {
-    ...state,
-    history: appendHistory(state.history, { from: 'bot', text: message, at: ctx.now }),
-    offer: { view: { offerId, message } },
-  };
-  // The previous offer stays clickable: Start uses whatever the user said last either way.
-  return { state: next, effects: [...effects, { type: 'offer', offerId, message }] };
+  // The previous offer stays clickable (Start uses whatever the user said last either way); it
+  // is remembered so that Start on any of them retires them all.
+  const next = withNewOffer({ ...state, history: appendHistory(state.history, { from: 'bot', text: message, at: ctx.now }) }, { offerId, message });
+  // With the button hidden, "I can connect you" would contradict the reason shown under it.
+  const unavailableMessage = ctx.settings.messages.offerUnavailable;
+  return { state: next, effects: [...effects, { type: 'offer', offerId, message, unavailableMessage }] };
 }
 
 function botSays(state: Conversation, text: string, ctx: TransitionContext, effects: Effect[]): TransitionResult {
@@ -621,117 +603,7 @@ function botSays(state: Conversation, text: string, ctx: TransitionContext, effe
   };
 }
 
-function say(text: string): Effect {
-  return { type: 'send', content: { kind: 'text', text } };
-}
-
-/** The waiting card of a session, its view rebuilt from the session. */
-export function waitingCard(session: Extract<Session, { phase: 'queued' | 'live' }>): TrackedCard<WaitingView> {
-  const { ref, estimatedWaitSeconds } = session.waiting;
-  const view: WaitingView = {
-    type: 'waiting',
-    sessionId: session.sessionId,
-    title: session.request.title,
-    ...(estimatedWaitSeconds !== undefined ? { estimatedWaitSeconds } : {}),
-  };
-  return ref ? { view, ref } : { view };
-}
-
-function disableCard<V extends DetailsView | WaitingView>(card: TrackedCard<V>, status: CardStatus): Effect[] {
-  return card.ref ? [updateStatus(card.ref, card.view, status)] : [];
-}
-
-/** Re-render a sent card with a status line in place of its buttons. */
-function updateStatus(ref: SentRef, view: OfferView | DetailsView | WaitingView, status: CardStatus): Effect {
-  return { type: 'update', ref, content: { kind: 'card', view: { ...view, status } } };
-}
-
-/** The details form for an offer; surfaces that reopen it (Slack's "Add details") use it too. */
-export function detailsView(offerId: string, settings: Pick<CoreSettings, 'messages' | 'topics'>): DetailsView {
-  return {
-    type: 'details',
-    offerId,
-    prompt: settings.messages.detailsPrompt,
-    topics: settings.topics,
-    topicRequired: settings.topics.length > 0,
-  };
-}
-
-/** A stale form, re-rendered only to show its status: no topics needed. */
-function detailsViewFor(offerId: string, ctx: TransitionContext): DetailsView {
-  return { type: 'details', offerId, prompt: ctx.settings.messages.detailsPrompt, topics: [], topicRequired: false };
-}
-
-function sameRef(a: SentRef, b: SentRef | undefined): boolean {
-  return b !== undefined && sameJson(a, b);
-}
-
 /** "{agent}" in configured wording becomes the agent's name. */
 function fill(template: string, agent: AgentInfo): string {
-  return template.split('{agent}').join(agent.name);
+  return fillIn(template, { agent: agent.name });
 }
-
-/** Which of the user's files may go to the agent, and why the others may not. */
-export function screenFiles(
-  files: readonly FileRef[],
-  alreadySent: number,
-  settings: CoreSettings,
-): { accepted: FileRef[]; refused: { file: FileRef; reason: string }[] } {
-  const limits = settings.files;
-  const accepted: FileRef[] = [];
-  const refused: { file: FileRef; reason: string }[] = [];
-  for (const file of files) {
-    if (!typeAllowed(file.contentType, limits.allowedTypes)) {
-      refused.push({ file, reason: `files of type ${file.contentType || 'unknown'} are not accepted` });
-    } else if (file.size !== undefined && file.size > limits.maxBytes) {
-      refused.push({ file, reason: `it is larger than ${formatBytes(limits.maxBytes)}` });
-    } else if (alreadySent + accepted.length >= limits.maxPerSession) {
-      refused.push({ file, reason: `only ${limits.maxPerSession} files can be sent in one chat` });
-    } else {
-      accepted.push(file);
-    }
-  }
-  return { accepted, refused };
-}
-
-function fileRefusedText(name: string, reason: string, settings: CoreSettings): string {
-  return settings.messages.fileRefused.split('{file}').join(name).split('{reason}').join(reason);
-}
-
-export function isStopPhrase(text: string, settings: CoreSettings): boolean {
-  const t = text.trim().toLowerCase();
-  return settings.stopPhrases.some((p) => p.trim().toLowerCase() === t);
-}
-
-/** Whole-word, case-insensitive phrase match: "agent" matches "an agent please", not "agents'". */
-export function isAgentRequest(text: string, settings: CoreSettings): boolean {
-  const t = ` ${normalizeWords(text)} `;
-  return settings.agentRequestPhrases.some((p) => t.includes(` ${normalizeWords(p)} `));
-}
-
-function normalizeWords(s: string): string {
-  return s.toLowerCase().replace(/[^\p{L}\p{N}']+/gu, ' ').trim();
-}
-
-/** Language and region from the user's locale (or time zone), plus configured custom keys. */
-export function routingFor(profile: UserProfile, settings: CoreSettings): Record<string, string> {
-  const routing: Record<string, string> = {};
-  const locale = parseLocale(profile.locale);
-  if (locale?.language) routing.language = locale.language;
-  // Region: the locale's (a country like "US", or a UN M.49 area like "419"), else the time
-  // zone's area ("Europe") which still lets a desk route by continent.
-  if (locale?.region) routing.region = locale.region;
-  else if (profile.timeZone?.includes('/')) routing.region = profile.timeZone.split('/')[0];
-  return { ...routing, ...settings.routing };
-}
-
-function parseLocale(tag: string | undefined): { language?: string; region?: string } | undefined {
-  if (!tag) return undefined;
-  try {
-    const locale = new Intl.Locale(tag.replace(/_/g, '-'));
-    return { language: locale.language, region: locale.region };
-  } catch {
-    return undefined;
-  }
-}
-

@@ -4,6 +4,7 @@
  * `config/schema.ts` composes them all.
  */
 import { z } from 'zod';
+import { cardStatusSchema } from './card-status';
 
 const hhmm = z
   .string()
@@ -39,8 +40,11 @@ export type OfferPolicy = z.infer<typeof offerPolicySchema>;
 
 export const coreSettingsSchema = z.object({
   /**
-   * Phrases that mean "I want a person". Matched case-insensitively as whole words anywhere in
-   * the message, so "I need to talk to an agent" matches "talk to an agent".
+   * Phrases that mean "I want a person", matched case-insensitively as intents (bots/core/intents.ts):
+   * a phrase of several words ("talk to an agent") as whole words anywhere in the message; a
+   * phrase of one word ("agent") only where a sentence asks for it: nearly alone ("agent",
+   * "human please") or after a request ("can I speak to a human", "I need a person"), never
+   * inside other words' business ("user agent string", "my agent id", "the human resources portal").
    */
   agentRequestPhrases: z
     .array(z.string().min(1))
@@ -50,11 +54,16 @@ export const coreSettingsSchema = z.object({
       'live agent',
       'agent',
       'human',
+      'person',
+      'someone',
       'talk to a person',
       'real person',
       'talk to someone',
     ]),
-  /** Phrases that end a chat: the whole message, trimmed, case-insensitive. A keyword, never a guess. */
+  /**
+   * Phrases that end a chat: the whole message, case-insensitive, ignoring surrounding space and
+   * final punctuation ("Stop chat!"). A keyword, never a guess.
+   */
   stopPhrases: z.array(z.string().min(1)).default(['stop chat']),
   /** Topics offered in the details form; empty means no topic question. */
   topics: z.array(z.object({ id: z.string().min(1), label: z.string().min(1) })).default([]),
@@ -70,6 +79,11 @@ export const coreSettingsSchema = z.object({
       availabilityOnError: z.enum(['show', 'hide']).default('show'),
     })
     .default({}),
+  /**
+   * The longest message a user may send, in characters (UTF-16 code units, as the web chat and
+   * console count). A longer one is neither relayed nor kept: the user is told (`messages.tooLong`).
+   */
+  maxMessageChars: z.number().int().min(1).max(100_000).default(10_000),
   /** Our own queue timeout: a fallback for desks that never answer. */
   queueTimeoutSeconds: z.number().int().min(5).default(120),
   history: z
@@ -114,11 +128,14 @@ export const coreSettingsSchema = z.object({
   messages: z
     .object({
       offer: z.string().default('I can connect you with a live agent.'),
+      /** The offer when policy hides the button; the reason (hours, no agents) follows it. */
+      offerUnavailable: z.string().default("I can't connect you with a live agent at the moment."),
+      /** The reason shown when no agent is online (policy `availability`). */
+      noAgentsAvailable: z.string().default('No agents are available right now. Please try again later.'),
       cannotHelp: z.string().default("I can't help with that myself, but an agent can."),
       greeting: z
         .string()
         .default('Hi! I can connect you with a live agent. Tell me what you need help with.'),
-      detailsPrompt: z.string().default('Before I connect you, tell us what you need help with.'),
       queuedNotice: z.string().default('Thanks. The agent will see your messages when they join.'),
       agentJoined: z.string().default('{agent} joined the chat.'),
       agentLeft: z.string().default('{agent} left the chat.'),
@@ -138,6 +155,26 @@ export const coreSettingsSchema = z.object({
       /** `{file}` is the file name, `{reason}` why it was refused. */
       fileRefused: z.string().default('"{file}" was not sent to the agent: {reason}. The chat goes on.'),
       staleCard: z.string().default('That card is no longer active.'),
+      /** The agent closed the request before anyone accepted it. */
+      requestClosed: z
+        .string()
+        .default('Your request was closed before an agent joined, so no chat took place. You are back with the bot.'),
+      /** One closing message when the desk gave its own words: `{message}` is the desk's line. */
+      deskClosing: z.string().default('{message} You are back with the bot.'),
+      /** `{max}` is `maxMessageChars`. */
+      tooLong: z
+        .string()
+        .default('Your message was not sent: it is longer than {max} characters. Please shorten it or send it in parts.'),
+      detailsPrompt: z.string().default('Before I connect you, tell us what you need help with.'),
+      /** The form that asks only for the topic, when the problem is already described. */
+      topicPrompt: z.string().default('Which topic is this about? Choose one so the right team picks up your chat.'),
+      formOpen: z.string().default('Please fill in the form above to start the chat.'),
+      nothingToStop: z.string().default('There is no agent chat to stop. Ask for an agent any time.'),
+      filesOutsideChat: z.string().default('I can only pass files on to an agent during an agent chat.'),
+      descriptionMissing: z.string().default('Please describe what you need help with, then press Start chat.'),
+      topicMissing: z.string().default('Please choose a topic, then press Start chat.'),
+      /** The line shown in place of a card's buttons once they no longer apply. */
+      cardStatus: cardStatusSchema,
     })
     .default({}),
   /** How long idle per-user state (history, address) is kept. */

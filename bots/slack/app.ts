@@ -129,7 +129,7 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
         identity,
         client,
         labels: { ...defaultCardLabels, ...options.render?.labels },
-        detailsView: (offerId) => detailsView(offerId, options.bot),
+        detailsView: (offerId, o) => detailsView(offerId, options.bot, o),
         logger,
         now: options.now,
       });

@@ -155,7 +155,7 @@ export function hasStubFiles(event: SlackMessageEvent): boolean {
 export type ActionOutcome =
   | { kind: 'event'; event: UserEvent }
   /** "Add details": the glue opens the modal itself, with this click's trigger. */
-  | { kind: 'openDetails'; offerId: string; channel: string; ts?: string; triggerId: string }
+  | { kind: 'openDetails'; offerId: string; channel: string; ts?: string; triggerId: string; topicOnly: boolean }
   /** A link button, or a click that is not ours: acknowledge and do nothing. */
   | { kind: 'ignore' };
 
@@ -191,8 +191,8 @@ export function actionToOutcome(body: SlackBlockActionBody, ctx: ActionContext):
       if (action.action_id !== BlockActionId.startChat) return { kind: 'ignore' };
       return { kind: 'event', event: { type: 'startChat', offerId: parsed.offerId, source, ...base(true) } };
     case 'submitDetails':
-      if (action.action_id !== BlockActionId.addDetails || !body.trigger_id) return { kind: 'ignore' };
-      return { kind: 'openDetails', offerId: parsed.offerId, channel, ts, triggerId: body.trigger_id };
+      if ((action.action_id !== BlockActionId.addDetails && action.action_id !== BlockActionId.addTopic) || !body.trigger_id) return { kind: 'ignore' };
+      return { kind: 'openDetails', offerId: parsed.offerId, channel, ts, triggerId: body.trigger_id, topicOnly: action.action_id === BlockActionId.addTopic };
     case 'cancel':
       return { kind: 'event', event: { type: 'cancel', sessionId: parsed.sessionId, source, ...base(false) } };
     case 'broadcastAction':
@@ -213,6 +213,8 @@ export interface DetailsModalMetadata {
   /** `details`: opened from the "Add details" message, which then is the form to mark as sent. */
   from: 'offer' | 'details';
   topicRequired: boolean;
+  /** A topic-only form: no description input (the problem is already described). */
+  topicOnly?: boolean;
 }
 
 export function encodeModalMetadata(meta: DetailsModalMetadata): string {
@@ -229,6 +231,7 @@ export function decodeModalMetadata(text: string | undefined): DetailsModalMetad
       ...(typeof v.ts === 'string' ? { ts: v.ts } : {}),
       from: v.from === 'details' ? 'details' : 'offer',
       topicRequired: v.topicRequired === true,
+      ...(v.topicOnly === true ? { topicOnly: true } : {}),
     };
   } catch {
     return undefined;
@@ -249,7 +252,7 @@ export function validateSubmission(
   if (!meta) return undefined;
   const { description, topicId } = submittedValues(body);
   const errors: Record<string, string> = {};
-  if (!description) errors[DetailsInput.description] = labels.descriptionError;
+  if (!description && !meta.topicOnly) errors[DetailsInput.description] = labels.descriptionError;
   if (meta.topicRequired && !topicId) errors[DetailsInput.topic] = labels.topicError;
   return Object.keys(errors).length > 0 ? errors : undefined;
 }

@@ -47,7 +47,7 @@ export interface ListenerDeps {
   client: webApi.WebClient;
   labels: Pick<CardLabels, 'descriptionError' | 'topicError'>;
   /** The details form for an offer (the core's wording and topics), for "Add details". */
-  detailsView: (offerId: string) => DetailsView;
+  detailsView: (offerId: string, options: { topicOnly: boolean }) => DetailsView;
   logger: Logger;
   now?: () => number;
 }
@@ -100,7 +100,7 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
       case 'ignore':
         return;
       case 'openDetails': {
-        const view = deps.detailsView(outcome.offerId);
+        const view = deps.detailsView(outcome.offerId, { topicOnly: outcome.topicOnly });
         try {
           await deps.surface.openDetailsModal(outcome.triggerId, view, {
             offerId: outcome.offerId,
@@ -108,6 +108,7 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
             ts: outcome.ts,
             from: 'details',
             topicRequired: view.topicRequired && view.topics.length > 0,
+            ...(view.topicOnly ? { topicOnly: true } : {}),
           });
         } catch (err) {
           logger.warn({ surface: 'slack', err: asBridgeError(err) }, 'details modal could not be opened from "Add details"');

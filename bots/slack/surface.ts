@@ -147,6 +147,7 @@ export class SlackSurface implements Surface {
         channel,
         from: 'offer',
         topicRequired: view.topicRequired && view.topics.length > 0,
+        ...(view.topicOnly ? { topicOnly: true } : {}),
       });
     } catch (err) {
       // Expired trigger (a slow moment): the message below still lets the user open the form.

@@ -220,7 +220,14 @@ describeWithChromium('the product in a real browser: web chat and agent console'
     await otherChat.locator('#text').fill(OTHER);
     await otherChat.locator('#text').press('Enter');
     await otherChat.getByRole('button', { name: 'Start agent chat' }).click();
-    await otherChat.getByRole('button', { name: 'Cancel' }).waitFor(); // its words are the details: queued at once
+    // Its words are the details; topics are required, so the form asks for the topic only.
+    const topicForm = otherChat.locator('#messages > li').filter({ has: otherChat.locator('select') });
+    await topicForm.locator('select').waitFor();
+    expect(await topicForm.locator('textarea').count()).toBe(0);
+    expect(await textOf(topicForm)).toMatch(/Which topic is this about/);
+    await topicForm.locator('select').selectOption({ label: 'Access and accounts' });
+    await topicForm.getByRole('button', { name: 'Start chat' }).click();
+    await otherChat.getByRole('button', { name: 'Cancel' }).waitFor();
     const otherQueued = group('queued').locator('.chat-item', { hasText: OTHER });
     await otherQueued.locator('.unread').waitFor();
     await until(async () => expect(await desk.title()).toBe('(1 waiting) Agent console'));

@@ -149,11 +149,16 @@ describe('Teams end to end, with ServiceNow Agent Chat as the desk', () => {
     await ana.waitForText('**Beth Anglin:** Thanks Carl.');
 
     // 9. Beth closes the chat: the user is told, and the VA's follow-up is not relayed.
+    //    One closing message: ServiceNow's line with ours, not the desk's line and then the bot's.
     await sim.end(conv.id, 0);
-    await ana.waitForText('Beth Anglin has closed the support session.');
-    await ana.waitForText(/agent ended the chat/i);
+    await ana.waitForText('Beth Anglin has closed the support session. You are back with the bot.');
     await sim.idle();
     await h.bridge.broker.idle();
+    expect(ana.texts().filter((t) => /closed the support session|ended the chat|back with the bot/i.test(t))).toEqual([
+      'Beth Anglin has closed the support session. You are back with the bot.',
+    ]);
+    // The waiting card no longer says "Connected to Beth Anglin".
+    await ana.waitForUpdate(waiting.activityId, (c) => /Chat ended by the agent/.test(c.text) && !/Connected to/.test(c.text));
     expect(ana.texts().join('\n')).not.toContain('anything else');
     await ana.say('thanks, bye');
     await ana.waitForCard((c) => isOffer(c) && c.text.includes("can't help"));
@@ -194,9 +199,10 @@ describe('Teams end to end, with ServiceNow Agent Chat as the desk', () => {
     const dee = h.teamsUser({ userName: 'Dee' });
     const { conv, waiting } = await queue(dee, 'Need a new badge');
     await sim.timeout(conv.id);
-    await dee.waitForText('Your conversation with a live agent has timed out.');
-    await dee.waitForText(/No agent could take your chat/);
-    await dee.waitForUpdate(waiting.activityId, (c) => c.actions.length === 0);
+    await dee.waitForText('Your conversation with a live agent has timed out. You are back with the bot.');
+    await dee.waitForUpdate(waiting.activityId, (c) => c.actions.length === 0 && /No agent was available/.test(c.text));
+    await h.bridge.broker.idle();
+    expect(dee.texts().filter((t) => /timed out|No agent could take/.test(t))).toHaveLength(1);
   });
 
   it('shows a redelivered agent message once, and ignores a forged webhook', async () => {

@@ -215,15 +215,29 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     await queuedChat('Printer jams on floor 3');
   });
 
-  it('uses what the user already said as the description, without a form', async () => {
+  it('uses what the user already said as the description, and asks only for the required topic', async () => {
     const cy = h.slackUser();
+    const before = h.slack.views.length;
     await cy.say('The printer on floor 3 jams on every page');
     const offer = await cy.waitForMessage(hasButton('lab_start_chat'));
     expect(offer.text).toMatch(/can't help with that/i);
     await cy.click(offer, 'lab_start_chat');
+    // Topics are configured (required): the modal asks for the topic only.
+    const modal = await cy.waitForModal(before);
+    expect(modal.view.blocks.map((b: any) => b.element?.type).filter(Boolean)).toEqual(['static_select']);
+    const form = await cy.waitForMessage(hasButton('lab_add_topic'));
+    expect(buttonsOf(form)[0]).toMatchObject({ text: { text: 'Choose a topic' } });
+    // No topic: an inline error on the topic alone, nothing queued.
+    expect(await cy.submit(modal, {})).toEqual({ status: 200, json: { response_action: 'errors', errors: { topic: 'Please choose a topic.' } } });
+    // Reopened from the message: still the topic-only form.
+    await cy.click(form, 'lab_add_topic');
+    const reopened = await cy.waitForModal(before + 1);
+    expect(reopened.view.blocks.map((b: any) => b.element?.type).filter(Boolean)).toEqual(['static_select']);
+    expect((await cy.submit(reopened, { topic: 'access' })).status).toBe(200);
+    await cy.waitForUpdate(form, (m) => statusLineOf(m) === 'Sent (Access and accounts)');
     await cy.waitForMessage(hasButton('lab_cancel'));
-    await queuedChat('The printer on floor 3 jams on every page');
-    expect(h.slack.views).toHaveLength(0);
+    const chatId = await queuedChat('The printer on floor 3 jams on every page');
+    expect(await h.beth.chat(chatId)).toMatchObject({ details: 'The printer on floor 3 jams on every page', topic: { id: 'access' } });
   });
 
   it('tells the user when the agent ends the chat, and the next message goes back to the bot', async () => {
@@ -377,11 +391,15 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     const ana = h.teamsUser({ userName: 'Ana (Teams)' });
     const sam = h.slackUser({ name: 'Sam (Slack)' });
 
+    // Both described their problem first; topics are required, so each is asked for the topic only.
     await ana.say('Ana needs a new badge');
     await ana.click(await ana.waitForCard(isOffer), 'startChat');
+    await ana.click(await ana.waitForCard((c) => c.inputs.some((i) => i.id === 'topic')), 'submitDetails', { topic: 'access' });
     const a = await queuedChat('Ana needs a new badge');
+    const before = h.slack.views.length;
     await sam.say('Sam cannot log in');
     await sam.click(await sam.waitForMessage(hasButton('lab_start_chat')), 'lab_start_chat');
+    await sam.submit(await sam.waitForModal(before), { topic: 'access' });
     const s = await queuedChat('Sam cannot log in');
     expect((await h.beth.chat(a)).surface).toBe('teams');
     expect((await h.beth.chat(s)).surface).toBe('slack');

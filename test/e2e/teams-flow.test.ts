@@ -4,7 +4,7 @@
  * console HTTP API. Nothing in between is mocked.
  */
 import { ManualClock } from '../helpers/console-clock';
-import { AGENTS, isDetails, isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import { AGENTS, cardFrom, isDetails, isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
 import { eventually } from '../helpers/eventually';
 
 
@@ -123,6 +123,8 @@ describe('Teams end to end, with the built-in console as the desk', () => {
     // 8. stop chat ends it: the agents see it ended, the user is told, the bot is back.
     await ana.say('  STOP CHAT ');
     await ana.waitForText(/You ended the chat/);
+    // The waiting card above no longer says "Connected to Beth".
+    await ana.waitForUpdate(waiting.activityId, (c) => /Chat ended/.test(c.text) && !/Connected to/.test(c.text));
     await eventually(async () => expect((await h.beth.chat(queued.id)).status).toBe('ended'));
     await ana.say('thanks, bye');
     await ana.waitForCard((c) => isOffer(c) && c.activityId !== offer.activityId);
@@ -131,28 +133,127 @@ describe('Teams end to end, with the built-in console as the desk', () => {
     expect(messages.filter((m) => m.text === 'It also happens on the train')).toHaveLength(1);
   });
 
-  it('uses what the user already said as the description, without asking again', async () => {
+  it('uses what the user already said as the description, and asks only for the required topic', async () => {
     const ben = h.teamsUser({ userName: 'Ben' });
     await ben.say('The printer on floor 3 jams on every page');
     const offer = await ben.waitForCard(isOffer);
     expect(offer.text).toMatch(/can't help with that/i);
     await ben.click(offer, 'startChat');
+    // Topics are configured (required): a form with the topic only, the description is known.
+    const form = await ben.waitForCard((c) => c.inputs.some((i) => i.id === 'topic'));
+    expect(form.inputs).toEqual([{ type: 'Input.ChoiceSet', id: 'topic' }]);
+    expect(form.text).toMatch(/Which topic/);
+    await ben.click(form, 'submitDetails', { topic: 'hardware' });
+    const sent = await ben.waitForUpdate(form.activityId);
+    expect(sent.inputs).toHaveLength(0);
+    expect(sent.text).toContain('Sent (Hardware)');
     const waiting = await ben.waitForCard(isWaiting);
     expect(waiting.text).toContain('The printer on floor 3 jams on every page');
     expect(ben.sent().map((r) => r.body).some((b) => JSON.stringify(b).includes('"id":"description"'))).toBe(false);
-    await eventually(async () => expect((await h.beth.chats()).map((c) => c.title)).toContain('The printer on floor 3 jams on every page'));
+    const chat = await eventually(async () => {
+      const found = (await h.beth.chats()).find((c) => c.title === 'The printer on floor 3 jams on every page');
+      if (!found) throw new Error('not queued yet');
+      return found;
+    });
+    expect(await h.beth.chat(chat.id)).toMatchObject({ details: 'The printer on floor 3 jams on every page', topic: { id: 'hardware', label: 'Hardware' } });
   });
 
   it('tells the user when the agent ends the chat, and the next message goes back to the bot', async () => {
     const user = h.teamsUser();
-    const { chatId } = await queueChat(user);
+    const { chatId, waiting } = await queueChat(user);
     await h.beth.accept(chatId);
     await user.waitForCard((c) => c.text.includes('Beth joined'));
     await h.beth.end(chatId);
     await user.waitForText(/agent ended the chat/i);
+    await user.waitForUpdate(waiting.activityId, (c) => /Chat ended by the agent/.test(c.text));
     await user.say('one more thing');
     await user.waitForCard((c) => isOffer(c) && c.text.includes("can't help"));
     expect((await h.beth.messages(chatId)).map((m) => m.text)).not.toContain('one more thing');
+  });
+
+  it('says the request was closed without a chat when an agent closes it before anyone accepted', async () => {
+    const user = h.teamsUser();
+    const { chatId, waiting } = await queueChat(user);
+    await h.beth.end(chatId);
+    await user.waitForText(/closed before an agent joined/);
+    await user.waitForUpdate(waiting.activityId, (c) => /Closed without a chat/.test(c.text) && c.actions.length === 0);
+    await h.bridge.broker.idle();
+    expect(user.texts().join('\n')).not.toMatch(/agent ended the chat/i);
+  });
+
+  it('retires every earlier card: two offers, asking again while the form is open, a stale Start, then the chat', async () => {
+    const user = h.teamsUser();
+    await user.say('I need to talk to an agent');
+    const first = await user.waitForCard(isOffer);
+    await user.say('agent');
+    const second = await user.waitForCard((c) => isOffer(c) && c.activityId !== first.activityId);
+
+    // Start on the second offer: both offers lose their button; the form comes.
+    await user.click(second, 'startChat');
+    const details = await user.waitForCard(isDetails);
+    for (const offer of [first, second]) {
+      const updated = await user.waitForUpdate(offer.activityId);
+      expect(updated.actions).toHaveLength(0);
+      expect(updated.text).toContain('Agent chat requested');
+    }
+
+    // Asking again while the form is open points to it: no third offer card.
+    await user.say('talk to an agent');
+    await user.waitForText('Please fill in the form above to start the chat.');
+    // An old client still shows the first Start button and presses it.
+    await user.click(first, 'startChat');
+    await eventually(() => expect(user.texts().filter((t) => t === 'Please fill in the form above to start the chat.')).toHaveLength(2));
+
+    await user.click(details, 'submitDetails', { description: 'Badge reader rejects my card', topic: 'access' });
+    const waiting = await user.waitForCard(isWaiting);
+    expect((await user.waitForUpdate(details.activityId)).inputs).toHaveLength(0);
+    await user.click(second, 'startChat');
+    await user.waitForText(/already have an agent chat open/i);
+    await h.bridge.broker.idle();
+
+    const offers = user.sent().filter((r) => { const c = cardFrom(r); return c !== undefined && isOffer(c); });
+    expect(offers).toHaveLength(2);
+    // The last update of every offer card shows no button.
+    for (const offer of [first, second]) {
+      const puts = user.connector.requests.filter((r) => r.method === 'PUT' && r.activityId === offer.activityId);
+      expect(cardFrom(puts[puts.length - 1], offer.activityId)!.actions).toHaveLength(0);
+    }
+    const chats = (await h.beth.chats()).filter((c) => c.status === 'queued');
+    expect(chats).toHaveLength(1);
+    expect(waiting.text).toContain('Badge reader rejects my card');
+  });
+
+  it('refuses a 900 KB message: not relayed, not stored, the user told', async () => {
+    const user = h.teamsUser();
+    const huge = 'A'.repeat(900 * 1024);
+    // As the Agents Playground sent it: the text alone (with its HTML copy it would pass the 1 MB body limit).
+    const sayHuge = () => user.say(huge, { attachments: [] });
+    const storedChars = async () => {
+      let n = 0;
+      for (const key of await h.bridge.store.keys('')) {
+        try {
+          n += JSON.stringify(await h.bridge.store.get(key) ?? '').length;
+        } catch {
+          n += JSON.stringify(await h.bridge.store.list(key)).length;
+        }
+      }
+      return n;
+    };
+    await sayHuge();
+    await user.waitForText(/not sent: it is longer than 10,000 characters/);
+    await h.bridge.broker.idle();
+    expect(await storedChars()).toBeLessThan(50_000);
+    expect(user.sent().some((r) => (r.body.attachments as unknown[] | undefined)?.length)).toBe(false); // no offer for it
+
+    const { chatId } = await queueChat(user);
+    await h.beth.accept(chatId);
+    await user.waitForCard((c) => c.text.includes('Beth joined'));
+    await sayHuge();
+    await eventually(() => expect(user.texts().filter((t) => /longer than 10,000 characters/.test(t))).toHaveLength(2));
+    await user.say('still here');
+    await eventually(async () => expect((await h.beth.messages(chatId)).map((m) => m.text)).toContain('still here'));
+    expect((await h.beth.messages(chatId)).some((m) => m.text.length > 10_000)).toBe(false);
+    expect(await storedChars()).toBeLessThan(50_000);
   });
 
   it('ends a wait nobody takes after the queue timeout, and tells the desk', async () => {

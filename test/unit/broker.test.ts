@@ -569,6 +569,42 @@ describe('availability policy', () => {
     });
   });
 
+  it('hidden button → one coherent message: never "I can connect you" above "No agents are available"', async () => {
+    const h = await harness({ settings: avail({ availabilityCacheSeconds: 0 }) });
+    h.desk.availability = { available: false };
+    await h.send(ue.message('talk to an agent'));
+    await h.send(ue.message('My VPN drops every 5 minutes', { user: user({ id: 'u2' }) }));
+    for (const card of h.teams.cards().filter((c) => c.view.type === 'offer')) {
+      expect(card.view).toMatchObject({ showButton: false, message: M.offerUnavailable, hiddenReason: M.noAgentsAvailable });
+      expect((card.view as { message: string }).message).not.toContain(M.offer);
+    }
+    h.desk.availability = { available: true };
+    await h.send(ue.message('talk to an agent', { user: user({ id: 'u3' }) }));
+    expect(h.teams.lastCard('offer')!.view).toMatchObject({ showButton: true, message: M.offer });
+  });
+
+  it('hidden button → the history the agent may get later says what the user read', async () => {
+    const h = await harness({ settings: avail({ availabilityCacheSeconds: 0 }) });
+    h.desk.availability = { available: false };
+    await h.send(ue.message('talk to an agent'));
+    expect(h.conv()!.history.map((e) => e.text)).toEqual(['talk to an agent', `${M.offerUnavailable} ${M.noAgentsAvailable}`]);
+    expect(h.conv()!.offer?.view.message).toBe(M.offerUnavailable);
+    // Agents come back: the next offer is the usual one, and Start queues with all of it.
+    h.desk.availability = { available: true };
+    await h.send(ue.message('agent'));
+    const offer = h.teams.lastCard('offer')!;
+    await h.send(ue.startChat(offer.view.offerId, { source: offer.ref }));
+    await h.send(ue.submitDetails(offer.view.offerId, 'VPN is down'));
+    expect(h.desk.opens[0].history.map((e) => e.text)).toEqual(['talk to an agent', `${M.offerUnavailable} ${M.noAgentsAvailable}`, 'agent', M.offer]);
+  });
+
+  it('the no-agents reason is configured wording', async () => {
+    const h = await harness({ settings: settings({ offer: { policy: 'availability' }, messages: { noAgentsAvailable: 'Everyone is busy.' } }) });
+    h.desk.availability = { available: false };
+    await h.send(ue.message('talk to an agent'));
+    expect(h.teams.lastCard('offer')!.view).toMatchObject({ hiddenReason: 'Everyone is busy.' });
+  });
+
   it.each([
     ['show', true],
     ['hide', false],
@@ -707,5 +743,42 @@ describe('files', () => {
     const sent = h.teams.sends.find((x) => x.content.kind === 'text' && x.content.text === 'here you go')!;
     const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];
     expect(Buffer.from(file.content!).toString()).toBe('do this');
+  });
+});
+
+// =============================================================================== user text limit
+
+describe('user text longer than bot.maxMessageChars', () => {
+  const huge = 'x'.repeat(900 * 1024);
+  /** Everything the store holds, in characters of JSON. */
+  const storedBytes = (h: Awaited<ReturnType<typeof harness>>) =>
+    [...(h.store as unknown as { data: Map<string, { json: string }> }).data.values()].reduce((n, v) => n + v.json.length, 0);
+
+  it('in bot mode: not kept (no history, no description), the user is told', async () => {
+    const h = await harness();
+    await h.send(ue.message(huge));
+    expect(h.teams.texts()).toEqual([M.tooLong.replace('{max}', '10,000')]);
+    expect(h.teams.cards()).toHaveLength(0);
+    expect(storedBytes(h)).toBeLessThan(10_000);
+    expect(h.conv()?.lastUtterance).toBeUndefined();
+  });
+
+  it('during a chat: not relayed to the desk, nothing stored, the chat goes on', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    const before = h.desk.sent.length;
+    await h.send(ue.message(huge));
+    expect(h.desk.sent).toHaveLength(before);
+    expect(h.teams.texts()).toContain(M.tooLong.replace('{max}', '10,000'));
+    expect(storedBytes(h)).toBeLessThan(20_000);
+    await h.send(ue.message('y'.repeat(10_000)));
+    expect(h.desk.sent.map((s) => s.message.text.length)).toContain(10_000);
+    expect((h.conv()?.session as { sessionId?: string })?.sessionId).toBe(sid);
+  });
+
+  it('the limit is configured', async () => {
+    const h = await harness({ settings: settings({ maxMessageChars: 20 }) });
+    await h.send(ue.message('My VPN drops every five minutes'));
+    expect(h.teams.texts()).toEqual([M.tooLong.replace('{max}', '20')]);
   });
 });

@@ -126,6 +126,17 @@ describe('renderAdaptiveCard', () => {
       expect(none.map((i) => i.id)).toEqual(['description']);
     });
 
+    it('topic-only (the problem is already described): the prompt and the required topic, no description input', () => {
+      const card = renderAdaptiveCard({ ...details, prompt: 'Which topic is this about?', topicOnly: true });
+      expect(inputs(card).map((i) => [i.id, i.isRequired])).toEqual([['topic', true]]);
+      expect(texts(card)).toEqual(['Which topic is this about?']);
+      const [submit] = actions(card);
+      // What Teams sends back: no description, the topic chosen.
+      expect(parseCardAction({ ...(submit.data as object), topic: 'billing' })).toEqual({ lab: 'submitDetails', offerId: 'offer-1', description: '', topic: 'billing' });
+      // Without topics there is nothing to ask but the description.
+      expect(inputs(renderAdaptiveCard({ ...details, topics: [], topicOnly: true })).map((i) => i.id)).toEqual(['description']);
+    });
+
     it('drops inputs and the submit button once submitted', () => {
       const card = renderAdaptiveCard({ ...details, status: { text: 'Thanks, connecting you now.' } });
       expect(inputs(card)).toEqual([]);

@@ -83,9 +83,18 @@ describe('user message × phase', () => {
       effects: ['offer'],
     },
     {
-      name: 'none × configured phrase → offer, default phrase no longer matches',
+      name: 'none × configured phrase of several words → offer anywhere in the message',
       state: none,
-      event: fromUser(ue.message('Ich möchte einen MITARBEITER sprechen')),
+      event: fromUser(ue.message('Ich möchte einen MITARBEITER SPRECHEN, bitte')),
+      settings: settings({ agentRequestPhrases: ['mitarbeiter sprechen'] }),
+      phase: 'none',
+      effects: ['offer'],
+      check: (r) => expect(findEffect(r.effects, 'offer')!.message).toBe(M.offer),
+    },
+    {
+      name: 'none × configured one-word phrase standing alone → offer',
+      state: none,
+      event: fromUser(ue.message('Mitarbeiter!')),
       settings: settings({ agentRequestPhrases: ['mitarbeiter'] }),
       phase: 'none',
       effects: ['offer'],
@@ -142,13 +151,22 @@ describe('user message × phase', () => {
       check: (r) => expect(findEffect(r.effects, 'deskOpen')!.request.title).toBe('Outlook keeps crashing'),
     },
     {
-      name: 'collecting (topic required) × typed text → not queued without a topic',
+      name: 'collecting (topic required) × typed text → not queued without a topic, pointed to the form',
       state: () => collecting({ topicRequired: true }),
       event: fromUser(ue.message('Outlook keeps crashing')),
       settings: settings({ topics: [{ id: 'net', label: 'Network' }] }),
       phase: 'collecting',
-      effects: ['offer'],
-      check: (r) => expect(findEffect(r.effects, 'deskOpen')).toBeUndefined(),
+      effects: ['send'],
+      says: [M.formOpen],
+    },
+    {
+      name: 'collecting × asking for an agent again → pointed to the open form, no second offer card',
+      state: () => collecting(),
+      event: fromUser(ue.message('talk to an agent')),
+      phase: 'collecting',
+      effects: ['send'],
+      says: [M.formOpen],
+      check: (r) => expect(r.state.offer).toBeUndefined(),
     },
     {
       name: 'queued × "  STOP CHAT " → ends: desk told, timer cancelled, waiting card disabled, closing message',
@@ -192,20 +210,23 @@ describe('user message × phase', () => {
       effects: ['deskSend'],
     },
     {
-      name: 'live × "  STOP CHAT " → ends with user_stopped, desk told, user told',
+      name: 'live × "  STOP CHAT " → ends with user_stopped, desk told, waiting card "Chat ended", user told',
       state: () => live(),
       event: fromUser(ue.message('  STOP CHAT ')),
       phase: 'none',
-      effects: ['deskEnd', 'send'],
+      effects: ['deskEnd', 'update', 'send'],
       says: [M.userEnded],
-      check: (r) => expect(findEffect(r.effects, 'deskEnd')).toEqual({ type: 'deskEnd', sessionId: SESSION, reason: 'user_stopped' }),
+      check: (r) => {
+        expect(findEffect(r.effects, 'deskEnd')).toEqual({ type: 'deskEnd', sessionId: SESSION, reason: 'user_stopped' });
+        expect(findEffect(r.effects, 'update')).toMatchObject({ ref: refs.waiting, content: { view: { type: 'waiting', status: { text: 'Chat ended' } } } });
+      },
     },
     {
       name: 'live × "Stop chat" → stop',
       state: () => live(),
       event: fromUser(ue.message('Stop chat')),
       phase: 'none',
-      effects: ['deskEnd', 'send'],
+      effects: ['deskEnd', 'update', 'send'],
     },
     {
       name: 'live × "stop chat please" → relayed',
@@ -227,7 +248,7 @@ describe('user message × phase', () => {
       event: fromUser(ue.message(' END CHAT ')),
       settings: settings({ stopPhrases: ['end chat', 'bye agent'] }),
       phase: 'none',
-      effects: ['deskEnd', 'send'],
+      effects: ['deskEnd', 'update', 'send'],
     },
     {
       name: 'live × "stop chat" when not in configured list → relayed',
@@ -475,11 +496,12 @@ describe('cancel and user typing × phase', () => {
       says: [M.staleCard],
     },
     {
-      name: 'live × cancel(right id) → ends, desk told',
+      name: 'live × cancel(right id) → ends, desk told, waiting card "Chat ended"',
       state: () => live(),
       event: fromUser(ue.cancel(SESSION)),
       phase: 'none',
-      effects: ['deskEnd', 'send'],
+      effects: ['deskEnd', 'update', 'send'],
+      says: [M.userEnded],
     },
     {
       name: 'none × cancel → stale',
@@ -631,12 +653,14 @@ describe('desk events × phase', () => {
     { name: 'live × typing off → nothing', state: () => live(), event: fromDesk(de.typing(SESSION, false)), phase: 'live', effects: [] },
     { name: 'queued × typing → nothing', state: () => queued(), event: fromDesk(de.typing(SESSION, true)), phase: 'queued', effects: [] },
     {
-      name: 'live × ended(agent_ended) → user told, desk not told back',
+      name: 'live × ended(agent_ended) → user told, desk not told back, "Connected to Beth" card now "Chat ended by the agent"',
       state: () => live(),
       event: fromDesk(de.ended(SESSION, 'agent_ended')),
       phase: 'none',
-      effects: ['send'],
+      effects: ['update', 'send'],
       says: [M.agentEnded],
+      check: (r) =>
+        expect(findEffect(r.effects, 'update')).toMatchObject({ ref: refs.waiting, content: { view: { type: 'waiting', status: { text: 'Chat ended by the agent' } } } }),
     },
     {
       name: 'queued × ended(agent_ended) → timer cancelled, waiting card disabled, user told',
@@ -654,11 +678,11 @@ describe('desk events × phase', () => {
       says: [M.queueTimeout],
     },
     {
-      name: 'live × ended(desk_error) → desk error message',
+      name: 'live × ended(desk_error) → desk error message, waiting card updated',
       state: () => live(),
       event: fromDesk(de.ended(SESSION, 'desk_error')),
       phase: 'none',
-      effects: ['send'],
+      effects: ['update', 'send'],
       says: [M.deskError],
     },
   ];

@@ -70,6 +70,13 @@ describe('renderBlocks', () => {
     expect(section.text).toEqual({ type: 'plain_text', text: 'Use *stop chat* <!channel> to end', emoji: true });
   });
 
+  it('a topic-only form in a message: a "Choose a topic" button that opens the topic-only modal', () => {
+    const open = renderBlocks({ ...details, topicOnly: true });
+    const add = (open.blocks.find((b) => b.type === 'actions') as any).elements[0];
+    expect(add).toMatchObject({ action_id: BlockActionId.addTopic, text: { text: 'Choose a topic' } });
+    expect(parseCardAction(add.value)).toMatchObject({ lab: 'submitDetails', offerId: 'offer-1' });
+  });
+
   it('details in a message: an "Add details" button that names the offer; status once sent', () => {
     const open = renderBlocks(details);
     const [add] = buttons(open.blocks);
@@ -159,6 +166,12 @@ describe('renderDetailsModal', () => {
       { text: { type: 'plain_text', text: 'Billing', emoji: true }, value: 'billing' },
       { text: { type: 'plain_text', text: 'Hardware', emoji: true }, value: 'hardware' },
     ]);
+  });
+
+  it('topic-only: the prompt and the required topic select, no description input', () => {
+    const modal = renderDetailsModal({ ...details, prompt: 'Which topic is this about?', topicOnly: true }, '{}');
+    expect((modal.blocks as any[]).map((b) => b.block_id ?? b.type)).toEqual(['section', 'topic']);
+    expect((modal.blocks as any[])[1]).toMatchObject({ optional: false, element: { type: 'static_select' } });
   });
 
   it('has no topic question without topics, and keeps titles within 24 characters', () => {

@@ -125,7 +125,14 @@ describe('Slack button clicks', () => {
       channel: 'D0ANA',
       ts: '1732100500.000700',
       triggerId: '1732100501.7.abc123',
+      topicOnly: false,
     });
+  });
+
+  it('Choose a topic: opens the topic-only modal', () => {
+    const click = clone(startClick) as SlackBlockActionBody;
+    click.actions[0] = { action_id: 'lab_add_topic', value: '{"lab":"submitDetails","offerId":"offer-1"}', action_ts: '1' };
+    expect(actionToOutcome(click, { profile: ana, now: 0 })).toMatchObject({ kind: 'openDetails', offerId: 'offer-1', topicOnly: true });
   });
 
   it('Cancel: a cancel event without a trigger', () => {
@@ -181,6 +188,16 @@ describe('the details modal submission', () => {
     expect(validateSubmission(body, labels)).toBeUndefined();
     expect(submissionToUserEvent(body, ana)).toMatchObject({ source: { channel: 'D0ANA', ts: '1732.1' } });
     expect(submissionToUserEvent(body, ana)).not.toHaveProperty('topicId');
+  });
+
+  it('a topic-only modal has no description input: only the topic is checked, the core keeps the described problem', () => {
+    const body = clone(detailsSubmission) as SlackViewSubmissionBody;
+    body.view.private_metadata = encodeModalMetadata({ offerId: 'offer-1', channel: 'D0ANA', from: 'offer', topicRequired: true, topicOnly: true });
+    delete (body.view.state!.values as Record<string, unknown>).description;
+    expect(validateSubmission(body, labels)).toBeUndefined();
+    expect(submissionToUserEvent(body, ana)).toMatchObject({ type: 'submitDetails', description: '', topicId: 'access' });
+    body.view.state!.values!.topic.topic.selected_option = null;
+    expect(validateSubmission(body, labels)).toEqual({ topic: labels.topicError });
   });
 
   it('a modal that is not ours (bad metadata) is ignored', () => {

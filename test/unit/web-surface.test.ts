@@ -54,6 +54,17 @@ describe('WebSurface', () => {
     expect(entry.files?.map((f) => f.url)).toEqual([expect.stringMatching(/^\/files\/[\w-]+\/a\.png$/), expect.stringMatching(/^\/files\/[\w-]+\/raw\.txt$/)]);
   });
 
+  it('draws a topic-only form with the topic choice and no description box', async () => {
+    const { surface, log } = setup();
+    const view = { type: 'details' as const, offerId: 'o-1', prompt: 'Which topic is this about?', topics: [{ id: 'net', label: 'Network' }], topicRequired: true, topicOnly: true };
+    await surface.send({ userId: 'u1' }, { kind: 'card', view });
+    const [entry] = (await log.read('u1')).entries;
+    const json = JSON.stringify(entry.card);
+    expect(json).toContain('"id":"topic"');
+    expect(json).not.toContain('"id":"description"');
+    expect(entry.cardText).toBe('Which topic is this about?');
+  });
+
   it('fails an update of a message it no longer has, so the broker logs it', async () => {
     const { surface } = setup();
     await expect(surface.update({ userId: 'u1' }, { messageId: 'gone' }, { kind: 'text', text: 'x' })).rejects.toMatchObject({ code: 'surface_send_failed' });
