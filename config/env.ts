@@ -8,6 +8,8 @@ export const envMapping: Record<string, string[]> = {
   PUBLIC_URL: ['server', 'publicUrl'],
   LOG_LEVEL: ['server', 'logLevel'],
   METRICS_TOKEN: ['server', 'metricsToken'],
+  OUTBOUND_FETCH_ALLOW_PRIVATE_NETWORKS: ['server', 'outboundFetch', 'allowPrivateNetworks'],
+  OUTBOUND_FETCH_ALLOW_HTTP: ['server', 'outboundFetch', 'allowHttp'],
   REDIS_URL: ['store', 'redisUrl'],
   STORE_NAMESPACE: ['store', 'namespace'],
   DESK: ['desk'],

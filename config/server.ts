@@ -1,5 +1,6 @@
 /** The HTTP server and process-wide settings. */
 import { z } from 'zod';
+import { flag } from './flag';
 
 export const serverSettingsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(3978),
@@ -23,9 +24,9 @@ export const serverSettingsSchema = z.object({
   outboundFetch: z
     .object({
       /** Allow loopback, link-local and private (RFC 1918, CGNAT, ULA) addresses. */
-      allowPrivateNetworks: z.boolean().default(false),
+      allowPrivateNetworks: flag.default(false),
       /** Allow plain http:// URLs. */
-      allowHttp: z.boolean().default(false),
+      allowHttp: flag.default(false),
     })
     .default({}),
 });

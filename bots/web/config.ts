@@ -7,15 +7,7 @@
  *   trying the project out). `allowGuests` can turn guests on next to tokens, or off entirely.
  */
 import { z } from 'zod';
-
-/** Environment variables arrive as strings; "false" must not become `true`. */
-const flag = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean({ invalid_type_error: 'true or false' }));
+import { flag } from '../../config/flag';
 
 export const webSettingsSchema = z
   .object({

@@ -46,6 +46,17 @@ describe('loadConfig', () => {
     expect(config.bot.stopPhrases).toEqual(['end chat', 'stop chat']);
   });
 
+  it('reads the outbound-fetch switches from the environment as booleans, "false" staying false', () => {
+    expect(loadConfig({ env: {} }).server.outboundFetch).toEqual({ allowPrivateNetworks: false, allowHttp: false });
+    const on = loadConfig({ env: { OUTBOUND_FETCH_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOUND_FETCH_ALLOW_HTTP: '1' } });
+    expect(on.server.outboundFetch).toEqual({ allowPrivateNetworks: true, allowHttp: true });
+    const off = loadConfig({ env: { OUTBOUND_FETCH_ALLOW_PRIVATE_NETWORKS: 'false', OUTBOUND_FETCH_ALLOW_HTTP: 'no' } });
+    expect(off.server.outboundFetch).toEqual({ allowPrivateNetworks: false, allowHttp: false });
+    expect(() => loadConfig({ env: { OUTBOUND_FETCH_ALLOW_HTTP: 'maybe' } })).toThrow(
+      /server\.outboundFetch\.allowHttp \(from environment variable OUTBOUND_FETCH_ALLOW_HTTP\): true or false/,
+    );
+  });
+
   it('maps Microsoft-named and other environment variables', () => {
     const config = loadConfig({
       env: {

@@ -42,7 +42,9 @@ async function main(): Promise<void> {
       '',
       '  Start the bridge with:',
       `    DESK=servicenow SERVICENOW_INSTANCE_URL=${sim.url} SERVICENOW_USERNAME=${basic.username} \\`,
-      `    SERVICENOW_PASSWORD=${basic.password} SERVICENOW_WEBHOOK_SECRET=${secret} npm start`,
+      `    SERVICENOW_PASSWORD=${basic.password} SERVICENOW_WEBHOOK_SECRET=${secret} \\`,
+      // The simulator serves agents' files from 127.0.0.1 over http, which the bridge refuses by default.
+      `    OUTBOUND_FETCH_ALLOW_PRIVATE_NETWORKS=true OUTBOUND_FETCH_ALLOW_HTTP=true npm start`,
       HELP,
     ].join('\n'),
   );
