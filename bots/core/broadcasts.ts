@@ -110,8 +110,15 @@ export class BroadcastService {
       leaseUntil: now + LEASE_MS,
       finishedAt: list.length === 0 ? now : undefined,
     };
-    await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
+    // The record first: a record the store refuses leaves nothing behind. Recipients that cannot
+    // be written take their record with them (a resumed record without them would deliver to nobody).
     await this.save(record);
+    try {
+      await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
+    } catch (e) {
+      await this.deps.store.delete(broadcastKeys.record(record.id)).catch(() => undefined);
+      throw e;
+    }
     if (list.length > 0) this.launch(record, list);
     return { id: record.id, recipients: list.length };
   }

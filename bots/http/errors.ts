@@ -47,6 +47,8 @@ export function jsonErrorHandler(logger: Logger, options: ErrorHandlerOptions): 
     switch (typeof err?.type === 'string' ? err.type : '') {
       case 'entity.parse.failed':
         return sendError(res, 400, ErrorCode.BadRequest, 'The request body is not valid JSON.');
+      case 'entity.too.deep':
+        return sendError(res, 400, ErrorCode.BadRequest, err.message);
       case 'entity.too.large':
         return sendError(res, 413, ErrorCode.BadRequest, `The request body is too large (${limit(req.path)} at most).`);
       case 'encoding.unsupported':

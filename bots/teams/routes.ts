@@ -15,6 +15,9 @@ import type { Logger } from '../core/ports';
 import type { ConnectorCachingCloudAdapter } from './adapter';
 import { activityToUserEvent } from './inbound';
 
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_WORDS = '1 MB';
+
 export interface TeamsRouteDeps {
   adapter: ConnectorCachingCloudAdapter;
   handler: UserEventHandler;
@@ -28,7 +31,7 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
   const path = deps.path ?? '/api/messages';
 
   // A parsed body is needed. 1 MB is far above Teams' ~100 KB message limit.
-  app.post(path, jsonBody({ limit: 1024 * 1024 }), async (req, res) => {
+  app.post(path, jsonBody({ limit: BODY_LIMIT_BYTES }), async (req, res) => {
     if (!isActivityLike(req.body)) {
       res.status(400).json({ error: 'bad_request', message: 'expected a Bot Framework activity' });
       return;
@@ -72,6 +75,26 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
     if (invokeResponse?.body === undefined) res.end();
     else res.json(invokeResponse.body);
   });
+  app.use(path, bodyRefusals(BODY_LIMIT_WORDS));
+}
+
+/** A body the parser refused (too large, too deep, not JSON), in this endpoint's error shape. */
+function bodyRefusals(limit: string): express.ErrorRequestHandler {
+  const words: Record<string, [number, string, string]> = {
+    'entity.too.large': [413, 'too_large', `The request body is too large (${limit} at most).`],
+    'entity.parse.failed': [400, 'bad_request', 'The request body is not valid JSON.'],
+    'request.aborted': [400, 'bad_request', 'The request was aborted before its body arrived.'],
+    'encoding.unsupported': [415, 'bad_request', 'Send the body as UTF-8.'],
+    'charset.unsupported': [415, 'bad_request', 'Send the body as UTF-8.'],
+  };
+  return (err, _req, res, next) => {
+    const type = typeof err?.type === 'string' ? err.type : '';
+    if (res.headersSent) return next(err);
+    if (type === 'entity.too.deep') return void res.status(400).json({ error: 'bad_request', message: err.message });
+    const known = words[type];
+    if (!known) return next(err);
+    res.status(known[0]).json({ error: known[1], message: known[2] });
+  };
 }
 
 function isActivityLike(body: unknown): boolean {

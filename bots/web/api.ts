@@ -29,6 +29,7 @@ import type { WebSettings } from './config';
 import { openEventStream, type UserStreams } from './event-stream';
 import { bearerToken, sendUnauthorized } from '../http/bearer';
 import { jsonErrorHandler, sendError } from '../http/errors';
+import { jsonBody } from '../http/json-body';
 import { guestProfile, isLocale, isTimeZone, verifyEmbedToken } from './identity';
 import type { MessageLog } from './message-log';
 import type { WebSessions, WebSignIn } from './sessions';
@@ -53,7 +54,7 @@ export interface ApiDeps {
 
 export const MAX_MESSAGE_CHARS = 10_000;
 export const MAX_FILES_PER_MESSAGE = 10;
-const JSON_LIMIT = '64kb';
+const JSON_LIMIT = 64 * 1024;
 
 const clientId = z
   .string({ required_error: 'is required (an id the client makes up per send, so a retry is not sent twice)', invalid_type_error: 'must be a string' })
@@ -92,7 +93,8 @@ const actionBody = z.object({
 
 export function createApiRouter(deps: ApiDeps): Router {
   const api = express.Router();
-  const json = express.json({ limit: JSON_LIMIT });
+  // express.json's contract, plus the bound on nesting every door has (json-bounds.ts).
+  const json = jsonBody({ limit: JSON_LIMIT });
   const maxBytes = deps.bot.files.maxBytes;
 
   api.use((_req, res, next) => {
