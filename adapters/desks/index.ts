@@ -47,7 +47,7 @@ export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
       });
       return {
         desk,
-        mount: (app) => app.use('/console', createConsoleRouter(desk)),
+        mount: (app) => app.use('/console', createConsoleRouter(desk, { store: deps.store })),
         banner: (baseUrl) => [
           `  Agent console:          ${baseUrl}/console`,
           ...(desk.generatedAgent
