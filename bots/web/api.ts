@@ -26,6 +26,7 @@ import { formatBytes, type FileVault } from '../core/file-vault';
 import type { Clock, Logger, Store } from '../core/ports';
 import type { CoreSettings } from '../core/settings';
 import type { WebSettings } from './config';
+import type { EventStreamLimits } from '../http/event-stream';
 import { openEventStream, type UserStreams } from './event-stream';
 import { bearerToken, sendUnauthorized } from '../http/bearer';
 import { jsonErrorHandler, sendError } from '../http/errors';
@@ -50,6 +51,8 @@ export interface ApiDeps {
   clock: Clock;
   logger: Logger;
   chatState: (userId: string) => Promise<ChatState>;
+  /** How far behind a reader of `/events` may fall before it is dropped. */
+  eventStreams?: EventStreamLimits;
 }
 
 export const MAX_MESSAGE_CHARS = 10_000;
@@ -139,7 +142,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     const signIn = signInOf(res);
     const { version } = await deps.log.read(signIn.profile.id);
     let disconnect = () => {};
-    const stream = openEventStream(req, res, () => disconnect());
+    const stream = openEventStream(req, res, () => disconnect(), deps.eventStreams);
     disconnect = deps.streams.connect(signIn.profile.id, stream);
     stream.send('ready', { user: userOf(signIn), version });
   });

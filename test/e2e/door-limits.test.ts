@@ -4,6 +4,7 @@
  * changes anything. Over real HTTP against the whole bridge (Teams, web chat, console, broadcasts).
  */
 import { startBridgeHarness, type BridgeHarness } from '../helpers/bridge-harness';
+import { postToSlackEndpoint, startSlackHarness } from '../helpers/slack-harness';
 import { webRequest, WebChatUser } from '../helpers/web-user';
 
 const BROADCAST_TOKEN = 'broadcast-token-0123456789';
@@ -76,5 +77,21 @@ describe('door limits', () => {
     expect(big.status).toBe(413);
     expect(big.body.error.message).toBe('The request body is too large (2 MB at most).');
     await unchanged();
+  });
+
+  it('Slack /slack/events: 413 past 1 MB, saying so, and nothing runs', async () => {
+    const slack = await startSlackHarness();
+    try {
+      const before = (await slack.bridge.store.keys('')).sort();
+      const body = JSON.stringify({ type: 'event_callback', event: { type: 'message', text: 'x'.repeat(1024 * 1024) } });
+      const big = await postToSlackEndpoint(slack.url, body, 'application/json');
+      expect(big.status).toBe(413);
+      expect(big.json).toEqual({ error: 'too_large', message: 'The request body is too large (1 MB at most).' });
+      await slack.bridge.broker.idle();
+      expect((await slack.bridge.store.keys('')).sort()).toEqual(before);
+      expect(slack.slack.calls.filter((c) => c.method.startsWith('chat.'))).toEqual([]);
+    } finally {
+      await slack.close();
+    }
   });
 });

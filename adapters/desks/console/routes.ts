@@ -19,7 +19,7 @@ import { jsonErrorHandler, sendError } from '../../../bots/http/errors';
 import { fingerprint, idempotencyKey, IdempotentAnswers, IDEMPOTENCY_HEADER } from '../../../bots/http/idempotency';
 import { jsonBody } from '../../../bots/http/json-body';
 import type { Store } from '../../../bots/core/ports';
-import { openEventStream } from '../../../bots/http/event-stream';
+import { openEventStream, type EventStreamLimits } from '../../../bots/http/event-stream';
 import { servePage } from '../../../bots/http/pages';
 
 export const PAGE_DIR = path.join(__dirname, 'page');
@@ -69,6 +69,8 @@ function pageHeaders(fileOrigin: string | undefined): Record<string, string> {
 export interface ConsoleRouterOptions {
   /** Where `Idempotency-Key` answers are kept (the desk's store, so they hold across processes). */
   store: Store;
+  /** How far behind a reader of `/api/events` may fall before it is dropped. */
+  eventStreams?: EventStreamLimits;
 }
 
 export function createConsoleRouter(desk: ConsoleDesk, options: ConsoleRouterOptions): Router {
@@ -171,7 +173,7 @@ function createApiRouter(desk: ConsoleDesk, options: ConsoleRouterOptions): Rout
 
   api.get('/events', (req, res) => {
     let disconnect = () => {};
-    const stream = openEventStream(req, res, () => disconnect());
+    const stream = openEventStream(req, res, () => disconnect(), options.eventStreams);
     disconnect = desk.connectAgent(agentOf(res), stream);
   });
 
