@@ -633,7 +633,7 @@
   }
 
   /** Post an agent's message (text or note) with its Idempotency-Key. */
-  async function postMessage(chatId, text, isPrivate) {
+  async function sendMessage(chatId, text, isPrivate) {
     const key = messageKey(chatId, text, isPrivate);
     try {
       const message = await api('POST', `/chats/${encodeURIComponent(chatId)}/messages`, { text, private: isPrivate }, undefined, { 'Idempotency-Key': key });
@@ -655,7 +655,7 @@
     $('send').disabled = true;
     $('composer-error').textContent = '';
     try {
-      const message = await postMessage(chat.id, text, isPrivate);
+      const message = await sendMessage(chat.id, text, isPrivate);
       state.drafts.delete(chat.id);
       if (state.selected && state.selected.id === chat.id) $('text').value = '';
       addMessage(chat.id, message);
@@ -708,7 +708,7 @@
       $('upload-status').textContent = `Sending ${file.name} (${formatBytes(file.size)})…`;
       try {
         if (caption && encodeURIComponent(caption).length > MAX_CAPTION_URL_CHARS) {
-          addMessage(chat.id, await postMessage(chat.id, caption, false));
+          addMessage(chat.id, await sendMessage(chat.id, caption, false));
           caption = '';
         }
         const params = new URLSearchParams({ name: file.name });
