@@ -17,6 +17,7 @@ import { systemClock } from './core/clock';
 import { FileVault } from './core/file-vault';
 import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
 import { createBroadcastRouter } from './http/broadcasts';
+import type { EventStreamLimits } from './http/event-stream';
 import { mountFiles } from './http/files';
 import { MetricsRegistry, mountMetrics } from './http/metrics';
 import { mountHealth } from './http/health';
@@ -81,13 +82,21 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     });
   }
 
+  // Event streams whose reader falls too far behind are dropped, and counted.
+  const metrics = new MetricsRegistry();
+  const dropped = metrics.counter('lab_event_stream_dropped_total', 'Event streams dropped because their reader fell too far behind, by stream.');
+  const eventStreams = (stream: 'console' | 'web'): EventStreamLimits => ({
+    maxBufferedBytes: config.server.eventStreamMaxBufferedBytes,
+    onDrop: dropped.series({ stream }),
+  });
+
   // The URL desks and users fetch relayed files from: the configured public URL, else where we listen.
   let listeningUrl = `http://${config.server.host}:${config.server.port}`;
   const baseUrl = () => config.server.publicUrl?.replace(/\/$/, '') ?? listeningUrl;
   const files = new FileVault(store, { ttlMs: config.bot.files.ttlMinutes * 60 * 1000, baseUrl, now: () => clock.now() });
   // The web chat keeps uploads in the vault, so it joins the surfaces here, before the broker.
   const webChat = config.web.enabled
-    ? createWebChat({ settings: config.web, bot: config.bot, store, files, clock, logger: logger.child({ surface: 'web' }), render, loopback })
+    ? createWebChat({ settings: config.web, bot: config.bot, store, files, clock, logger: logger.child({ surface: 'web' }), render, loopback, eventStreams: eventStreams('web') })
     : undefined;
   if (webChat) surfaces.web = webChat.surface;
   // Slack is on when a bot token is configured.
@@ -95,7 +104,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     ? createSlack({ settings: config.slack, bot: config.bot, render, logger: logger.child({ surface: 'slack' }), outbound: config.server.outboundFetch })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
-  const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl });
+  const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl, eventStreams: eventStreams('console') });
   const desk = deskModule.desk;
 
   const broker = new Broker({
@@ -127,7 +136,6 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // would hash every JSON body to make one. Static files get theirs from `send` as before.
   app.set('etag', false);
   // First, so every request below is counted and timed.
-  const metrics = new MetricsRegistry();
   mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
   // The busiest endpoints next (platform events, the desk's API): express tries every route
   // above a request's own, so the rest go after them. No two of these paths overlap.

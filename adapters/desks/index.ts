@@ -6,6 +6,7 @@ import type express from 'express';
 import type { BridgeConfig } from '../../config/schema';
 import type { FileVault, VaultEntry } from '../../bots/core/file-vault';
 import type { Clock, Desk, Logger, Store } from '../../bots/core/ports';
+import type { EventStreamLimits } from '../../bots/http/event-stream';
 import { ConsoleDesk } from './console/desk';
 import { createConsoleRouter } from './console/routes';
 import { createServiceNowModule } from './servicenow/module';
@@ -17,6 +18,8 @@ export interface DeskDeps {
   files: FileVault;
   /** The bridge's public base URL (for webhook and file URLs given to the vendor). */
   baseUrl: () => string;
+  /** How far behind a reader of the console's event stream may fall before it is dropped. */
+  eventStreams?: EventStreamLimits;
 }
 
 export interface DeskModule {
@@ -47,7 +50,7 @@ export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
       });
       return {
         desk,
-        mount: (app) => app.use('/console', createConsoleRouter(desk)),
+        mount: (app) => app.use('/console', createConsoleRouter(desk, { store: deps.store, eventStreams: deps.eventStreams })),
         banner: (baseUrl) => [
           `  Agent console:          ${baseUrl}/console`,
           ...(desk.generatedAgent

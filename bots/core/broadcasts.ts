@@ -120,10 +120,22 @@ export class BroadcastService {
       status: list.length === 0 ? 'done' : 'running',
       finishedAt: list.length === 0 ? now : undefined,
     };
-    // The lease first, so a process resuming at this moment leaves the new broadcast alone.
+    // The lease first, so a process resuming at this moment leaves the new broadcast alone. Then
+    // the record: a record the store refuses leaves nothing behind. Recipients that cannot be
+    // written take their record with them (a resumed record without them would deliver to nobody).
     const keeper = list.length > 0 ? await this.acquire(record.id) : undefined;
-    await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
-    await this.deps.store.set(broadcastKeys.record(record.id), record, this.ttl());
+    try {
+      await this.deps.store.set(broadcastKeys.record(record.id), record, this.ttl());
+      try {
+        await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
+      } catch (e) {
+        await this.deps.store.delete(broadcastKeys.record(record.id)).catch(() => undefined);
+        throw e;
+      }
+    } catch (e) {
+      await keeper?.release().catch(() => undefined);
+      throw e;
+    }
     if (keeper) this.launch(record, list, keeper);
     return { id: record.id, recipients: list.length };
   }

@@ -9,12 +9,15 @@ import type { BroadcastService } from '../core/broadcasts';
 import type { Logger } from '../core/ports';
 import { hasBearer, sendUnauthorized } from './bearer';
 import { jsonErrorHandler, sendError } from './errors';
+import { jsonBody } from './json-body';
+import { boundedJson } from './json-bounds';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 const actionSchema = z.union([
   z.object({ title: text(80), url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL') }).strict(),
-  z.object({ title: text(80), data: z.unknown().refine((d) => d !== undefined, 'required') }).strict(),
+  // `data` is free-form and kept with the broadcast: bounded (json-bounds.ts) so it can be stored.
+  z.object({ title: text(80), data: boundedJson() }).strict(),
 ]);
 
 const recipientListSchema = z
@@ -65,7 +68,7 @@ export function createBroadcastRouter(options: BroadcastRouteOptions): express.R
     next();
   });
 
-  router.post('/', express.json({ limit: '2mb' }), async (req, res, next) => {
+  router.post('/', jsonBody({ limit: 2 * 1024 * 1024 }), async (req, res, next) => {
     try {
       const parsed = broadcastRequestSchema.safeParse(req.body);
       if (!parsed.success) {

@@ -32,6 +32,14 @@ export function statusOf(err: BridgeError): number {
   return STATUS_BY_CODE[err.code] ?? 500;
 }
 
+/** The status and body an error is answered with (what `jsonErrorHandler` sends for it). */
+export function errorAnswer(err: unknown): { status: number; body: { error: { code: string; message: string } } } {
+  if (!isBridgeError(err)) return { status: 500, body: { error: { code: ErrorCode.Unknown, message: 'Something went wrong on our side.' } } };
+  const status = statusOf(err);
+  const message = status >= 500 && err.code === ErrorCode.Unknown ? 'Something went wrong on our side.' : err.message;
+  return { status, body: { error: { code: err.code, message } } };
+}
+
 export interface ErrorHandlerOptions {
   /** Names the API in logs ("console", "web"). */
   scope: string;
@@ -47,6 +55,8 @@ export function jsonErrorHandler(logger: Logger, options: ErrorHandlerOptions): 
     switch (typeof err?.type === 'string' ? err.type : '') {
       case 'entity.parse.failed':
         return sendError(res, 400, ErrorCode.BadRequest, 'The request body is not valid JSON.');
+      case 'entity.too.deep':
+        return sendError(res, 400, ErrorCode.BadRequest, err.message);
       case 'entity.too.large':
         return sendError(res, 413, ErrorCode.BadRequest, `The request body is too large (${limit(req.path)} at most).`);
       case 'encoding.unsupported':
@@ -56,13 +66,8 @@ export function jsonErrorHandler(logger: Logger, options: ErrorHandlerOptions): 
         return sendError(res, 400, ErrorCode.BadRequest, 'The request was aborted before its body arrived.');
     }
     const log = { err, api: options.scope, method: req.method, path: req.path };
-    if (isBridgeError(err)) {
-      const status = statusOf(err);
-      if (status >= 500) logger.error(log, `${options.scope}: request failed`);
-      const message = status >= 500 && err.code === ErrorCode.Unknown ? 'Something went wrong on our side.' : err.message;
-      return sendError(res, status, err.code, message);
-    }
-    logger.error(log, `${options.scope}: unexpected error`);
-    sendError(res, 500, ErrorCode.Unknown, 'Something went wrong on our side.');
+    const { status, body } = errorAnswer(err);
+    if (status >= 500) logger.error(log, isBridgeError(err) ? `${options.scope}: request failed` : `${options.scope}: unexpected error`);
+    res.status(status).json(body);
   };
 }

@@ -11,9 +11,13 @@
  * 400, `request.aborted` 400), so the same error handlers word them. A body is refused past
  * `limit` without reading the rest into memory. What it does not do itself (compressed bodies,
  * a charset other than UTF-8) goes to express.json unchanged.
+ *
+ * One check express.json lacks: a body nested deeper than `maxDepth` (json-bounds.ts) is refused
+ * with 400 (`entity.too.deep`), whichever path parsed it.
  */
 import express from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BODY_MAX_DEPTH, checkJsonBounds } from './json-bounds';
 
 /** Shaped like express.json's handler (not a route handler), so route params keep their types. */
 type BodyParser = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -21,16 +25,22 @@ type BodyParser = (req: IncomingMessage & { body?: unknown }, res: ServerRespons
 export interface JsonBodyOptions {
   /** Largest body accepted, in bytes. */
   limit: number;
+  /** Deepest nesting accepted (objects and arrays); default `BODY_MAX_DEPTH`. */
+  maxDepth?: number;
 }
 
 export function jsonBody(options: JsonBodyOptions): BodyParser {
   const { limit } = options;
-  const fallback = express.json({ limit });
+  const maxDepth = options.maxDepth ?? BODY_MAX_DEPTH;
+  const parsed = express.json({ limit });
+  // What express.json parsed gets the same depth check.
+  const fallback: BodyParser = (req, res, next) =>
+    parsed(req as express.Request, res as express.Response, (err?: unknown) => (err ? next(err) : next(tooDeep(req.body, maxDepth))));
   return (req, res, next) => {
     const type = req.headers['content-type'];
     if (type === undefined || !isJsonType(type)) return next();
     const encoding = req.headers['content-encoding'];
-    if ((encoding !== undefined && encoding.toLowerCase() !== 'identity') || !utf8Charset(type)) return fallback(req as express.Request, res as express.Response, next);
+    if ((encoding !== undefined && encoding.toLowerCase() !== 'identity') || !utf8Charset(type)) return fallback(req, res, next);
     if (!hasBody(req)) return next();
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limit) {
@@ -54,7 +64,7 @@ export function jsonBody(options: JsonBodyOptions): BodyParser {
       } catch (e) {
         return next(httpError(400, (e as Error).message, 'entity.parse.failed'));
       }
-      next();
+      next(tooDeep(req.body, maxDepth));
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
@@ -102,6 +112,18 @@ function parseStrict(text: string): unknown {
   return JSON.parse(text);
 }
 
+/**
+ * For receivers that read bodies themselves (Bolt): a body whose Content-Length is past `limit`
+ * gets `answer` (a 413 in the receiver's words) once it has been read off, and nothing else runs.
+ */
+export function refuseDeclaredTooLarge(limit: number, answer: (res: ServerResponse) => void): BodyParser {
+  return (req, res, next) => {
+    const declared = req.headers['content-length'];
+    if (declared === undefined || !(Number(declared) > limit)) return next();
+    refuseAfterDrain(req, () => answer(res), new Error('too large'));
+  };
+}
+
 /** Refuse once the rest of the body has been read off, so the client sees the answer, not a reset. */
 function refuseAfterDrain(req: IncomingMessage, next: (err: Error) => void, err: Error): void {
   let done = false;
@@ -113,6 +135,13 @@ function refuseAfterDrain(req: IncomingMessage, next: (err: Error) => void, err:
   req.on('end', answer);
   req.on('close', answer);
   req.resume();
+}
+
+/** The refusal of a body nested past `maxDepth` (the body is dropped), or undefined. */
+function tooDeep(body: unknown, maxDepth: number): Error | undefined {
+  if (body === undefined) return undefined;
+  const problem = checkJsonBounds(body, { maxDepth });
+  return problem ? httpError(400, `The request body is ${problem}.`, 'entity.too.deep') : undefined;
 }
 
 function httpError(status: number, message: string, type: string): Error {

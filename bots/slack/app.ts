@@ -21,6 +21,7 @@ import type { OutboundSwitches } from '../http/outbound-guard';
 import type { Logger } from '../core/ports';
 import { detailsView } from '../core/session';
 import type { CoreSettings } from '../core/settings';
+import { refuseDeclaredTooLarge } from '../http/json-body';
 import { createSlackClient, slackClientOptions, slackLogger } from './client';
 import { isSocketMode, type SlackSettings } from './config';
 import { SlackDirectory } from './directory';
@@ -31,6 +32,9 @@ import { SlackSurface } from './surface';
 
 /** Where Slack sends events, interactivity and options (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Largest request body taken from Slack (Bolt's default is 4 MB; Slack's payloads are far smaller). */
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** How long start-up waits for `auth.test` before going on without it (it is asked again later). */
 const IDENTITY_WAIT_MS = 5000;
@@ -105,11 +109,22 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
           installerOptions: { clientOptions: slackClientOptions(settings, logger) },
         });
       }
-      // Registered before Bolt's router, so a request outside the time window never reaches it.
-      if (!socket) host.post(SLACK_EVENTS_PATH, rejectSkewedSlackRequests());
+      if (!socket) {
+        // Registered before Bolt's router, so a request outside the time window never reaches it.
+        host.post(SLACK_EVENTS_PATH, rejectSkewedSlackRequests());
+        // A body declared too large gets a 413 that says so (Bolt's own, for a chunked one, is empty).
+        host.post(
+          SLACK_EVENTS_PATH,
+          refuseDeclaredTooLarge(BODY_LIMIT_BYTES, (res) => {
+            res.writeHead(413, { 'content-type': 'application/json; charset=utf-8' });
+            res.end(JSON.stringify({ error: 'too_large', message: 'The request body is too large (1 MB at most).' }));
+          }),
+        );
+      }
       const receiver =
         socket ??
         new ExpressReceiver({
+          bodyLimit: BODY_LIMIT_BYTES,
           signingSecret: settings.signingSecret,
           app: host, // mounts its router on our app now; its own server is never started
           endpoints: SLACK_EVENTS_PATH,

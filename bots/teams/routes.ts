@@ -16,6 +16,9 @@ import type { ConnectorCachingCloudAdapter } from './adapter';
 import { activityShapeProblems, describeShapeProblems } from './activity-shape';
 import { activityToUserEvent } from './inbound';
 
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_WORDS = '1 MB';
+
 export interface TeamsRouteDeps {
   adapter: ConnectorCachingCloudAdapter;
   handler: UserEventHandler;
@@ -29,7 +32,7 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
   const path = deps.path ?? '/api/messages';
 
   // A parsed body is needed. 1 MB is far above Teams' ~100 KB message limit.
-  app.post(path, jsonBody({ limit: 1024 * 1024 }), async (req, res) => {
+  app.post(path, jsonBody({ limit: BODY_LIMIT_BYTES }), async (req, res) => {
     // Before authentication: the answer says only what the body lacks, which its sender knows.
     const problems = activityShapeProblems(req.body);
     if (problems.length > 0) {
@@ -76,4 +79,24 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
     if (invokeResponse?.body === undefined) res.end();
     else res.json(invokeResponse.body);
   });
+  app.use(path, bodyRefusals(BODY_LIMIT_WORDS));
+}
+
+/** A body the parser refused (too large, too deep, not JSON), in this endpoint's error shape. */
+function bodyRefusals(limit: string): express.ErrorRequestHandler {
+  const words: Record<string, [number, string, string]> = {
+    'entity.too.large': [413, 'too_large', `The request body is too large (${limit} at most).`],
+    'entity.parse.failed': [400, 'bad_request', 'The request body is not valid JSON.'],
+    'request.aborted': [400, 'bad_request', 'The request was aborted before its body arrived.'],
+    'encoding.unsupported': [415, 'bad_request', 'Send the body as UTF-8.'],
+    'charset.unsupported': [415, 'bad_request', 'Send the body as UTF-8.'],
+  };
+  return (err, _req, res, next) => {
+    const type = typeof err?.type === 'string' ? err.type : '';
+    if (res.headersSent) return next(err);
+    if (type === 'entity.too.deep') return void res.status(400).json({ error: 'bad_request', message: err.message });
+    const known = words[type];
+    if (!known) return next(err);
+    res.status(known[0]).json({ error: known[1], message: known[2] });
+  };
 }

@@ -26,9 +26,11 @@ import { formatBytes, type FileVault } from '../core/file-vault';
 import type { Clock, Logger, Store } from '../core/ports';
 import type { CoreSettings } from '../core/settings';
 import type { WebSettings } from './config';
+import type { EventStreamLimits } from '../http/event-stream';
 import { openEventStream, type UserStreams } from './event-stream';
 import { bearerToken, sendUnauthorized } from '../http/bearer';
 import { jsonErrorHandler, sendError } from '../http/errors';
+import { jsonBody } from '../http/json-body';
 import { guestProfile, isLocale, isTimeZone, verifyEmbedToken } from './identity';
 import type { MessageLog } from './message-log';
 import type { WebSessions, WebSignIn } from './sessions';
@@ -49,11 +51,13 @@ export interface ApiDeps {
   clock: Clock;
   logger: Logger;
   chatState: (userId: string) => Promise<ChatState>;
+  /** How far behind a reader of `/events` may fall before it is dropped. */
+  eventStreams?: EventStreamLimits;
 }
 
 export const MAX_MESSAGE_CHARS = 10_000;
 export const MAX_FILES_PER_MESSAGE = 10;
-const JSON_LIMIT = '64kb';
+const JSON_LIMIT = 64 * 1024;
 
 const clientId = z
   .string({ required_error: 'is required (an id the client makes up per send, so a retry is not sent twice)', invalid_type_error: 'must be a string' })
@@ -92,7 +96,8 @@ const actionBody = z.object({
 
 export function createApiRouter(deps: ApiDeps): Router {
   const api = express.Router();
-  const json = express.json({ limit: JSON_LIMIT });
+  // express.json's contract, plus the bound on nesting every door has (json-bounds.ts).
+  const json = jsonBody({ limit: JSON_LIMIT });
   const maxBytes = deps.bot.files.maxBytes;
 
   api.use((_req, res, next) => {
@@ -137,7 +142,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     const signIn = signInOf(res);
     const { version } = await deps.log.read(signIn.profile.id);
     let disconnect = () => {};
-    const stream = openEventStream(req, res, () => disconnect());
+    const stream = openEventStream(req, res, () => disconnect(), deps.eventStreams);
     disconnect = deps.streams.connect(signIn.profile.id, stream);
     stream.send('ready', { user: userOf(signIn), version });
   });

@@ -8,6 +8,7 @@ import type { Broker } from '../core/broker';
 import type { FileVault } from '../core/file-vault';
 import type { Clock, Logger, Store } from '../core/ports';
 import type { CoreSettings } from '../core/settings';
+import type { EventStreamLimits } from '../http/event-stream';
 import { toWireChatState } from './chat-state';
 import type { WebSettings } from './config';
 import { UserStreams } from './event-stream';
@@ -26,6 +27,8 @@ export interface WebChatDeps {
   render: RenderOptions;
   /** Whether the server listens on loopback only (guests elsewhere get a warning). */
   loopback: boolean;
+  /** How far behind a reader of the event stream may fall before it is dropped. */
+  eventStreams?: EventStreamLimits;
 }
 
 export interface WebChat {
@@ -63,7 +66,7 @@ export function createWebChat(deps: WebChatDeps): WebChat {
     surface,
     mount(app, b) {
       broker = b;
-      app.use('/chat', createWebRouter({ settings, bot, store, sessions, surface, handler: b, streams, files, log, clock, logger, chatState }));
+      app.use('/chat', createWebRouter({ settings, bot, store, sessions, surface, handler: b, streams, files, log, clock, logger, chatState, eventStreams: deps.eventStreams }));
     },
     close() {
       streams.closeAll();

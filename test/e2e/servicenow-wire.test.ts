@@ -141,6 +141,23 @@ describe('ServiceNow connector over the wire', () => {
       await eventually(() => expect(harness.logger.text()).toMatch(/unknown chat/));
     });
 
+    it('a body past maxBodyBytes is a 413 and one nested past 64 levels a 400, in ServiceNow\'s failure shape, applying nothing', async () => {
+      const harness = await start({ settings: settingsWith({ webhook: { auth: { mode: 'header', header: 'token', secret: WEBHOOK_SECRET }, maxBodyBytes: 4096 } }) });
+      const id = sessionId();
+      await harness.desk.openChat(chatRequest(id));
+      await harness.sim.accept(id);
+      const headers = { token: WEBHOOK_SECRET, 'Content-Type': 'application/json' };
+      const big = await fetch(harness.webhookUrl, { method: 'POST', headers, body: JSON.stringify({ clientSessionId: id, pad: 'x'.repeat(5000) }) });
+      expect(big.status).toBe(413);
+      expect(await big.json()).toEqual({ status: 'failure', error: { message: 'The body is too large.', detail: 'too_large' } });
+      const nested = `{"clientSessionId":"${id}","body":[${'['.repeat(100)}${']'.repeat(100)}]}`;
+      const deep = await fetch(harness.webhookUrl, { method: 'POST', headers, body: nested });
+      expect(deep.status).toBe(400);
+      expect(await deep.json()).toEqual({ status: 'failure', error: { message: 'The body is nested more than 64 levels deep.', detail: 'bad_request' } });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(of(harness.events, id, 'agentMessage')).toEqual([]);
+    });
+
     it('unknown uiType/actionType values are logged and ignored; later items still arrive', async () => {
       const harness = await start();
       const id = sessionId();

@@ -76,6 +76,37 @@ describe('broadcasts to Teams users', () => {
     expect(h.connector.requests.length).toBe(before);
   });
 
+  it('refuses action data nested too deep or too large with 400, leaving nothing in the store', async () => {
+    const ana = await knownUser(h, 'Ana');
+    const before = (await h.bridge.store.keys('')).sort();
+    const nest = (levels: number) => {
+      let data: unknown = true;
+      for (let i = 0; i < levels; i++) data = { a: data };
+      return data;
+    };
+    const withData = (data: unknown) => ({
+      recipients: [{ surface: 'teams', user: ana.id }],
+      message: { ...message('Deep'), actions: [{ title: 'Got it', data }] },
+    });
+    // Deeper than any body may be (this one answered 500 and left its recipients behind).
+    const deepData = `${'{"a":'.repeat(5000)}true${'}'.repeat(5000)}`;
+    const deep = await post(h, JSON.stringify(withData('DEEP')).replace('"DEEP"', deepData));
+    expect(deep.status).toBe(400);
+    expect(deep.body.error.message).toBe('The request body is nested more than 64 levels deep.');
+    // Within the body's bound, past the field's.
+    const field = await post(h, withData(nest(20)));
+    expect(field.status).toBe(400);
+    expect(field.body.error.message).toMatch(/message\.actions\.0\.data: must not be nested more than 16 levels deep/);
+    const big = await post(h, withData({ note: 'x'.repeat(9000) }));
+    expect(big.status).toBe(400);
+    expect(big.body.error.message).toMatch(/message\.actions\.0\.data: must not be larger than 8 KB as JSON/);
+    expect((await h.bridge.store.keys('')).sort()).toEqual(before);
+    expect(await h.bridge.store.keys('brecipients:')).toEqual([]);
+    expect(await h.bridge.store.keys('broadcast:')).toEqual([]);
+    // Data within the bounds is taken.
+    expect((await post(h, withData(nest(16)))).status).toBe(202);
+  });
+
   it('delivers to an idle user with buttons; to a user in an agent chat without them, restored when the chat ends', async () => {
     const ana = await knownUser(h, 'Ana');
     const ben = await knownUser(h, 'Ben');

@@ -73,6 +73,8 @@ export interface ConsoleHarnessOptions {
   start?: boolean;
   /** Agents may send files: a FileVault on the same store, served at `/files` by the same app. */
   files?: Partial<ConsoleFileLimits> & { ttlMs?: number };
+  /** Share a store with another harness, as two processes share Redis. */
+  store?: ConsoleMemoryStore;
 }
 
 export interface ConsoleHarness {
@@ -94,7 +96,7 @@ export interface ConsoleHarness {
 export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): Promise<ConsoleHarness> {
   const clock = options.clock ?? testClock;
   const agents = options.agents ?? TEST_AGENTS;
-  const store = new ConsoleMemoryStore(() => clock.now());
+  const store = options.store ?? new ConsoleMemoryStore(() => clock.now());
   const logger = new RecordingLogger();
   let origin = '';
   const vault = options.files
@@ -120,7 +122,7 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
   }
 
   const app = express();
-  app.use('/console', createConsoleRouter(desk));
+  app.use('/console', createConsoleRouter(desk, { store }));
   if (vault) mountFiles(app, { vault });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

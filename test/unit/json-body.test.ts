@@ -108,6 +108,21 @@ describe('jsonBody', () => {
   });
 });
 
+describe('jsonBody, nesting', () => {
+  const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+  it('refuses a body nested deeper than the bound with 400 (both parsing paths), before the route runs', async () => {
+    const refused = { status: 400, body: { error: { code: 'bad_request', message: 'The request body is nested more than 64 levels deep.' } } };
+    expect(await post('/lean', json(deep(65)), deep(65))).toEqual(refused);
+    expect(await post('/lean', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(deep(500)))).toEqual(refused);
+    expect(await post('/lean', json(deep(64)), deep(64))).toMatchObject({ status: 200 });
+    const before = handled;
+    expect((await post('/watched', json(deep(500)), deep(500))).status).toBe(400);
+    expect(handled).toBe(before);
+    expect(errorsSeen.splice(0)).toEqual(['entity.too.deep']);
+  });
+});
+
 describe('jsonBody, a client that gives up mid-body', () => {
   it('reports request.aborted and never runs the route', async () => {
     await new Promise<void>((resolve) => {

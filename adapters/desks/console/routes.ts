@@ -16,8 +16,10 @@ import { BridgeError, ErrorCode } from '../../../bots/core/errors';
 import { agentOf, requireAgent } from './auth';
 import { checkFileMeta, checkFileSize, tooLarge, type ConsoleDesk } from './desk';
 import { jsonErrorHandler, sendError } from '../../../bots/http/errors';
+import { fingerprint, idempotencyKey, IdempotentAnswers, IDEMPOTENCY_HEADER } from '../../../bots/http/idempotency';
 import { jsonBody } from '../../../bots/http/json-body';
-import { openEventStream } from '../../../bots/http/event-stream';
+import type { Store } from '../../../bots/core/ports';
+import { openEventStream, type EventStreamLimits } from '../../../bots/http/event-stream';
 import { servePage } from '../../../bots/http/pages';
 
 export const PAGE_DIR = path.join(__dirname, 'page');
@@ -64,19 +66,27 @@ function pageHeaders(fileOrigin: string | undefined): Record<string, string> {
   };
 }
 
-export function createConsoleRouter(desk: ConsoleDesk): Router {
+export interface ConsoleRouterOptions {
+  /** Where `Idempotency-Key` answers are kept (the desk's store, so they hold across processes). */
+  store: Store;
+  /** How far behind a reader of `/api/events` may fall before it is dropped. */
+  eventStreams?: EventStreamLimits;
+}
+
+export function createConsoleRouter(desk: ConsoleDesk, options: ConsoleRouterOptions): Router {
   const router = express.Router();
 
   // The API first: its requests never need a look at the page folder.
-  router.use('/api', createApiRouter(desk));
+  router.use('/api', createApiRouter(desk, options));
 
   servePage(router, PAGE_DIR, () => pageHeaders(desk.fileOrigin()));
   return router;
 }
 
-function createApiRouter(desk: ConsoleDesk): Router {
+function createApiRouter(desk: ConsoleDesk, options: ConsoleRouterOptions): Router {
   const api = express.Router();
   const json = jsonBody({ limit: 64 * 1024 });
+  const answers = new IdempotentAnswers(options.store, desk.logger);
 
   // Sign-in first: an unauthenticated request changes nothing and its body is never parsed.
   api.use(requireAgent(desk));
@@ -90,8 +100,21 @@ function createApiRouter(desk: ConsoleDesk): Router {
     if (req.body === undefined) {
       throw new BridgeError(ErrorCode.BadRequest, 'Send a JSON body with "Content-Type: application/json".');
     }
-    const message = await desk.postMessage(agentOf(res), req.params.id, messageBody(req.body));
-    res.status(201).json(message);
+    const post = messageBody(req.body);
+    const agent = agentOf(res);
+    const chatId = req.params.id;
+    const key = idempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
+    if (key === undefined) {
+      res.status(201).json(await desk.postMessage(agent, chatId, post));
+      return;
+    }
+    // A resend with the same key (the page's, after a failed POST) is answered, not sent again.
+    const answer = await answers.once(['console-message', agent.id, chatId], key, fingerprint([post.text, post.private === true]), async () => ({
+      status: 201,
+      body: await desk.postMessage(agent, chatId, post),
+    }));
+    if (answer.replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(answer.status).json(answer.body);
   });
 
   api.get('/me', (_req, res) => {
@@ -150,7 +173,7 @@ function createApiRouter(desk: ConsoleDesk): Router {
 
   api.get('/events', (req, res) => {
     let disconnect = () => {};
-    const stream = openEventStream(req, res, () => disconnect());
+    const stream = openEventStream(req, res, () => disconnect(), options.eventStreams);
     disconnect = desk.connectAgent(agentOf(res), stream);
   });
 

@@ -9,6 +9,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { asBridgeError, ErrorCode } from '../../../bots/core/errors';
+import { BODY_MAX_DEPTH, checkJsonBounds } from '../../../bots/http/json-bounds';
 import type { Logger } from '../../../bots/core/ports';
 import type { WebhookAuth } from './webhook-auth';
 import type { OutboundPayload } from './wire-types';
@@ -46,6 +47,8 @@ export function createWebhookRouter(o: WebhookRouteOptions): Router {
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
       return failure(res, 400, 'bad_request', 'The body must be a JSON object.');
     }
+    const tooDeep = checkJsonBounds(payload, { maxDepth: BODY_MAX_DEPTH });
+    if (tooDeep) return failure(res, 400, 'bad_request', `The body is ${tooDeep}.`);
     try {
       await o.receiver.receive(payload as OutboundPayload);
       res.status(200).json({ status: 'success' });

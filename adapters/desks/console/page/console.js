@@ -26,6 +26,7 @@
     drafts: new Map(), // chat id -> unsent text, so a reply never lands in another chat
     typingTimer: 0,
     lastTypingSent: 0,
+    outgoing: null, // { chatId, text, private, key }: the message last sent and not yet answered
     stream: null, // AbortController of the open event stream
     streamGeneration: 0,
     files: { enabled: false, maxBytes: 0, allowedTypes: [] }, // from GET /api/settings
@@ -61,8 +62,8 @@
   // ---------------------------------------------------------------------------------------------
 
   /** JSON `body`, or `raw: { body: Blob, type }` sent as it is (file uploads). */
-  async function api(method, path, body, raw) {
-    const headers = { Authorization: `Bearer ${state.token}` };
+  async function api(method, path, body, raw, extraHeaders) {
+    const headers = { ...extraHeaders, Authorization: `Bearer ${state.token}` };
     let payload;
     if (raw) {
       headers['Content-Type'] = raw.type;
@@ -630,6 +631,37 @@
     api('POST', `/chats/${encodeURIComponent(chat.id)}/typing`).catch(() => {});
   });
 
+  /** A fresh Idempotency-Key (getRandomValues also works on plain http, unlike randomUUID). */
+  function newKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  /**
+   * The Idempotency-Key of a message: sending the same text to the same chat again, after a
+   * POST that got no answer, reuses the key, so the server answers it instead of sending it twice.
+   */
+  function messageKey(chatId, text, isPrivate) {
+    const o = state.outgoing;
+    if (o && o.chatId === chatId && o.text === text && o.private === isPrivate) return o.key;
+    state.outgoing = { chatId, text, private: isPrivate, key: newKey() };
+    return state.outgoing.key;
+  }
+
+  /** Post an agent's message (text or note) with its Idempotency-Key. */
+  async function sendMessage(chatId, text, isPrivate) {
+    const key = messageKey(chatId, text, isPrivate);
+    try {
+      const message = await api('POST', `/chats/${encodeURIComponent(chatId)}/messages`, { text, private: isPrivate }, undefined, { 'Idempotency-Key': key });
+      state.outgoing = null;
+      return message;
+    } catch (e) {
+      // 502: stored (and marked undelivered); the text is cleared, a new message gets a new key.
+      if (e.status === 502) state.outgoing = null;
+      throw e;
+    }
+  }
+
   $('composer').addEventListener('submit', async (event) => {
     event.preventDefault();
     const chat = state.selected;
@@ -639,7 +671,7 @@
     $('send').disabled = true;
     $('composer-error').textContent = '';
     try {
-      const message = await api('POST', `/chats/${encodeURIComponent(chat.id)}/messages`, { text, private: isPrivate });
+      const message = await sendMessage(chat.id, text, isPrivate);
       state.drafts.delete(chat.id);
       if (state.selected && state.selected.id === chat.id) $('text').value = '';
       addMessage(chat.id, message);
@@ -692,7 +724,7 @@
       $('upload-status').textContent = `Sending ${file.name} (${formatBytes(file.size)})…`;
       try {
         if (caption && encodeURIComponent(caption).length > MAX_CAPTION_URL_CHARS) {
-          addMessage(chat.id, await api('POST', `/chats/${encodeURIComponent(chat.id)}/messages`, { text: caption, private: false }));
+          addMessage(chat.id, await sendMessage(chat.id, caption, false));
           caption = '';
         }
         const params = new URLSearchParams({ name: file.name });
