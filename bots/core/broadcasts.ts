@@ -120,22 +120,18 @@ export class BroadcastService {
       status: list.length === 0 ? 'done' : 'running',
       finishedAt: list.length === 0 ? now : undefined,
     };
-    // The lease first, so a process resuming at this moment leaves the new broadcast alone. Then
-    // the record: a record the store refuses leaves nothing behind. Recipients that cannot be
-    // written take their record with them (a resumed record without them would deliver to nobody).
-    const keeper = list.length > 0 ? await this.acquire(record.id) : undefined;
+    // The record first: a record the store refuses leaves nothing behind. Recipients that cannot
+    // be written take their record with them (a resumed record without them would deliver to
+    // nobody). The lease last: a process that resumed the new broadcast in between holds it, and
+    // then that process delivers it.
+    await this.deps.store.set(broadcastKeys.record(record.id), record, this.ttl());
     try {
-      await this.deps.store.set(broadcastKeys.record(record.id), record, this.ttl());
-      try {
-        await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
-      } catch (e) {
-        await this.deps.store.delete(broadcastKeys.record(record.id)).catch(() => undefined);
-        throw e;
-      }
+      await this.deps.store.set(broadcastKeys.recipients(record.id), list, this.ttl());
     } catch (e) {
-      await keeper?.release().catch(() => undefined);
+      await this.deps.store.delete(broadcastKeys.record(record.id)).catch(() => undefined);
       throw e;
     }
+    const keeper = list.length > 0 ? await this.acquire(record.id) : undefined;
     if (keeper) this.launch(record, list, keeper);
     return { id: record.id, recipients: list.length };
   }
