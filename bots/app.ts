@@ -152,6 +152,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   mountAssets(app); // what the console and web chat pages share
   mountLanding(app, { chat: webChat !== undefined });
 
+  await webChat?.start();
   await broker.start();
   await slack?.start();
   await broadcasts.resume();

@@ -1,9 +1,12 @@
 /**
  * Server-Sent Events: the framing over a Node response, and the fan-out to each user's open
- * streams (a user may have several tabs open). Streams are per process; everything they carry is
- * also in the message log, and the page reloads the log whenever its stream (re)connects.
+ * streams (a user may have several tabs open). Streams are per process; once `share`d, what is
+ * pushed in one process also reaches the user's streams in every other (one Store channel for
+ * all users: each process keeps what is for its own). Everything they carry is also in the
+ * message log, and the page reloads the log whenever its stream (re)connects.
  */
-import type { Clock, Logger, TimerHandle } from '../core/ports';
+import { LiveChannel } from '../core/live-channel';
+import type { Clock, Logger, Store, TimerHandle } from '../core/ports';
 import { HEARTBEAT_MS, openEventStream as openStream, type EventStream as Stream } from '../http/event-stream';
 import type { WebEventName } from './wire';
 
@@ -11,10 +14,20 @@ export type EventStream = Stream<WebEventName>;
 export { HEARTBEAT_MS };
 export const openEventStream = openStream<WebEventName>;
 
+/** Where pushes go to the other processes (namespaced by the store). */
+export const WEB_EVENTS_CHANNEL = 'web:events';
+
+interface SharedPush {
+  u: string;
+  e: WebEventName;
+  d: unknown;
+}
+
 /** Open streams by user id. */
 export class UserStreams {
   private readonly byUser = new Map<string, Set<EventStream>>();
   private heartbeat?: TimerHandle;
+  private live?: LiveChannel<SharedPush>;
 
   constructor(
     private readonly clock: Clock,
@@ -36,8 +49,21 @@ export class UserStreams {
     };
   }
 
+  /** Push to the user's streams here and, once shared, in every other process. */
   publish(userId: string, event: WebEventName, data: unknown): void {
-    for (const stream of this.byUser.get(userId) ?? []) this.safely(userId, () => stream.send(event, data));
+    this.deliver(userId, event, data);
+    this.live?.publish({ u: userId, e: event, d: data });
+  }
+
+  /** Exchange pushes with every process on `store`; resolves once subscribed. */
+  async share(store: Store): Promise<void> {
+    this.live ??= new LiveChannel<SharedPush>({ store, logger: this.logger, channel: WEB_EVENTS_CHANNEL }, (m) => this.deliver(m.u, m.e, m.d));
+    await this.live.start();
+  }
+
+  /** Stop exchanging pushes (shutdown). */
+  async unshare(): Promise<void> {
+    await this.live?.stop();
   }
 
   /** Streams open in this process (metrics, tests). */
@@ -45,6 +71,10 @@ export class UserStreams {
     let n = 0;
     for (const set of this.byUser.values()) n += set.size;
     return n;
+  }
+
+  private deliver(userId: string, event: WebEventName, data: unknown): void {
+    for (const stream of this.byUser.get(userId) ?? []) this.safely(userId, () => stream.send(event, data));
   }
 
   closeAll(): void {

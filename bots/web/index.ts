@@ -35,6 +35,8 @@ export interface WebChat {
   readonly surface: WebSurface;
   /** Mount `/chat` (page and API); the broker takes the user events and tells the chat state. */
   mount(app: express.Express, broker: Pick<Broker, 'accept' | 'chatState'>): void;
+  /** Exchange pushes with the other processes on the store (before users connect). */
+  start(): Promise<void>;
   /** Close open event streams (shutdown). */
   close(): void;
 }
@@ -68,8 +70,12 @@ export function createWebChat(deps: WebChatDeps): WebChat {
       broker = b;
       app.use('/chat', createWebRouter({ settings, bot, store, sessions, surface, handler: b, streams, files, log, clock, logger, chatState, eventStreams: deps.eventStreams }));
     },
+    start() {
+      return streams.share(store);
+    },
     close() {
       streams.closeAll();
+      void streams.unshare();
     },
   };
 }

@@ -9,12 +9,15 @@
  * - one index key listing chat ids, so the chat list never scans keys (`Store.keys` is for
  *   start-up sweeps, not hot paths), and one listing queued chats.
  *
- * This class only reads and writes; callers serialize writes to one chat (see `KeyedQueue`).
- * The index has its own queue because every new chat touches it.
+ * This class only reads and writes; callers serialize writes to one chat (see `chat-lock.ts`).
+ * The index and the queue are versioned values changed by compare-and-set (`updateVersioned`),
+ * so processes adding chats at once all land; a queue per key in this process keeps its own
+ * writers from contending with each other.
  */
 import type { HistoryEntry, Store } from '../../../bots/core/ports';
 import { type Chat, type ChatMessage, preview } from './chat-record';
 import { KeyedQueue } from '../../../bots/core/keyed-queue';
+import { updateVersioned } from '../../../bots/core/versioned';
 
 export const CHAT_KEY_PREFIX = 'console:chat:';
 export const MESSAGES_KEY_PREFIX = 'console:messages:';
@@ -148,13 +151,12 @@ export class ChatRepo {
   /** Put a chat on (or take it off) the queue list; resolves with its 1-based position (0 when off). */
   setQueued(id: string, queued: boolean): Promise<number> {
     return this.indexQueue.run(QUEUE_KEY, async () => {
-      const ids = (await this.store.get<string[]>(QUEUE_KEY)) ?? [];
-      const at = ids.indexOf(id);
-      if (queued && at >= 0) return at + 1;
-      if (!queued && at < 0) return 0;
-      const next = queued ? [...ids, id] : ids.filter((x) => x !== id);
-      await this.store.set(QUEUE_KEY, next, this.ttls.openMs * 2);
-      return queued ? next.length : 0;
+      const ids = await this.updateIds(QUEUE_KEY, (current) => {
+        const at = current.indexOf(id);
+        if (queued) return at >= 0 ? undefined : [...current, id];
+        return at < 0 ? undefined : current.filter((x) => x !== id);
+      });
+      return queued ? ids.indexOf(id) + 1 : 0;
     });
   }
 
@@ -168,19 +170,26 @@ export class ChatRepo {
 
   private addToIndex(id: string): Promise<void> {
     return this.indexQueue.run(INDEX_KEY, async () => {
-      const ids = (await this.store.get<string[]>(INDEX_KEY)) ?? [];
-      if (ids.includes(id)) return;
-      // Twice the open TTL: the index must outlive any chat it lists; `list` prunes stale ids.
-      await this.store.set(INDEX_KEY, [...ids, id], this.ttls.openMs * 2);
+      await this.updateIds(INDEX_KEY, (ids) => (ids.includes(id) ? undefined : [...ids, id]));
     });
   }
 
   private removeFromIndex(gone: string[]): Promise<void> {
     return this.indexQueue.run(INDEX_KEY, async () => {
-      const ids = (await this.store.get<string[]>(INDEX_KEY)) ?? [];
       const drop = new Set(gone);
-      const kept = ids.filter((id) => !drop.has(id));
-      if (kept.length !== ids.length) await this.store.set(INDEX_KEY, kept, this.ttls.openMs * 2);
+      await this.updateIds(INDEX_KEY, (ids) => {
+        const kept = ids.filter((id) => !drop.has(id));
+        return kept.length === ids.length ? undefined : kept;
+      });
     });
+  }
+
+  /**
+   * Compare-and-set of an id list (`undefined` from `change`: no write). Twice the open TTL: a
+   * list must outlive any chat it names; `list` prunes stale ids. Lists written by earlier
+   * versions with a plain `set` are version 0, which the first update takes over.
+   */
+  private async updateIds(key: string, change: (ids: string[]) => string[] | undefined): Promise<string[]> {
+    return (await updateVersioned<string[]>(this.store, key, (ids) => change(ids ?? []), this.ttls.openMs * 2)) ?? [];
   }
 }

@@ -5,7 +5,8 @@
  * All chat state is in the `Store` (see `chat-repo.ts`: a small record per chat, its messages in
  * an append-only list); only open event streams and the
  * per-chat write queues live in this process. Writes to one chat run one at a time
- * (`KeyedQueue`), and events to the sink go through a second per-chat queue, outside the write
+ * (`KeyedQueue` here, a Store lease across processes: `chat-lock.ts`); agents' stream events
+ * reach every process's agents (`LiveChannel`), and so does who is online (`presence.ts`). Events to the sink go through a second per-chat queue, outside the write
  * lock, so a sink that calls back into the desk (say, `endChat` when a send fails) cannot
  * deadlock, while events still reach it in the order they happened.
  */
@@ -30,7 +31,13 @@ import { type Chat, type ChatAttachment, type ChatMessage, type ChatRecord, type
 import { ChatRepo, DEFAULT_OPEN_TTL_MS } from './chat-repo';
 import type { ConsoleDeskSettings } from './config';
 import { KeyedQueue } from '../../../bots/core/keyed-queue';
-import { AgentEventHub, type EventStream } from './sse';
+import { AgentEventHub, type ConsoleEventName, type EventStream } from './sse';
+import { ChatLocks } from './chat-lock';
+import { AgentPresence } from './presence';
+import { LiveChannel } from '../../../bots/core/live-channel';
+
+/** Where agents' stream events go to the other processes (namespaced by the store). */
+export const CONSOLE_EVENTS_CHANNEL = 'console:events';
 
 export interface ConsoleDeskDeps {
   store: Store;
@@ -90,6 +97,9 @@ export class ConsoleDesk implements Desk {
   private readonly agents: AgentDirectory;
   private readonly repo: ChatRepo;
   private readonly hub: AgentEventHub;
+  private readonly locks: ChatLocks;
+  private readonly live: LiveChannel<{ event: ConsoleEventName; data: unknown }>;
+  private readonly presence: AgentPresence;
   private readonly writes = new KeyedQueue();
   private readonly outbox = new KeyedQueue();
   private readonly recentMs: number;
@@ -107,6 +117,9 @@ export class ConsoleDesk implements Desk {
     this.recentMs = deps.settings.recentChatsHours * 60 * 60 * 1000;
     this.repo = new ChatRepo(this.store, { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs });
     this.hub = new AgentEventHub(this.clock, this.logger, { coalesce: deps.coalesceEvents });
+    this.locks = new ChatLocks(this.store, this.logger);
+    this.live = new LiveChannel({ store: this.store, logger: this.logger, channel: CONSOLE_EVENTS_CHANNEL }, ({ event, data }) => this.announce(event, data));
+    this.presence = new AgentPresence(this.store, this.clock, this.logger, () => this.hub.agentIds());
     this.vault = deps.files;
     this.fileLimits = deps.fileLimits ?? DEFAULT_FILE_LIMITS;
   }
@@ -117,14 +130,16 @@ export class ConsoleDesk implements Desk {
 
   async start(sink: DeskEventSink): Promise<void> {
     this.sink = sink;
+    await this.live.start();
   }
 
   async stop(): Promise<void> {
     this.hub.closeAll();
+    await Promise.all([this.live.stop(), this.presence.stop()]);
   }
 
   async checkAvailability(): Promise<Availability> {
-    const agentsOnline = this.hub.onlineAgents();
+    const agentsOnline = await this.presence.count();
     return { available: agentsOnline > 0, agentsOnline };
   }
 
@@ -139,7 +154,7 @@ export class ConsoleDesk implements Desk {
       if (current) await this.repo.clearMessages(id);
       // Always (re)listed: adding is idempotent, and an old index may have dropped an ended id.
       await this.repo.put(chat, { listed: false });
-      this.hub.broadcast('chat.created', { chat: summarize(chat) });
+      this.announce('chat.created', { chat: summarize(chat) });
       // Queued inside the write lock so it reaches the sink before any agentJoined for this chat;
       // wrapped, so the lock is not held while the sink works.
       return { delivery: this.deliver({ type: 'queued', sessionId: id, position: await this.repo.setQueued(id, true) }) };
@@ -180,7 +195,7 @@ export class ConsoleDesk implements Desk {
         throw e;
       }
       await this.repo.put(chat, { listed: true });
-      this.hub.broadcast('message.created', { chatId: chat.id, message: stored });
+      this.announce('message.created', { chatId: chat.id, message: stored });
     });
   }
 
@@ -188,7 +203,7 @@ export class ConsoleDesk implements Desk {
     const chat = await this.repo.get(sessionId);
     // Typing is best-effort: a late indicator for a chat that just ended is not an error.
     if (!chat || chat.status === 'ended') return;
-    this.hub.broadcast('typing', { chatId: sessionId, from: 'user' });
+    this.announce('typing', { chatId: sessionId, from: 'user' });
   }
 
   async endChat(sessionId: string, reason: EndReason): Promise<void> {
@@ -214,8 +229,12 @@ export class ConsoleDesk implements Desk {
   /** Register an agent's event stream; they count as online until the returned function runs. */
   connectAgent(agent: AgentInfo, stream: EventStream): () => void {
     const disconnect = this.hub.connect(agent.id, stream);
+    this.presence.changed();
     stream.send('ready', { agent });
-    return disconnect;
+    return () => {
+      disconnect();
+      this.presence.changed();
+    };
   }
 
   /** Queued, live and recently ended chats, newest first. */
@@ -248,8 +267,8 @@ export class ConsoleDesk implements Desk {
       const line = this.systemLine(`${agent.name} joined the chat`, now);
       await this.repo.append(chat, line);
       await this.repo.put(chat, { listed: true });
-      this.hub.broadcast('chat.updated', { chat: summarize(chat) });
-      this.hub.broadcast('message.created', { chatId, message: line });
+      this.announce('chat.updated', { chat: summarize(chat) });
+      this.announce('message.created', { chatId, message: line });
       const record = await this.record(chat);
       return { chat: record, delivery: this.deliver({ type: 'agentJoined', sessionId: chatId, agent: agentInfo(agent) }) };
     });
@@ -273,7 +292,7 @@ export class ConsoleDesk implements Desk {
       };
       await this.repo.append(chat, message);
       await this.repo.put(chat, { listed: true });
-      this.hub.broadcast('message.created', { chatId, message });
+      this.announce('message.created', { chatId, message });
       // Private notes are for agents only: they never go to the sink.
       const delivery = isPrivate
         ? DELIVERED
@@ -333,7 +352,7 @@ export class ConsoleDesk implements Desk {
       };
       await this.repo.append(chat, message);
       await this.repo.put(chat, { listed: true });
-      this.hub.broadcast('message.created', { chatId, message });
+      this.announce('message.created', { chatId, message });
       const delivery = this.deliver({
         type: 'agentMessage',
         sessionId: chatId,
@@ -369,7 +388,7 @@ export class ConsoleDesk implements Desk {
     if (!chat) throw notFound(chatId);
     // Best-effort: typing in a chat one has not joined, or that ended, is silently dropped.
     if (chat.status !== 'live' || !hasJoined(chat, agent.id)) return;
-    this.hub.broadcast('typing', { chatId, from: 'agent', agent: agentInfo(agent) });
+    this.announce('typing', { chatId, from: 'agent', agent: agentInfo(agent) });
     await this.deliver({ type: 'typing', sessionId: chatId, agent: agentInfo(agent), on: true });
   }
 
@@ -385,9 +404,15 @@ export class ConsoleDesk implements Desk {
     });
   }
 
-  /** Read-modify-write one chat with no other write to it in between (in this process). */
+  /** Read-modify-write one chat with no other write to it in between (in any process). */
   private mutate<T>(chatId: string, change: (chat: Chat | undefined) => Promise<T>): Promise<T> {
-    return this.writes.run(chatId, async () => change(await this.repo.get(chatId)));
+    return this.writes.run(chatId, () => this.locks.hold(chatId, async () => change(await this.repo.get(chatId))));
+  }
+
+  /** To this process's agents now, and to the other processes' through the store. */
+  private announce(event: ConsoleEventName, data: unknown): void {
+    this.hub.broadcast(event, data);
+    this.live.publish({ event, data });
   }
 
   /** The chat with its messages, as agents get it. */
@@ -405,8 +430,8 @@ export class ConsoleDesk implements Desk {
     // Appended as ended: the messages get the ended chat's shorter TTL with it.
     await this.repo.append(chat, line);
     await this.repo.put(chat, { listed: true });
-    this.hub.broadcast('chat.updated', { chat: summarize(chat) });
-    this.hub.broadcast('message.created', { chatId: chat.id, message: line });
+    this.announce('chat.updated', { chat: summarize(chat) });
+    this.announce('message.created', { chatId: chat.id, message: line });
   }
 
   private async markUndelivered(chatId: string, message: ChatMessage): Promise<void> {
@@ -416,7 +441,7 @@ export class ConsoleDesk implements Desk {
         // The message list is append-only: the mark goes on the chat (see `toRecord`).
         if (!chat.undelivered?.includes(message.id)) chat.undelivered = [...(chat.undelivered ?? []), message.id];
         await this.repo.put(chat, { listed: true });
-        this.hub.broadcast('message.updated', { chatId, message: { ...message, undelivered: true } });
+        this.announce('message.updated', { chatId, message: { ...message, undelivered: true } });
       });
     } catch (e) {
       this.logger.error({ err: e, sessionId: chatId }, 'console: could not mark a message undelivered');

@@ -100,7 +100,12 @@ export class AgentEventHub {
 
   /** Distinct agents with at least one open stream. */
   onlineAgents(): number {
-    return new Set([...this.connections].map((c) => c.agentId)).size;
+    return this.agentIds().length;
+  }
+
+  /** Their ids. */
+  agentIds(): string[] {
+    return [...new Set([...this.connections].map((c) => c.agentId))];
   }
 
   closeAll(): void {
