@@ -118,7 +118,7 @@ export class ConsoleDesk implements Desk {
     this.repo = new ChatRepo(this.store, { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs });
     this.hub = new AgentEventHub(this.clock, this.logger, { coalesce: deps.coalesceEvents });
     this.locks = new ChatLocks(this.store, this.logger);
-    this.live = new LiveChannel({ store: this.store, logger: this.logger, channel: CONSOLE_EVENTS_CHANNEL }, ({ event, data }) => this.announce(event, data));
+    this.live = new LiveChannel({ store: this.store, logger: this.logger, channel: CONSOLE_EVENTS_CHANNEL }, ({ event, data }) => this.hub.broadcast(event, data));
     this.presence = new AgentPresence(this.store, this.clock, this.logger, () => this.hub.agentIds());
     this.vault = deps.files;
     this.fileLimits = deps.fileLimits ?? DEFAULT_FILE_LIMITS;
