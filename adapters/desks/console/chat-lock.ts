@@ -4,16 +4,18 @@
  * `KeyedQueue` already runs a chat's writes one at a time, so only writers in other processes
  * ever wait here; the memory store (one process) always finds the lease free.
  *
- * A process that dies while holding a chat's lease blocks that chat's writes until the lease
- * expires (`CHAT_LOCK_TTL_MS`); a write waits at most `CHAT_LOCK_WAIT_MS` for it, then fails
- * with a retryable 503 (the console and the doors retry).
+ * The lease is renewed while a write runs (`LeaseKeeper`), so a slow one (a large file into the
+ * vault) keeps it. A process that dies while holding a chat's lease blocks that chat's writes
+ * until the lease expires (`CHAT_LOCK_TTL_MS`); a write waits at most `CHAT_LOCK_WAIT_MS` for it,
+ * then fails with a retryable 503 (the console and the doors retry).
  */
 import { randomUUID } from 'node:crypto';
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
-import type { Lease, Logger, Store } from '../../../bots/core/ports';
+import { LeaseKeeper } from '../../../bots/core/lease-keeper';
+import type { Clock, Logger, Store } from '../../../bots/core/ports';
 
 export const CHAT_LOCK_PREFIX = 'console:lock:';
-/** Far above any one write (a file upload's vault write included). */
+/** Far above one write; renewed every third of it while a write runs. */
 export const CHAT_LOCK_TTL_MS = 15_000;
 /** Longest wait for another process's write of the same chat. */
 export const CHAT_LOCK_WAIT_MS = 15_000;
@@ -22,30 +24,25 @@ export class ChatLocks {
   /** This process's name on the leases (random: two desks in one process are two writers). */
   readonly owner = `console-${randomUUID()}`;
 
-  constructor(
-    private readonly store: Store,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger }) {}
 
   /** Run `write` holding chat `chatId`'s lease. */
   async hold<T>(chatId: string, write: () => Promise<T>): Promise<T> {
-    const lease = await this.acquire(CHAT_LOCK_PREFIX + chatId);
+    const keeper = await this.acquire(CHAT_LOCK_PREFIX + chatId);
     try {
       return await write();
     } finally {
-      await this.store.releaseLease(lease.name, lease.owner, lease.token).catch((e: unknown) => {
-        // It expires by itself; until then, other processes' writes to this chat wait.
-        this.logger.warn({ err: e, sessionId: chatId }, 'console: could not release a chat lock');
-      });
+      // A failed release is logged by the keeper; the lease then expires by itself.
+      await keeper.release();
     }
   }
 
-  private async acquire(name: string): Promise<Lease> {
+  private async acquire(name: string): Promise<LeaseKeeper> {
     // Real time, not the desk's Clock: this is a wait for another process, not a deadline.
     const giveUpAt = Date.now() + CHAT_LOCK_WAIT_MS;
     for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, 100)) {
-      const lease = await this.store.acquireLease(name, this.owner, CHAT_LOCK_TTL_MS);
-      if (lease) return lease;
+      const keeper = await LeaseKeeper.acquire(this.deps, name, this.owner, CHAT_LOCK_TTL_MS);
+      if (keeper) return keeper;
       if (Date.now() >= giveUpAt) {
         throw new BridgeError(ErrorCode.StoreUnavailable, 'This chat is busy in another process; try again in a moment.', {
           retryable: true,

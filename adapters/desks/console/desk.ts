@@ -117,7 +117,7 @@ export class ConsoleDesk implements Desk {
     this.recentMs = deps.settings.recentChatsHours * 60 * 60 * 1000;
     this.repo = new ChatRepo(this.store, { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs });
     this.hub = new AgentEventHub(this.clock, this.logger, { coalesce: deps.coalesceEvents });
-    this.locks = new ChatLocks(this.store, this.logger);
+    this.locks = new ChatLocks({ store: this.store, clock: this.clock, logger: this.logger });
     this.live = new LiveChannel({ store: this.store, logger: this.logger, channel: CONSOLE_EVENTS_CHANNEL }, ({ event, data }) => this.hub.broadcast(event, data));
     this.presence = new AgentPresence(this.store, this.clock, this.logger, () => this.hub.agentIds());
     this.vault = deps.files;
