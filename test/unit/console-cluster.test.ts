@@ -12,6 +12,7 @@ import { LiveChannel } from '../../bots/core/live-channel';
 import { ManualClock } from '../helpers/console-clock';
 import { RecordingLogger, TEST_AGENTS } from '../helpers/console-harness';
 import { ConsoleMemoryStore } from '../helpers/console-memory-store';
+import { chatRequest } from '../contract/desk.contract';
 import { eventually } from '../helpers/eventually';
 
 const beth: AgentInfo = { id: 'beth', name: 'Beth Ortiz' };
@@ -67,6 +68,27 @@ describe('console agents online across processes', () => {
     disconnect();
     await eventually(async () => expect(await online(there)).toBe(0));
     expect(await online(here)).toBe(0);
+  });
+});
+
+describe('console chat writes across processes', () => {
+  it('two processes writing one chat at once: every write lands (accepts, messages), none erases another', async () => {
+    const clock = new ManualClock();
+    const store = new ConsoleMemoryStore(() => clock.now());
+    const [one, two] = [desk(store, clock), desk(store, clock)];
+    for (const d of [one, two]) await d.start(async () => undefined);
+    const ids = ['c-1', 'c-2', 'c-3'];
+    await Promise.all(ids.map((id, i) => (i % 2 ? one : two).openChat(chatRequest(id))));
+    expect((await one.listChats()).map((c) => c.id).sort()).toEqual(ids);
+    await Promise.all(ids.flatMap((id) => [one.accept(beth, id), two.accept(sam, id)]));
+    await Promise.all(ids.flatMap((id) => [one.sendMessage(id, { messageId: `u-${id}`, text: 'from the user', at: clock.now() }), two.postMessage(beth, id, { text: 'from Beth' })]));
+    for (const id of ids) {
+      const chat = await two.getChat(id);
+      expect(chat.agents.map((a) => a.id).sort()).toEqual(['beth', 'sam']);
+      expect(chat.messages.filter((m) => /joined the chat/.test(m.text)).length).toBe(2);
+      // The summary counts every message either process appended.
+      expect((await one.listChats()).find((c) => c.id === id)?.messageCount).toBe(chat.messages.length);
+    }
   });
 });
 
