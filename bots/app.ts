@@ -22,6 +22,8 @@ import { mountFiles } from './http/files';
 import { MetricsRegistry, mountMetrics } from './http/metrics';
 import { mountHealth } from './http/health';
 import { mountLanding } from './http/landing';
+import { refuseWritesWhileStoreDown } from './http/store-gate';
+import { StoreHealth } from './http/store-health';
 import { mountAssets } from './http/pages';
 import { createLogger, type AppLogger } from './logger';
 import { createTeamsAdapter } from './teams/adapter';
@@ -66,6 +68,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const teamsOn = teamsEnabled(config, loopback, logger);
 
   const store = await createStore(config.store, logger);
+  // Doors refuse (503) while the store is down rather than acknowledge what it cannot record.
+  const storeHealth = new StoreHealth(store, { logger });
 
   // The Teams glue tags its own log lines with surface: 'teams'.
   const teamsLogger = logger;
@@ -101,7 +105,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   if (webChat) surfaces.web = webChat.surface;
   // Slack is on when a bot token is configured.
   const slack = config.slack.botToken
-    ? createSlack({ settings: config.slack, bot: config.bot, render, logger: logger.child({ surface: 'slack' }), outbound: config.server.outboundFetch })
+    ? createSlack({
+        settings: config.slack,
+        bot: config.bot,
+        render,
+        logger: logger.child({ surface: 'slack' }),
+        outbound: config.server.outboundFetch,
+        storeUp: () => storeHealth.up(),
+      })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
   const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl, eventStreams: eventStreams('console') });
@@ -137,6 +148,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   app.set('etag', false);
   // First, so every request below is counted and timed.
   mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
+  // Before every door: while the store is down, nothing is acknowledged that it cannot record.
+  app.use(refuseWritesWhileStoreDown(storeHealth, logger));
   // The busiest endpoints next (platform events, the desk's API): express tries every route
   // above a request's own, so the rest go after them. No two of these paths overlap.
   // Bolt mounts its router at the root, so everything after it walks that router too: the
@@ -152,6 +165,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   mountAssets(app); // what the console and web chat pages share
   mountLanding(app, { chat: webChat !== undefined });
 
+  storeHealth.start();
   await broker.start();
   await slack?.start();
   await broadcasts.resume();
@@ -198,6 +212,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();
         await closed;
+        storeHealth.stop();
         await store.close();
       })();
       return stopped;
