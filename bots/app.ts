@@ -137,6 +137,18 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     settings: config.broadcasts,
     knownUsers: () => knownUsers(store),
   });
+  // A delivery that a long outage stopped (its lease ran out meanwhile) is resumed when the store
+  // is back: at once, and again once a lease it could not release while Redis was down has lapsed.
+  let resumeTimer: { cancel(): void } | undefined;
+  const resumeBroadcasts = () => {
+    if (stopping) return;
+    broadcasts.resume().catch((err: unknown) => logger.warn({ err }, 'broadcasts: could not resume after the store came back'));
+  };
+  storeHealth.onRecovered(() => {
+    resumeBroadcasts();
+    resumeTimer?.cancel();
+    resumeTimer = clock.setTimer(broadcasts.leaseMs + 1000, resumeBroadcasts);
+  });
   // With no token configured the API still works, with a random token printed at start-up.
   const broadcastToken = config.broadcasts.token ?? randomBytes(24).toString('base64url');
 
@@ -161,7 +173,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
   mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });
   app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
-  mountHealth(app, { store, isStopping: () => stopping });
+  // Readiness pings through the health check, so a 200 there means the doors are open too.
+  mountHealth(app, { store: { ping: () => storeHealth.check() }, isStopping: () => stopping });
   mountAssets(app); // what the console and web chat pages share
   mountLanding(app, { chat: webChat !== undefined });
 
@@ -213,6 +226,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         server?.closeAllConnections();
         await closed;
         storeHealth.stop();
+        resumeTimer?.cancel();
         await store.close();
       })();
       return stopped;

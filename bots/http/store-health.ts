@@ -29,9 +29,11 @@ export interface StoreHealthOptions {
 export class StoreHealth {
   private pingOk = true;
   private timer?: NodeJS.Timeout;
-  private pinging = false;
+  /** The ping in flight, shared by every caller meanwhile. */
+  private pinging?: Promise<void>;
   private wasUp = true;
   private readonly intervalMs: number;
+  private readonly recovered: (() => void)[] = [];
 
   constructor(
     private readonly probe: StoreProbe,
@@ -47,6 +49,11 @@ export class StoreHealth {
     return up;
   }
 
+  /** Call `listener` each time the store is reachable again after being down. */
+  onRecovered(listener: () => void): void {
+    this.recovered.push(listener);
+  }
+
   /** Start pinging; the first answer comes within one interval. */
   start(): void {
     if (this.timer) return;
@@ -60,22 +67,27 @@ export class StoreHealth {
     this.timer = undefined;
   }
 
-  /** One ping now (also what the interval runs); resolves with the new state. */
+  /**
+   * One ping now (also what the interval runs); resolves with the new state. `/readyz` answers
+   * with this, so once readiness says 200 the doors are open too.
+   */
   async check(): Promise<boolean> {
-    if (!this.pinging) {
-      this.pinging = true;
-      try {
-        this.pingOk = await this.probe.ping().catch(() => false);
-      } finally {
-        this.pinging = false;
-      }
-    }
+    this.pinging ??= this.probe
+      .ping()
+      .catch(() => false)
+      .then((ok) => {
+        this.pingOk = ok;
+        this.pinging = undefined;
+      });
+    await this.pinging;
     return this.up();
   }
 
   private changed(up: boolean): void {
     this.wasUp = up;
-    if (up) this.options.logger?.info({ store: 'health' }, 'store reachable again: doors accept events');
-    else this.options.logger?.warn({ store: 'health' }, 'store unreachable: doors answer 503 until it is back');
+    if (up) {
+      this.options.logger?.info({ store: 'health' }, 'store reachable again: doors accept events');
+      for (const listener of this.recovered) listener();
+    } else this.options.logger?.warn({ store: 'health' }, 'store unreachable: doors answer 503 until it is back');
   }
 }

@@ -7,6 +7,8 @@
  * - once it is back, readiness returns to 200 by itself (the client reconnects), the chat goes on
  *   both ways, a refused activity that Teams sends again is taken, and everything that got a 2xx
  *   before the outage reached the other side exactly once;
+ * - a broadcast being delivered when Redis stops waits the outage out and finishes after it,
+ *   nobody getting it twice;
  * - Slack in Socket Mode: an envelope that arrives while Redis is down is left unacknowledged (Bolt
  *   would acknowledge it before any listener runs), so Slack's redelivery is what gets through.
  */
@@ -34,7 +36,10 @@ describeWithRedisServer('Redis down mid-chat', () => {
     redis = await ownRedis();
     await redis.start();
     h = await startSlackHarness({
-      config: { store: { redisUrl: redis.url, namespace: `down-${randomUUID()}` }, broadcasts: { token: BROADCAST_TOKEN } },
+      config: {
+        store: { redisUrl: redis.url, namespace: `down-${randomUUID()}` },
+        broadcasts: { token: BROADCAST_TOKEN, ratePerSecond: { teams: 2 }, minIntervalPerUserMs: 0 },
+      },
     });
   });
   afterAll(async () => {
@@ -90,7 +95,7 @@ describeWithRedisServer('Redis down mid-chat', () => {
     const broadcast = await fetch(`${h.url}/api/broadcasts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${BROADCAST_TOKEN}` },
-      body: JSON.stringify({ to: 'all', message: { text: 'Maintenance tonight' } }),
+      body: JSON.stringify({ recipients: 'all', message: { title: 'Maintenance tonight', text: 'The VPN is down from 02:00.' } }),
     });
     for (const answer of [webSay, consolePost, { status: broadcast.status, headers: broadcast.headers, body: await broadcast.json() }]) {
       expect(answer.status).toBe(503);
@@ -126,6 +131,51 @@ describeWithRedisServer('Redis down mid-chat', () => {
       expect(atAna.filter((t) => t === `**Beth:** ${text}`)).toHaveLength(1);
     }
     expect(atAna.some((t) => t.includes('Beth while down'))).toBe(false);
+  });
+
+  it('pauses a broadcast in flight while Redis is down and finishes it after, sending nobody two', async () => {
+    const users: TeamsUser[] = [];
+    for (let i = 0; i < 8; i++) {
+      const user = h.teamsUser({ userName: `Reader ${i}` });
+      await user.say('hello');
+      await user.waitForText(/connect you with a live agent/);
+      users.push(user);
+    }
+    const title = `Outage drill ${randomUUID().slice(0, 8)}`;
+    const created = await fetch(`${h.url}/api/broadcasts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BROADCAST_TOKEN}` },
+      body: JSON.stringify({ recipients: users.map((u) => ({ surface: 'teams', user: u.id })), message: { title, text: 'Nothing to do.' } }),
+    });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const copies = (user: TeamsUser) => user.sent().filter((r) => JSON.stringify(r.body).includes(title)).length;
+    const reached = () => users.filter((u) => copies(u) > 0).length;
+
+    // Two a second: Redis stops with most of them still to go.
+    await eventually(() => expect(reached()).toBeGreaterThanOrEqual(2), 10_000);
+    await redis.stop();
+    const before = reached();
+    await eventually(async () => expect(await readiness(h.url)).toBe(503), 10_000, 100);
+    // Down long enough for the delivery to try the store several times (it sends every 0.5 s).
+    await new Promise((r) => setTimeout(r, 2000));
+    await redis.start();
+    await eventually(async () => expect(await readiness(h.url)).toBe(200), 20_000, 100);
+
+    const done = await eventually(async () => {
+      const res = await fetch(`${h.url}/api/broadcasts/${id}`, { headers: { authorization: `Bearer ${BROADCAST_TOKEN}` } });
+      const report = (await res.json()) as { status: string; counts: Record<string, number>; recipients: { user: string; outcome: string; reason?: string }[] };
+      if (report.status !== 'done') throw new Error(`still ${report.status}: ${JSON.stringify(report.counts)}`);
+      return report;
+    }, 20_000, 100);
+    expect(done.counts.pending).toBe(0);
+    // Delivered after the outage too, and to nobody twice; a send cut by the outage is reported.
+    expect(done.counts.delivered).toBeGreaterThan(before);
+    for (const user of users) {
+      const result = done.recipients.find((r) => r.user === user.id)!;
+      if (result.outcome === 'delivered') expect(copies(user)).toBe(1);
+      else expect({ outcome: result.outcome, copies: copies(user) }).toEqual({ outcome: 'failed', copies: 0 });
+    }
   });
 
   describe('Slack in Socket Mode', () => {
