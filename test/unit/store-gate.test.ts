@@ -76,6 +76,25 @@ describe('store-health gate', () => {
     expect(reached).toEqual(['POST']);
   });
 
+  it('tells its listeners once each time the store is back after being down', async () => {
+    const own = new StoreHealth({ reachable: () => probe.connected, ping: async () => probe.answers });
+    let recoveries = 0;
+    own.onRecovered(() => (recoveries += 1));
+    await own.check();
+    expect(recoveries).toBe(0); // up from the start: nothing recovered
+    probe.connected = false;
+    expect(own.up()).toBe(false);
+    probe.connected = true;
+    expect(own.up()).toBe(true);
+    expect(own.up()).toBe(true);
+    expect(recoveries).toBe(1);
+    probe.answers = false;
+    expect(await own.check()).toBe(false);
+    probe.answers = true;
+    expect(await own.check()).toBe(true);
+    expect(recoveries).toBe(2);
+  });
+
   it('pings on its own every interval once started', async () => {
     const own = new StoreHealth({ ping: async () => false }, { intervalMs: 10 });
     expect(own.up()).toBe(true);
