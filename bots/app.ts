@@ -22,6 +22,8 @@ import { mountFiles } from './http/files';
 import { MetricsRegistry, mountMetrics } from './http/metrics';
 import { mountHealth } from './http/health';
 import { mountLanding } from './http/landing';
+import { refuseWritesWhileStoreDown } from './http/store-gate';
+import { StoreHealth } from './http/store-health';
 import { mountAssets } from './http/pages';
 import { createLogger, type AppLogger } from './logger';
 import { createTeamsAdapter } from './teams/adapter';
@@ -66,6 +68,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const teamsOn = teamsEnabled(config, loopback, logger);
 
   const store = await createStore(config.store, logger);
+  // Doors refuse (503) while the store is down rather than acknowledge what it cannot record.
+  const storeHealth = new StoreHealth(store, { logger });
 
   // The Teams glue tags its own log lines with surface: 'teams'.
   const teamsLogger = logger;
@@ -101,7 +105,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   if (webChat) surfaces.web = webChat.surface;
   // Slack is on when a bot token is configured.
   const slack = config.slack.botToken
-    ? createSlack({ settings: config.slack, bot: config.bot, render, logger: logger.child({ surface: 'slack' }), outbound: config.server.outboundFetch })
+    ? createSlack({
+        settings: config.slack,
+        bot: config.bot,
+        render,
+        logger: logger.child({ surface: 'slack' }),
+        outbound: config.server.outboundFetch,
+        storeUp: () => storeHealth.up(),
+      })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
   const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl, eventStreams: eventStreams('console') });
@@ -126,6 +137,18 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     settings: config.broadcasts,
     knownUsers: () => knownUsers(store),
   });
+  // A delivery that a long outage stopped (its lease ran out meanwhile) is resumed when the store
+  // is back: at once, and again once a lease it could not release while Redis was down has lapsed.
+  let resumeTimer: { cancel(): void } | undefined;
+  const resumeBroadcasts = () => {
+    if (stopping) return;
+    broadcasts.resume().catch((err: unknown) => logger.warn({ err }, 'broadcasts: could not resume after the store came back'));
+  };
+  storeHealth.onRecovered(() => {
+    resumeBroadcasts();
+    resumeTimer?.cancel();
+    resumeTimer = clock.setTimer(broadcasts.leaseMs + 1000, resumeBroadcasts);
+  });
   // With no token configured the API still works, with a random token printed at start-up.
   const broadcastToken = config.broadcasts.token ?? randomBytes(24).toString('base64url');
 
@@ -137,6 +160,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   app.set('etag', false);
   // First, so every request below is counted and timed.
   mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
+  // Before every door: while the store is down, nothing is acknowledged that it cannot record.
+  app.use(refuseWritesWhileStoreDown(storeHealth, logger));
   // The busiest endpoints next (platform events, the desk's API): express tries every route
   // above a request's own, so the rest go after them. No two of these paths overlap.
   // Bolt mounts its router at the root, so everything after it walks that router too: the
@@ -148,10 +173,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
   mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });
   app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
-  mountHealth(app, { store, isStopping: () => stopping });
+  // Readiness pings through the health check, so a 200 there means the doors are open too.
+  mountHealth(app, { store: { ping: () => storeHealth.check() }, isStopping: () => stopping });
   mountAssets(app); // what the console and web chat pages share
   mountLanding(app, { chat: webChat !== undefined });
 
+  storeHealth.start();
   await webChat?.start();
   await broker.start();
   await slack?.start();
@@ -199,6 +226,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();
         await closed;
+        storeHealth.stop();
+        resumeTimer?.cancel();
         await store.close();
       })();
       return stopped;

@@ -4,7 +4,7 @@
  * wrong URL or a Redis that is down stops start-up with a clear message instead of failing
  * later on the first user message.
  */
-import type { Logger, Store } from '../../bots/core/ports';
+import type { Logger } from '../../bots/core/ports';
 import type { StoreSettings } from './config';
 import { redactUrl } from './errors';
 import { KeyvStore } from './keyv-store';
@@ -25,7 +25,7 @@ export async function createStore(
   settings: StoreSettings,
   logger?: Logger,
   options: CreateStoreOptions = {},
-): Promise<Store> {
+): Promise<KeyvStore> {
   if (!settings.redisUrl) {
     logger?.info(
       { store: 'memory', namespace: settings.namespace },

@@ -235,6 +235,16 @@ export class KeyvStore implements Store {
   publish: Store['publish'] = (...a) => this.coordination.publish(...a);
   subscribe: Store['subscribe'] = (...a) => this.coordination.subscribe(...a);
 
+  /**
+   * Whether the store can serve calls as far as it knows without a round trip: false once closed,
+   * and on Redis while the connection is down (reconnecting), when every call fails at once.
+   * A Redis that is connected but stopped answering still says true here; `ping` finds that out.
+   */
+  reachable(): boolean {
+    if (this.closed) return false;
+    return !this.redis || this.redis.client.isReady;
+  }
+
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     if (!this.redis) return true;

@@ -17,10 +17,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Broker } from './broker';
 import { broadcastKeys, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
-import { asBridgeError } from './errors';
+import { asBridgeError, ErrorCode, isBridgeError } from './errors';
 import { LeaseKeeper } from './lease-keeper';
 import { Pacer } from './pacer';
 import type { Clock, Logger, Store, SurfaceKind } from './ports';
+import { untilStoreAnswers, untilStoreBack } from './store-retry';
 
 export const broadcastSettingsSchema = z.object({
   /** Bearer token for the broadcast API. Unset: a random one is generated and printed at start-up. */
@@ -96,7 +97,8 @@ export class BroadcastService {
   private readonly running = new Map<string, Promise<void>>();
   private stopping = false;
   private readonly owner: string;
-  private readonly leaseMs: number;
+  /** The TTL of a broadcast's lease: how long a holder that vanished keeps others from resuming it. */
+  readonly leaseMs: number;
 
   constructor(private readonly deps: BroadcastServiceDeps) {
     this.owner = deps.owner ?? `broadcasts-${randomUUID()}`;
@@ -215,9 +217,11 @@ export class BroadcastService {
       dirty.add(p);
     };
     let lastFlush = this.deps.clock.now();
+    // A store outage pauses the delivery while the lease holds (its renewals are retried too).
+    const retried = <T>(call: () => Promise<T>) => untilStoreBack(this.deps.clock, () => !this.stopping && !keeper.lost, call);
     // Progress is written under the lease: once another process holds it, these writes are refused.
     const fenced = async (key: string, value: unknown) => {
-      if (!keeper.lost && !(await store.setIfLeaseHeld(keeper.lease, key, value, this.ttl()))) keeper.markLost();
+      if (!keeper.lost && !(await retried(() => store.setIfLeaseHeld(keeper.lease, key, value, this.ttl())))) keeper.markLost();
     };
     const flush = async (force = false) => {
       const now = this.deps.clock.now();
@@ -250,7 +254,7 @@ export class BroadcastService {
           const index = lane[next++];
           if (pages.get(Math.floor(index / PAGE_SIZE))![index % PAGE_SIZE]) continue; // done before a restart
           // The claim checks the lease's token in the same step: a process that lost the lease sends nothing more.
-          const claim = await store.claimIfLeaseHeld(keeper.lease, broadcastKeys.claim(record.id, index), this.ttl());
+          const claim = await retried(() => store.claimIfLeaseHeld(keeper.lease, broadcastKeys.claim(record.id, index), this.ttl()));
           if (claim === 'lost') {
             keeper.markLost();
             return;
@@ -259,7 +263,10 @@ export class BroadcastService {
             note(index, { outcome: 'failed', reason: 'interrupted by a restart; not sent again to avoid a duplicate' });
             continue;
           }
-          note(index, await this.deliverOne(record, recipients[index]));
+          const result = await this.deliverOne(record, recipients[index], () => !this.stopping && !keeper.lost);
+          // Given up waiting for the store (stopping, lease lost): claimed, not sent; whoever resumes reports it.
+          if (!result) return;
+          note(index, result);
           await flush();
         }
       };
@@ -273,12 +280,21 @@ export class BroadcastService {
     await flush(true);
   }
 
-  private async deliverOne(record: BroadcastRecord, to: Recipient): Promise<{ outcome: BroadcastOutcome; reason?: string }> {
+  private async deliverOne(record: BroadcastRecord, to: Recipient, keepTrying: () => boolean): Promise<{ outcome: BroadcastOutcome; reason?: string } | undefined> {
     for (let attempt = 1; ; attempt++) {
       // Counted against the limits until the platform answered (see Pacer.run).
-      const result = await this.pacer.run(to.surface, `${to.surface}:${to.user}`, () =>
-        this.deps.broker.deliverBroadcast(to.surface, to.user, record.id, record.message, this.deps.settings.disabledNote),
-      );
+      const result = await this.pacer
+        .run(to.surface, `${to.surface}:${to.user}`, async () => {
+          // An outage is waited out before the send, not after: a send it cuts is reported, never repeated.
+          if (!(await untilStoreAnswers(this.deps.clock, keepTrying, () => this.deps.store.ping()))) return undefined;
+          return this.deps.broker.deliverBroadcast(to.surface, to.user, record.id, record.message, this.deps.settings.disabledNote);
+        })
+        .catch((e: unknown) => {
+          // Not sent again: the send itself may have happened before the store failed.
+          if (isBridgeError(e, ErrorCode.StoreUnavailable)) return { outcome: 'failed' as const, reason: 'the store was unreachable; not sent again to avoid a duplicate', retryable: false };
+          throw e;
+        });
+      if (!result) return undefined;
       if (result.outcome !== 'failed' || !result.retryable || attempt >= RETRIES) {
         return { outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}) };
       }

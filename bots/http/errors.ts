@@ -22,6 +22,21 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.StoreUnavailable]: 503,
 };
 
+/**
+ * `Retry-After` on a 503 (RFC 9110), in seconds: long enough for a Redis restart or failover to be
+ * noticed (the store's health is checked every second, reconnects back off to 2 s), short enough
+ * that a platform retrying on its own schedule is not slowed by it.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** What a caller reads when the store cannot serve the request; the cause goes to the log. */
+export const STORE_UNAVAILABLE_MESSAGE = 'The bridge cannot reach its store right now. Try again in a few seconds.';
+
+/** Says when to try again on an answer worth retrying as it is (503). */
+export function setRetryAfter(res: Response, status: number): void {
+  if (status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+}
+
 export function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
@@ -36,7 +51,13 @@ export function statusOf(err: BridgeError): number {
 export function errorAnswer(err: unknown): { status: number; body: { error: { code: string; message: string } } } {
   if (!isBridgeError(err)) return { status: 500, body: { error: { code: ErrorCode.Unknown, message: 'Something went wrong on our side.' } } };
   const status = statusOf(err);
-  const message = status >= 500 && err.code === ErrorCode.Unknown ? 'Something went wrong on our side.' : err.message;
+  // The store's own message names the failed command and the network error: for the log only.
+  const message =
+    err.code === ErrorCode.StoreUnavailable
+      ? STORE_UNAVAILABLE_MESSAGE
+      : status >= 500 && err.code === ErrorCode.Unknown
+        ? 'Something went wrong on our side.'
+        : err.message;
   return { status, body: { error: { code: err.code, message } } };
 }
 
@@ -68,6 +89,7 @@ export function jsonErrorHandler(logger: Logger, options: ErrorHandlerOptions): 
     const log = { err, api: options.scope, method: req.method, path: req.path };
     const { status, body } = errorAnswer(err);
     if (status >= 500) logger.error(log, isBridgeError(err) ? `${options.scope}: request failed` : `${options.scope}: unexpected error`);
+    setRetryAfter(res, status);
     res.status(status).json(body);
   };
 }

@@ -2,7 +2,7 @@
 import type express from 'express';
 import type { Store } from '../core/ports';
 
-export function mountHealth(app: express.Express, deps: { store: Store; isStopping: () => boolean }): void {
+export function mountHealth(app: express.Express, deps: { store: Pick<Store, 'ping'>; isStopping: () => boolean }): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

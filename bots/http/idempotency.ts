@@ -13,7 +13,9 @@
  * - The same key with a different request gets 422: a key names one request (as Stripe does).
  * - A refusal that changed nothing (a 4xx: not joined, chat ended, ...) is not kept, so the same
  *   request may be tried again once its cause is fixed. Other failures (5xx) are kept like
- *   answers: the work may have been done (e.g. a message stored but not delivered, 502).
+ *   answers: the work may have been done (e.g. a message stored but not delivered, 502). Except
+ *   the store being unreachable (503): kept, that answer would be replayed to every retry, and
+ *   no retry could ever succeed; the broker's own marks say whether the work was done.
  *
  * Keys are 1-255 printable ASCII characters without spaces (a UUID fits); they are scoped by the
  * caller (agent and chat), and kept hashed.
@@ -88,8 +90,8 @@ export class IdempotentAnswers {
     try {
       answer = await work();
     } catch (e) {
-      if (isBridgeError(e) && statusOf(e) < 500) {
-        // Nothing was done: the same request may come again once its cause is fixed.
+      if (isBridgeError(e) && (statusOf(e) < 500 || e.code === ErrorCode.StoreUnavailable)) {
+        // Nothing was done (or the store cannot say): the same request may come again once its cause is fixed.
         await this.store.delete(storeKey).catch(() => undefined);
         throw e;
       }

@@ -49,6 +49,11 @@ export interface SlackModuleOptions {
   now?: () => number;
   /** `server.outboundFetch`: the switches of the guard every file fetch goes through. */
   outbound?: OutboundSwitches;
+  /**
+   * False while the store is down: Socket Mode envelopes are then left unacknowledged, so Slack
+   * delivers them again (HTTP requests are refused before they reach Bolt, see store-gate.ts).
+   */
+  storeUp?: () => boolean;
 }
 
 export interface SlackModule {
@@ -108,6 +113,7 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
           // apps.connections.open goes through this client: same API URL and retry policy.
           installerOptions: { clientOptions: slackClientOptions(settings, logger) },
         });
+        if (options.storeUp) holdEnvelopesWhileStoreDown(socket, options.storeUp, logger);
       }
       if (!socket) {
         // Registered before Bolt's router, so a request outside the time window never reaches it.
@@ -163,5 +169,23 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
     async stop() {
       await socket?.client.disconnect().catch((err: unknown) => logger.warn({ surface: 'slack', err }, 'Slack: Socket Mode did not close cleanly'));
     },
+  };
+}
+
+/**
+ * Bolt acknowledges an Events API envelope before any listener runs, so an event the store cannot
+ * record would be acknowledged and lost. While the store is down, envelopes are not handed to
+ * Bolt at all: unacknowledged, Slack sends them again (a few times, minutes apart). Buttons and
+ * forms clicked meanwhile show the user Slack's own "did not respond" error.
+ */
+function holdEnvelopesWhileStoreDown(receiver: SocketModeReceiver, storeUp: () => boolean, logger: Logger): void {
+  const init = receiver.init.bind(receiver);
+  receiver.init = (app: App) => {
+    const gated = Object.create(app) as App;
+    gated.processEvent = async (event) => {
+      if (storeUp()) return app.processEvent(event);
+      logger.warn({ surface: 'slack', retryNum: event.retryNum }, 'Slack: envelope left unacknowledged while the store is unreachable; Slack will send it again');
+    };
+    init(gated);
   };
 }

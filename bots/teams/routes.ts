@@ -10,6 +10,7 @@ import type { Activity } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import type { UserEventHandler } from '../core/events';
 import { asBridgeError } from '../core/errors';
+import { setRetryAfter, statusOf } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import type { Logger } from '../core/ports';
 import type { ConnectorCachingCloudAdapter } from './adapter';
@@ -70,8 +71,12 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
 
     if (failure !== undefined) {
       const err = asBridgeError(failure);
-      const status = err.status !== undefined && err.status >= 500 ? err.status : 500;
+      // By the shared mapping (the store down, the bridge stopping: 503), but always a 5xx: an
+      // event that was not taken must be redelivered, which Teams does for 5xx only.
+      const mapped = statusOf(err);
+      const status = mapped >= 500 ? mapped : 500;
       logger.error({ surface: 'teams', err, status }, 'Teams activity could not be accepted; Teams will redeliver it');
+      setRetryAfter(res, status);
       res.status(status).json({ error: err.code });
       return;
     }

@@ -171,14 +171,27 @@ describe('Teams endpoint with Bot Framework authentication', () => {
     expect(second.dedupeKeys).toEqual(first.dedupeKeys);
   });
 
-  it('answers 5xx when the broker cannot take the event, so Teams redelivers it', async () => {
+  it('answers 503 with Retry-After when the store cannot take the event, so Teams redelivers it', async () => {
     const c = chat();
     bot.handler.failWith = new BridgeError(ErrorCode.StoreUnavailable, 'store down');
     try {
       const res = await postActivity(bot.url, messageActivity(c, 'hello'), await keys.mintChannelToken({ serviceUrl: c.serviceUrl }));
-      expect(res.status).toBe(500);
+      expect(res.status).toBe(503);
+      expect(res.retryAfter).toBe('5');
       expect(JSON.parse(res.body)).toEqual({ error: 'store_unavailable' });
       expect(bot.logger.error).toHaveBeenCalled();
+    } finally {
+      bot.handler.failWith = undefined;
+    }
+  });
+
+  it('answers 500 (still redelivered) when the broker fails with an error that maps below 500', async () => {
+    const c = chat();
+    bot.handler.failWith = new BridgeError(ErrorCode.BadRequest, 'odd');
+    try {
+      const res = await postActivity(bot.url, messageActivity(c, 'hello'), await keys.mintChannelToken({ serviceUrl: c.serviceUrl }));
+      expect(res.status).toBe(500);
+      expect(res.retryAfter).toBeNull();
     } finally {
       bot.handler.failWith = undefined;
     }

@@ -93,6 +93,8 @@ export function conversationUpdateActivity(chat: Required<TeamsChat>): TeamsActi
 export interface PostResult {
   status: number;
   body: string;
+  /** The answer's `Retry-After`, if any. */
+  retryAfter: string | null;
 }
 
 /** POSTs an activity to the bot the way the Bot Connector does. */
@@ -105,7 +107,7 @@ export async function postActivity(baseUrl: string, activity: object, token?: st
     },
     body: JSON.stringify(activity),
   });
-  return { status: res.status, body: await res.text() };
+  return { status: res.status, body: await res.text(), retryAfter: res.headers.get('retry-after') };
 }
 
 function escapeHtml(s: string): string {

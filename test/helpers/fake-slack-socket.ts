@@ -23,6 +23,13 @@ export interface FakeSocketMode {
   connected(timeoutMs?: number): Promise<void>;
   /** Send an envelope; resolves with the app's acknowledgement. */
   send(type: 'events_api' | 'interactive', payload: object, extra?: Record<string, unknown>): Promise<SocketAck>;
+  /** Send an envelope without waiting for an acknowledgement; returns its envelope id. */
+  deliver(type: 'events_api' | 'interactive', payload: object, extra?: Record<string, unknown>): string;
+  /**
+   * A WebSocket ping answered by the client's pong: the client has read every frame sent before
+   * it (and @slack/socket-mode hands each envelope to the app as it reads it).
+   */
+  roundTrip(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,6 +40,7 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   const sockets = new Set<Socket>();
   let current: Socket | undefined;
   const waiters = new Waiters();
+  const pongs = new Set<string>();
   const wake = () => waiters.wake();
 
   const server: Server = createServer((_req, res) => res.writeHead(426).end());
@@ -62,6 +70,9 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
           } catch {
             // not JSON: ignore
           }
+        } else if (frame.opcode === 0xa) {
+          pongs.add(frame.payload.toString('utf8'));
+          wake();
         } else if (frame.opcode === 0x9) {
           socket.write(encodeFrame(0xa, frame.payload));
         } else if (frame.opcode === 0x8) {
@@ -78,25 +89,37 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   const waitFor = <T>(find: () => T | undefined, timeoutMs: number, what: string) =>
     waiters.waitFor(find, timeoutMs, () => `fake Socket Mode: no ${what} within ${timeoutMs} ms`);
 
-  return {
+  const fake: FakeSocketMode = {
     url,
     acks,
     async connected(timeoutMs = 5000) {
       await waitFor(() => current, timeoutMs, 'connection');
     },
     async send(type, payload, extra = {}) {
+      const envelopeId = fake.deliver(type, payload, extra);
+      return waitFor(() => acks.find((a) => a.envelope_id === envelopeId), 5000, `ack of ${envelopeId}`);
+    },
+    deliver(type, payload, extra = {}) {
       const socket = current;
       if (!socket) throw new Error('fake Socket Mode: no client connected');
       const envelopeId = randomUUID();
       const envelope = { envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '', ...extra };
       socket.write(encodeFrame(0x1, Buffer.from(JSON.stringify(envelope))));
-      return waitFor(() => acks.find((a) => a.envelope_id === envelopeId), 5000, `ack of ${envelopeId}`);
+      return envelopeId;
+    },
+    async roundTrip(timeoutMs = 5000) {
+      const socket = current;
+      if (!socket) throw new Error('fake Socket Mode: no client connected');
+      const token = randomUUID();
+      socket.write(encodeFrame(0x9, Buffer.from(token)));
+      await waitFor(() => (pongs.has(token) ? true : undefined), timeoutMs, `pong ${token}`);
     },
     close() {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+  return fake;
 }
 
 function encodeFrame(opcode: number, payload: Buffer): Buffer {

@@ -4,10 +4,13 @@
  * once; a new key is a new message; the same key for another message is refused.
  */
 import { chatRequest } from '../contract/desk.contract';
+import { BridgeError, ErrorCode } from '../../bots/core/errors';
 import type { DeskEvent } from '../../bots/core/ports';
 import type { ConsoleAgentClient } from '../helpers/console-agent';
 import { eventually } from '../helpers/eventually';
 import { startConsoleHarness, type ConsoleHarness } from '../helpers/console-harness';
+import { ConsoleMemoryStore } from '../helpers/console-memory-store';
+import { CHAT_KEY_PREFIX } from '../../adapters/desks/console/chat-repo';
 
 let h: ConsoleHarness;
 let beth: ConsoleAgentClient;
@@ -118,6 +121,33 @@ describe('Idempotency-Key on agent messages', () => {
     expect({ status: again.status, body: again.body }).toEqual({ status: 502, body: first.body });
     expect(delivered(events)).toHaveLength(1);
     expect((await beth.messages('c1')).filter((m) => m.from === 'agent')).toHaveLength(1);
+  });
+
+  it('keeps no answer when the store was unreachable (503): the same key is taken once it is back', async () => {
+    await h.close();
+    // The chat's own record cannot be read (a Redis timeout, say) while the idempotency marks still can.
+    class FlakyStore extends ConsoleMemoryStore {
+      down = false;
+      override async get<T>(key: string): Promise<T | undefined> {
+        if (this.down && key.startsWith(CHAT_KEY_PREFIX)) throw new BridgeError(ErrorCode.StoreUnavailable, 'Store get failed: no reply from Redis within 3000 ms');
+        return super.get<T>(key);
+      }
+    }
+    const store = new FlakyStore();
+    h = await startConsoleHarness({ store });
+    beth = h.client(0);
+    await h.desk.openChat(chatRequest('c1'));
+    await beth.accept('c1');
+    store.down = true;
+    const first = await send(beth, 'c1', { text: 'Are you there?' }, 'key-0006');
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toBe('5');
+    expect(first.body.error).toEqual({ code: 'store_unavailable', message: 'The bridge cannot reach its store right now. Try again in a few seconds.' });
+    store.down = false;
+    const again = await send(beth, 'c1', { text: 'Are you there?' }, 'key-0006');
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(delivered(h.events)).toEqual(['Are you there?']);
   });
 
   it('keeps no answer for a refusal that changed nothing: the same key works once the cause is fixed', async () => {

@@ -9,6 +9,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { asBridgeError, ErrorCode } from '../../../bots/core/errors';
+import { setRetryAfter } from '../../../bots/http/errors';
 import { BODY_MAX_DEPTH, checkJsonBounds } from '../../../bots/http/json-bounds';
 import type { Logger } from '../../../bots/core/ports';
 import type { WebhookAuth } from './webhook-auth';
@@ -56,7 +57,9 @@ export function createWebhookRouter(o: WebhookRouteOptions): Router {
       const err = asBridgeError(e);
       o.logger.error({ err }, 'servicenow webhook: could not take a payload');
       // Retryable: ServiceNow (or an operator) may send it again and nothing was applied.
-      failure(res, err.status ?? 503, err.code, 'The payload could not be recorded; try again.');
+      const status = err.status ?? 503;
+      setRetryAfter(res, status);
+      failure(res, status, err.code, 'The payload could not be recorded; try again.');
     }
   });
 
