@@ -89,6 +89,11 @@ export class StreamTestServer {
     return chat;
   }
 
+  /** The session ids of the chats opened so far, oldest first. */
+  sessionIds(): string[] {
+    return [...this.bySession.keys()];
+  }
+
   /** Open WebSocket streams, per chat (tests: who is connected). */
   streamsOf(sessionId: string): number {
     return this.bySession.get(sessionId)?.streams.size ?? 0;
