@@ -130,8 +130,12 @@ export class ChatStreamOwner implements Desk {
   }
 
   async endChat(sessionId: string, reason: EndReason): Promise<void> {
-    await this.desk.endChat(sessionId, reason);
-    await this.forget(sessionId);
+    try {
+      await this.desk.endChat(sessionId, reason);
+    } finally {
+      // Over on our side even when the vendor could not be told: its events would go nowhere.
+      await this.forget(sessionId);
+    }
   }
 
   /** One takeover pass now (also run on the timer): take the registry's chats nobody holds. */

@@ -32,6 +32,7 @@ class ScriptedDesk implements StreamDesk {
   readonly opens: OpenedStream[] = [];
   readonly ended: string[] = [];
   openFailure?: Error;
+  endFailure?: Error;
 
   constructor(private readonly clock: { now(): number }) {}
 
@@ -43,6 +44,7 @@ class ScriptedDesk implements StreamDesk {
   async openChat(): Promise<void> {}
   async sendMessage(): Promise<void> {}
   async endChat(sessionId: string): Promise<void> {
+    if (this.endFailure) throw this.endFailure;
     this.ended.push(sessionId);
   }
 
@@ -229,6 +231,17 @@ describe('ChatStreamOwner', () => {
     expect(a.desk.opens[0].closed).toBe(true);
     expect(await holder('s1')).toBeUndefined();
     expect(await cursor('s1')).toBeUndefined();
+    expect(await new StreamRegistry(store, clock, DESK, 60_000).all()).toEqual([]);
+  });
+
+  it('lets the chat go when we end it, even when the vendor could not be told', async () => {
+    const { clock, store, process, holder } = setup();
+    const a = await process('a');
+    await a.owner.openChat(request('s1'));
+    a.desk.endFailure = new BridgeError(ErrorCode.DeskUnavailable, 'vendor down');
+    await expect(a.owner.endChat('s1', 'user_stopped')).rejects.toMatchObject({ code: 'desk_unavailable' });
+    expect(a.desk.opens[0].closed).toBe(true);
+    expect(await holder('s1')).toBeUndefined();
     expect(await new StreamRegistry(store, clock, DESK, 60_000).all()).toEqual([]);
   });
 
