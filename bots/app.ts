@@ -7,12 +7,14 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { createDesk, type DeskModule } from '../adapters/desks';
+import { createDesk, type DeskDeps, type DeskModule } from '../adapters/desks';
 import { createStore } from '../adapters/store';
 import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
 import { BroadcastService, type Recipient } from './core/broadcasts';
+import { ChatStreamOwner } from './core/chat-stream-owner';
+import { isStreamDesk } from './core/chat-streams';
 import { systemClock } from './core/clock';
 import { FileVault } from './core/file-vault';
 import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
@@ -37,6 +39,8 @@ export interface BridgeOptions {
   logger?: AppLogger;
   clock?: Clock;
   newId?: () => string;
+  /** Build this desk instead of the configured one (tests' desks, e.g. the stream test desk). */
+  desk?: (deps: DeskDeps) => DeskModule;
 }
 
 export interface Bridge {
@@ -115,8 +119,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
-  const deskModule = createDesk(config, { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl, eventStreams: eventStreams('console') });
-  const desk = deskModule.desk;
+  const deskDeps: DeskDeps = { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl, eventStreams: eventStreams('console') };
+  const deskModule = options.desk ? options.desk(deskDeps) : createDesk(config, deskDeps);
+  // A desk with a connection per chat (docs/stream-desks.md) gets those connections owned across
+  // processes: the broker talks to the owner, which passes every call on to the desk.
+  const streams = isStreamDesk(deskModule.desk)
+    ? new ChatStreamOwner(deskModule.desk, { store, clock, logger: logger.child({ component: 'chat-streams', desk: deskModule.desk.name }) })
+    : undefined;
+  const desk = streams ?? deskModule.desk;
 
   const broker = new Broker({
     store,
@@ -223,6 +233,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         await slack?.stop(); // Socket Mode: no new Slack events
         await broadcasts.stop(); // saves progress and releases the lease: the next process to start resumes
         await broker.stop(); // also stops the desk, which ends its event streams
+        // Stopped with the desk already (idempotent): said here so it surely precedes the store's
+        // close. Its connections are closed and leases released, so another process takes over.
+        await streams?.stop();
         webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();
         await closed;

@@ -21,16 +21,27 @@ export class LeaseKeeper {
   /** The store's answer to the last renewal; the lease is surely gone a TTL after it. */
   private renewedAt: number;
 
-  /** Take the lease `name`, or undefined while someone holds it. */
-  static async acquire(deps: LeaseKeeperDeps, name: string, owner: string, ttlMs: number): Promise<LeaseKeeper | undefined> {
+  /**
+   * Take the lease `name`, or undefined while someone holds it. `onLost` is called once, as soon
+   * as the lease is known lost (a renewal refused, a fenced write refused, or no renewal answered
+   * within its TTL), for work that must stop at once rather than at its next check of `lost`.
+   */
+  static async acquire(
+    deps: LeaseKeeperDeps,
+    name: string,
+    owner: string,
+    ttlMs: number,
+    onLost?: (reason: string) => void,
+  ): Promise<LeaseKeeper | undefined> {
     const lease = await deps.store.acquireLease(name, owner, ttlMs);
-    return lease && new LeaseKeeper(deps, lease, ttlMs);
+    return lease && new LeaseKeeper(deps, lease, ttlMs, onLost);
   }
 
   private constructor(
     private readonly deps: LeaseKeeperDeps,
     readonly lease: Lease,
     private readonly ttlMs: number,
+    private readonly onLost?: (reason: string) => void,
   ) {
     this.renewedAt = deps.clock.now();
     this.schedule();
@@ -48,6 +59,7 @@ export class LeaseKeeper {
     this.isLost = true;
     this.timer?.cancel();
     this.deps.logger.warn({ lease: this.lease.name, token: this.lease.token, reason }, 'lease lost; stopping the work under it');
+    this.onLost?.(reason);
   }
 
   /** Stop renewing and give the lease up, so another process can take it at once. */
@@ -78,6 +90,7 @@ export class LeaseKeeper {
       // The store is away: the lease may still be ours until its TTL; try again at the next tick.
       this.deps.logger.warn({ err: asBridgeError(e), lease: name }, 'could not renew a lease; retrying');
     }
-    if (!this.isLost && !this.released) this.schedule();
+    // `lost` (not `isLost`): with the store away past the TTL, the lease is surely gone by now.
+    if (!this.lost && !this.released) this.schedule();
   }
 }

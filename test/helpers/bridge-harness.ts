@@ -3,7 +3,7 @@
  * console agents driving the real console API: the pieces of a wire-level end-to-end test.
  */
 import pino from 'pino';
-import { createBridge, type Bridge } from '../../bots/app';
+import { createBridge, type Bridge, type BridgeOptions } from '../../bots/app';
 import type { Clock } from '../../bots/core/ports';
 import { parseConfig } from '../../config/load';
 import type { BridgeConfigInput } from '../../config/schema';
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Reuse a connector (a restart test keeps the same one across two bridges). */
   connector?: FakeConnector;
+  /** A desk of the test tree instead of the configured one (see `BridgeOptions.desk`). */
+  desk?: BridgeOptions['desk'];
 }
 
 export async function startBridgeHarness(options: HarnessOptions = {}): Promise<BridgeHarness> {
@@ -48,7 +50,7 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
     teams: { fileHosts: ['127.0.0.1'], ...input.teams },
     console: { agents: [AGENTS.beth, AGENTS.carl], ...input.console },
   });
-  const bridge = await createBridge({ config, clock: options.clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const bridge = await createBridge({ config, clock: options.clock, desk: options.desk, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   const { url } = await bridge.listen();
   const consoleUrl = `${url}/console`;
   return {
