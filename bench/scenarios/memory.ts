@@ -52,7 +52,7 @@ async function startEnv(ctx: ScenarioContext, engine: 'memory' | 'redis'): Promi
   const child = await startChild('server-bridge.ts', {
     config: { redisUrl: engine === 'redis' ? ctx.options.redisUrl : undefined, namespace, agents, queueTimeoutSeconds: 3600 },
   });
-  return { child, connector, namespace, driver: new Driver('bridge', child, connector, agents, ctx.options.sockets) };
+  return { child, connector, namespace, driver: new Driver('bridge', child, connector, agents, { maxSockets: ctx.options.sockets }) };
 }
 
 async function stopEnv(ctx: ScenarioContext, env: Env, engine: string): Promise<void> {
