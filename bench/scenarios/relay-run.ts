@@ -243,6 +243,10 @@ async function finish(ctx: ScenarioContext, open: OpenRelay, plan: RelayPlan): P
       await measuredBurst(ctx, open, 'user', 'users -> agents', 'users -> agents');
       await measuredBurst(ctx, open, 'agent', 'agents -> users', 'agents -> users');
     }
+    // Before the open loop, so a latency-phase failure cannot hide it.
+    if (!driver.poisoned && plan.footprint && open.spec.server === 'bridge' && open.children.length === 1) {
+      run.footprint = await footprint(ctx, open);
+    }
     if (!driver.poisoned && o.latencySeconds > 0 && plan.openLoop !== false) {
       // Start from a collected heap. The bursts before leave a few hundred MB of garbage, and
       // the major GC that clears it (a 10-30 ms pause plus incremental steps) would otherwise
@@ -253,9 +257,6 @@ async function finish(ctx: ScenarioContext, open: OpenRelay, plan: RelayPlan): P
       const r = await driver.openLoop(o.rate, o.latencySeconds, o.idleMs);
       run.phases.push(r);
       ctx.log(`${open.what}:   ${describePhase(r)}`);
-    }
-    if (!driver.poisoned && plan.footprint && open.spec.server === 'bridge' && open.children.length === 1) {
-      run.footprint = await footprint(ctx, open);
     }
     run.failure = driver.poisoned;
     if (driver.strays > 0) run.failure ??= `${driver.strays} tagged messages arrived outside any phase`;
