@@ -79,3 +79,33 @@ export function census(ttls: Map<string, number>): KeyCensus {
   }
   return { keys: ttls.size, longLived, longLivedByPrefix: byPrefix };
 }
+
+/** Remove every key of a benchmark namespace from Redis. */
+export async function flushNamespace(url: string, namespace: string): Promise<void> {
+  const { createClient } = await import('@keyv/redis');
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    let cursor = '0';
+    do {
+      const page = await client.scan(cursor, { MATCH: `${namespace}::*`, COUNT: 1000 });
+      cursor = String(page.cursor);
+      if (page.keys.length > 0) await client.del(page.keys);
+    } while (cursor !== '0');
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function redisReachable(url: string): Promise<string | undefined> {
+  try {
+    const { createClient } = await import('@keyv/redis');
+    const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+    client.on('error', () => undefined);
+    await client.connect();
+    client.destroy();
+    return undefined;
+  } catch (e) {
+    return `Redis at ${url} is not reachable (${(e as Error).message}); set REDIS_URL or --redis-url`;
+  }
+}

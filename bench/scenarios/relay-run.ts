@@ -9,9 +9,10 @@ import { startChild, type ChildHandle } from '../lib/child';
 import { Driver, type Agent, type PhaseResult } from '../lib/driver';
 import { startFakeConnector } from '../lib/fake-connector';
 import { BENCH_SLACK_TOKEN, startFakeSlackApi } from '../lib/fake-slack-api';
-import { census, RedisInfo, type KeyCensus } from '../lib/redis-info';
+import { census, flushNamespace, RedisInfo, type KeyCensus } from '../lib/redis-info';
+import { describePhase } from './relay-figures';
 import { BENCH_SLACK_SIGNING_SECRET, slackWire } from '../lib/wire';
-import { median, round } from '../lib/stats';
+import { round } from '../lib/stats';
 import type { ScenarioContext } from './types';
 
 export interface RelaySpec {
@@ -300,54 +301,5 @@ async function footprint(ctx: ScenarioContext, open: OpenRelay): Promise<Footpri
   };
 }
 
-/** Median over the measured exchange rounds of (server + Redis) CPU ms per exchange. */
-export function cpuPerExchange(run: RelayRun | undefined): number {
-  const xs = (run?.phases ?? []).filter((p) => p.phase.startsWith('exchange') && p.cpuMsPerExchange !== undefined).map((p) => p.cpuMsPerExchange!);
-  return xs.length ? median(xs) : NaN;
-}
-
-/** Median over the measured exchange rounds of (server + Redis) CPU ms per brokered message. */
-export function cpuPerMessage(run: RelayRun | undefined): number {
-  const xs = (run?.phases ?? []).filter((p) => p.phase.startsWith('exchange')).map((p) => p.cpuMsPerMessage);
-  return xs.length ? median(xs) : NaN;
-}
-
-export function describePhase(r: PhaseResult): string {
-  const rates = Object.entries(r.rates)
-    .map(([k, v]) => `${k} ${v} msg/s`)
-    .join(', ');
-  const added = r.added ? `; added p99 ${Object.entries(r.added).map(([k, s]) => `${k} ${s.p99.toFixed(2)} ms`).join(', ')}` : '';
-  const ok = r.ledgers.every((l) => l.ok) ? 'all delivered once' : 'ACCOUNTING FAILED';
-  const cpu = r.cpuMsPerExchange !== undefined ? `, ${r.cpuMsPerExchange} CPU ms/exchange` : '';
-  return `${rates}${r.exchangesPerSecond !== undefined ? `, ${r.exchangesPerSecond} exchanges/s` : ''}; server CPU ${r.serverCpuPercent}%${r.redisCpuMs !== undefined ? ` + Redis ${r.redisCpuMs} ms` : ''}${cpu}, generator ${r.generatorCpuPercent}%${added}; ${ok}`;
-}
-
-/** Remove every key of a benchmark namespace from Redis. */
-export async function flushNamespace(url: string, namespace: string): Promise<void> {
-  const { createClient } = await import('@keyv/redis');
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    let cursor = '0';
-    do {
-      const page = await client.scan(cursor, { MATCH: `${namespace}::*`, COUNT: 1000 });
-      cursor = String(page.cursor);
-      if (page.keys.length > 0) await client.del(page.keys);
-    } while (cursor !== '0');
-  } finally {
-    client.destroy();
-  }
-}
-
-export async function redisReachable(url: string): Promise<string | undefined> {
-  try {
-    const { createClient } = await import('@keyv/redis');
-    const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-    client.on('error', () => undefined);
-    await client.connect();
-    client.destroy();
-    return undefined;
-  } catch (e) {
-    return `Redis at ${url} is not reachable (${(e as Error).message}); set REDIS_URL or --redis-url`;
-  }
-}
+export { cpuPerExchange, cpuPerMessage, describePhase } from './relay-figures';
+export { flushNamespace, redisReachable } from '../lib/redis-info';
