@@ -7,6 +7,7 @@
  * broker's own start-up path.
  */
 import pino from 'pino';
+import { KeyvStore } from '../adapters/store';
 import { createBridge } from '../bots/app';
 import { parseConfig } from '../config/load';
 import { childConfig, runChild } from './lib/child-runtime';
@@ -113,6 +114,17 @@ void runChild(async () => {
       },
       /** The broker's restart path: re-arm queue timeouts of every queued session in the store. */
       rearm: () => bridge.broker.start(),
+      /** Memory engine: every key with the ms it has left (Infinity: no expiry); Redis is read by the parent (PTTL). */
+      keyTtls: async () => {
+        if (!(store instanceof KeyvStore) || store.engine !== 'memory') throw new Error('keyTtls reads the memory engine');
+        const now = Date.now();
+        const out: [string, number][] = [];
+        for (const key of await store.keys('')) {
+          const at = store.expiresAt(key);
+          if (at !== undefined) out.push([key, at - now]);
+        }
+        return out;
+      },
       /** Keys per prefix (`conv`, `session`, `console:chat`, `dedupe`, ...). */
       keyCounts: async () => {
         const counts: Record<string, number> = {};

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from '../bench/lib/args';
 import { runBench } from '../bench/run';
+import { describeWithRedis, redisUrl } from './contract/store.redis-env';
 
 describe('benchmark smoke run', () => {
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
@@ -77,5 +78,37 @@ describe('benchmark smoke run', () => {
     expect(md).toContain('Slack relay vs echo app');
     expect(md).toContain('Broadcast fan-out');
     expect(md).toContain('delivered exactly once');
+  }, 180_000);
+});
+
+describeWithRedis('benchmark smoke run: scale-out on Redis', () => {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'bench-scale-smoke-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('relays exchanges through one and two bridge processes on one Redis, counted once each, with CPU per message reported', async () => {
+    const options = parseArgs([
+      '--only', 'scale',
+      '--chats', '6',
+      '--messages', '2',
+      '--rounds', '1',
+      '--agents', '2',
+      '--scale-processes', '1,2',
+      '--latency-seconds', '0',
+      '--out', outDir,
+      '--quiet',
+    ]);
+    options.redisUrl = redisUrl;
+    const report = await runBench(options);
+    expect(report.problems).toEqual([]);
+    const scale = report.scenarios.find((s) => s.name === 'scale')!;
+    expect(scale.status).toBe('ok');
+    const rows = (scale.data as { rows: { processes: number; cpuMsPerMessage: number }[] }).rows;
+    expect(rows.map((r) => r.processes)).toEqual([1, 2]);
+    for (const r of rows) expect(r.cpuMsPerMessage).toBeGreaterThan(0);
+    // Warm-up and one round per configuration, both ways, every message once.
+    const sent = scale.accounting.reduce((n, l) => n + l.sent, 0);
+    expect(sent).toBe(2 * 2 * 6 * 2 * 2);
+    expect(scale.accounting.every((l) => l.ok && l.delivered === l.sent)).toBe(true);
+    expect(report.targets.map((t) => t.name)).toContain('CPU per brokered message, 2 processes / 1 process (Redis)');
   }, 180_000);
 });

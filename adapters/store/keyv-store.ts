@@ -223,6 +223,19 @@ export class KeyvStore implements Store {
     return found.sort();
   }
 
+  /**
+   * Memory engine: when `key` expires (epoch ms), undefined when absent. Not part of the `Store`
+   * port: a diagnostic for tests and the benchmark (what a message leaves behind, and for how
+   * long). On Redis, ask Redis (`PTTL`).
+   */
+  expiresAt(key: string): number | undefined {
+    if (this.redis) throw new Error('KeyvStore.expiresAt is for the memory engine; ask Redis with PTTL');
+    const list = this.liveList(key);
+    if (list !== undefined) return listExpires(list);
+    const raw = this.memoryValue(key);
+    return raw === undefined ? undefined : memoryExpires(raw);
+  }
+
   // Leases, fenced writes, compare-and-set and pub/sub: `StoreCoordination` (coordination.ts).
   acquireLease: Store['acquireLease'] = (...a) => this.coordination.acquireLease(...a);
   renewLease: Store['renewLease'] = (...a) => this.coordination.renewLease(...a);

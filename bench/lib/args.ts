@@ -19,6 +19,7 @@ export const defaults: BenchOptions = {
   broadcastRecipients: 10_000,
   broadcastRates: { teams: 200, slack: 50 },
   broadcastDefaultCheck: 300,
+  scaleProcesses: [1, 2, 3],
   profile: false,
   outDir: path.resolve(__dirname, '..', 'results'),
   only: [],
@@ -27,7 +28,7 @@ export const defaults: BenchOptions = {
 
 export const usage = `npm run bench -- [flags]
 
-  --only relay,redis,memory   scenarios to run (default: all: relay, redis, memory, slack, broadcast)
+  --only relay,redis,memory   scenarios to run (default: all: relay, redis, scale, memory, slack, broadcast)
   --chats N                   concurrent live chats in relay runs (default ${defaults.chats})
   --messages N                messages per chat in each burst phase (default ${defaults.messages})
   --rate N                    brokered msg/s, both directions, in the latency phase (default ${defaults.rate})
@@ -41,6 +42,7 @@ export const usage = `npm run bench -- [flags]
   --broadcast-recipients N    broadcast fan-out recipients, 80% Teams / 20% Slack (default ${defaults.broadcastRecipients})
   --broadcast-rates teams=N,slack=N   configured sends/s of that run (default teams=${defaults.broadcastRates.teams},slack=${defaults.broadcastRates.slack})
   --broadcast-default-check N recipients of the run at the shipped rates (40/s, 20/s), two broadcasts at once (default ${defaults.broadcastDefaultCheck}; 0 skips)
+  --scale-processes 1,2,3     bridge processes on one Redis in the scale scenario (default ${defaults.scaleProcesses.join(',')})
   --echo-mode turn|proactive|lean   how the echo bots answer (default ${defaults.echoMode}); lean: through
                               the bridge's own outbound clients (Teams BotConnector, Slack transport)
   --redis-url URL             Redis for the Redis runs (default $REDIS_URL or redis://127.0.0.1:6379)
@@ -51,7 +53,7 @@ export const usage = `npm run bench -- [flags]
 `;
 
 export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { ...defaults, memorySessions: [...defaults.memorySessions], broadcastRates: { ...defaults.broadcastRates }, only: [] };
+  const o: BenchOptions = { ...defaults, memorySessions: [...defaults.memorySessions], scaleProcesses: [...defaults.scaleProcesses], broadcastRates: { ...defaults.broadcastRates }, only: [] };
   const int = (name: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a non-negative number, got ${v}`);
@@ -96,6 +98,9 @@ export function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--sessions':
         o.memorySessions = take().split(',').map((s) => int('sessions', s.trim()));
+        break;
+      case '--scale-processes':
+        o.scaleProcesses = take().split(',').map((s) => Math.max(1, int('scale-processes', s.trim())));
         break;
       case '--memory-real':
         o.memoryReal = int('memory-real', take());

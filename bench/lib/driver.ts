@@ -41,8 +41,16 @@ export interface PhaseResult {
   endToEnd: Record<string, Summary>;
   /** Bridge-added latency per direction, from the in-process probe (open-loop phases only), ms. */
   added?: Record<string, Summary>;
-  /** CPU of the server child during the phase: % of one core, and event-loop utilization. */
+  /** CPU of the server child (all of them, summed) during the phase: % of one core, and event-loop utilization. */
   serverCpuPercent: number;
+  /** CPU time of the server process(es), user + system, during the phase, ms. */
+  serverCpuMs: number;
+  /** Redis's own CPU time during the phase (INFO cpu deltas), ms; Redis runs only. */
+  redisCpuMs?: number;
+  /** (server + Redis) CPU ms per completed exchange, where exchanges are counted. */
+  cpuMsPerExchange?: number;
+  /** (server + Redis) CPU ms per brokered message (each delivered message, either way). */
+  cpuMsPerMessage: number;
   serverEventLoopUtilization: number;
   /** CPU of this process (load generator + fake connector) during the phase, % of one core. */
   generatorCpuPercent: number;
@@ -57,11 +65,26 @@ interface Sent {
 const USER_TEXT = 'my laptop screen flickers every time I dock it, since the update';
 const AGENT_TEXT = 'Thanks, please try the new dock firmware from the portal and tell me if it helps.';
 
+export interface DriverOptions {
+  maxSockets?: number;
+  wire?: UserWire;
+  /** More processes of the same bridge (one store): measured phases spread requests over all, round robin. */
+  more?: ChildHandle[];
+  /** Redis's cumulative CPU ms (INFO cpu), read before and after each phase. */
+  redisCpuMs?: () => Promise<number>;
+}
+
 export class Driver {
   readonly users: BenchUser[] = [];
   readonly chatIds: string[] = [];
+  /** Setup goes through the first server; measured phases through all of them, round robin. */
   private readonly client: HttpClient;
-  private sse?: SseStream;
+  private readonly clients: HttpClient[];
+  private turn = 0;
+  readonly servers: ChildHandle[];
+  private readonly streams: SseStream[] = [];
+  /** With several processes, each console stream may carry one event: count a message once. */
+  private readonly seenMessageIds = new Set<string>();
   private toAgent?: Ledger;
   private toUser?: Ledger;
   private readonly seq = { u: [] as number[], a: [] as number[] };
@@ -80,18 +103,26 @@ export class Driver {
     readonly server: ChildHandle,
     readonly connector: Pick<FakeConnector, 'url' | 'onActivity'>,
     readonly agents: Agent[],
-    maxSockets = 256,
-    wire?: UserWire,
+    private readonly options: DriverOptions = {},
   ) {
-    this.client = new HttpClient(server.url, maxSockets);
-    this.wire = wire ?? teamsWire(connector.url);
+    this.servers = [server, ...(options.more ?? [])];
+    this.clients = this.servers.map((s) => new HttpClient(s.url, options.maxSockets ?? 256));
+    this.client = this.clients[0];
+    this.wire = options.wire ?? teamsWire(connector.url);
     connector.onActivity = (a) => this.onConnector(a);
   }
 
+  /** The next process's client, round robin (a load balancer without sticky sessions). */
+  private next(): HttpClient {
+    if (this.clients.length === 1) return this.client;
+    this.turn = (this.turn + 1) % this.clients.length;
+    return this.clients[this.turn];
+  }
+
   async close(): Promise<void> {
-    this.sse?.close();
+    for (const s of this.streams) s.close();
     await Promise.allSettled([...this.pendingSends]);
-    this.client.close();
+    for (const c of this.clients) c.close();
     this.connector.onActivity = undefined;
   }
 
@@ -110,8 +141,12 @@ export class Driver {
       this.seq.a.push(0);
     }
     if (this.kind === 'echo') return { seconds: 0, perSecond: 0 };
-    if (!this.sse) {
-      this.sse = await openSse(`${this.server.url}/console/api/events`, this.agents[0].token, (event, data) => this.onConsoleEvent(event, data));
+    if (this.streams.length === 0) {
+      // One stream per process: whether a process's stream carries what another process
+      // handled is the bridge's business; each message is counted once (by its id) either way.
+      for (const s of this.servers) {
+        this.streams.push(await openSse(`${s.url}/console/api/events`, this.agents[0].token, (event, data) => this.onConsoleEvent(event, data)));
+      }
     }
     const started = performance.now();
     const indexes = Array.from({ length: count }, (_, k) => first + k);
@@ -197,6 +232,10 @@ export class Driver {
     if (event === 'message.created' && data?.message?.from === 'user') {
       const tag = tagOf(data.message.text);
       if (!tag) return;
+      if (this.streams.length > 1 && typeof data.message.id === 'string') {
+        if (this.seenMessageIds.has(data.message.id)) return;
+        this.seenMessageIds.add(data.message.id);
+      }
       if (!this.toAgent) {
         this.strays += 1;
         return;
@@ -230,7 +269,7 @@ export class Driver {
     const delivered = ledger.expect(tag);
     const req = this.wire.message(this.users[chat], `bench[${tag}] ${USER_TEXT}`);
     try {
-      const res = await this.client.request('POST', req.path, req.body, { ...req.headers, 'x-bench-tag': tag });
+      const res = await this.next().request('POST', req.path, req.body, { ...req.headers, 'x-bench-tag': tag });
       if (res.status !== 200) ledger.sendFailed(tag, `HTTP ${res.status} ${res.body.slice(0, 200)}`);
     } catch (e) {
       ledger.sendFailed(tag, (e as Error).message);
@@ -243,7 +282,7 @@ export class Driver {
     const tag = this.nextTag('a', chat);
     const delivered = ledger.expect(tag);
     try {
-      const res = await this.client.post(
+      const res = await this.next().post(
         `/console/api/chats/${this.chatIds[chat]}/messages`,
         { text: `bench[${tag}] ${AGENT_TEXT}` },
         { authorization: `Bearer ${this.agentFor(chat).token}`, 'x-bench-tag': tag },
@@ -355,7 +394,8 @@ export class Driver {
   }
 
   private async measure(phase: string, ledgers: Ledger[], idleMs: number, drive: () => Promise<void>): Promise<PhaseResult> {
-    await this.server.call('cpu'); // reset the child's counters
+    await Promise.all(this.servers.map((s) => s.call('cpu'))); // reset the children's counters
+    const redis0 = await this.options.redisCpuMs?.();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const driving = drive();
@@ -370,8 +410,12 @@ export class Driver {
     await Promise.race([finished, this.stallWatch(ledgers, idleMs, () => done)]);
     done = true;
     const wall = performance.now() - t0;
-    const server = (await this.server.call('cpu')) as CpuSample;
+    const samples = (await Promise.all(this.servers.map((s) => s.call('cpu')))) as CpuSample[];
+    const redis1 = await this.options.redisCpuMs?.();
     const cpu1 = process.cpuUsage(cpu0);
+    const serverCpuMs = samples.reduce((n, c) => n + c.userMs + c.systemMs, 0);
+    const redisCpuMs = redis0 !== undefined && redis1 !== undefined ? redis1 - redis0 : undefined;
+    const cpuMs = serverCpuMs + (redisCpuMs ?? 0);
     this.toAgent = undefined;
     this.toUser = undefined;
     const summaries = ledgers.filter((l) => l.summary().sent > 0).map((l) => l.summary());
@@ -390,14 +434,21 @@ export class Driver {
     const end = Math.max(toAgent.lastDeliveredAt, toUser.lastDeliveredAt);
     const start = Math.min(toAgent.firstSentAt, toUser.firstSentAt);
     const exchanges = this.kind === 'echo' ? toUser.delivered : Math.min(toAgent.delivered, toUser.delivered);
+    const counted = this.kind === 'echo' || phase === 'exchange';
+    // The echo bot's message is its exchange (one in, one out); the bridge brokers two per exchange.
+    const messages = this.kind === 'echo' ? toUser.delivered : toAgent.delivered + toUser.delivered;
     return {
       phase,
       rates,
       ...(this.kind === 'echo' || phase === 'exchange' ? { exchangesPerSecond: round((exchanges / Math.max(1, end - start)) * 1000, 1) } : {}),
       seconds: round(wall / 1000, 2),
       endToEnd,
-      serverCpuPercent: round(((server.userMs + server.systemMs) / server.wallMs) * 100, 1),
-      serverEventLoopUtilization: round(server.eventLoopUtilization, 3),
+      serverCpuPercent: round((serverCpuMs / samples[0].wallMs) * 100, 1),
+      serverCpuMs: round(serverCpuMs, 0),
+      ...(redisCpuMs !== undefined ? { redisCpuMs: round(redisCpuMs, 0) } : {}),
+      ...(counted ? { cpuMsPerExchange: round(cpuMs / Math.max(1, exchanges), 4) } : {}),
+      cpuMsPerMessage: round(cpuMs / Math.max(1, messages), 4),
+      serverEventLoopUtilization: round(samples.reduce((n, c) => n + c.eventLoopUtilization, 0) / samples.length, 3),
       generatorCpuPercent: round(((cpu1.user + cpu1.system) / 1000 / wall) * 100, 1),
       ledgers: summaries,
     };

@@ -87,7 +87,11 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   server.on('connection', () => {
     counts.connections += 1;
   });
-  server.keepAliveTimeout = 30_000;
+  // Never close an idle kept-alive socket from this side: servers under test idle through the
+  // other servers' interleaved rounds (30 s and more on a busy machine), and a close racing a
+  // client's reuse of that socket loses the request (the echo bot's client does not resend it).
+  // Clients close their own idle sockets (the bridge's after 30 s), which races with nothing.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   (connector as { url: string }).url = `http://127.0.0.1:${port}/`;

@@ -9,13 +9,19 @@ export interface HttpResult {
   body: string;
 }
 
+/** Below the servers' keep-alive timeout (Node's default 5 s). */
+const IDLE_SOCKET_MS = 2000;
+
 export class HttpClient {
   readonly agent: http.Agent;
   private readonly base: URL;
 
   constructor(baseUrl: string, maxSockets = 256) {
     this.base = new URL(baseUrl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+    // Idle sockets are closed from this side after 2 s, before the server's keep-alive timeout
+    // (Node's default 5 s) can close them under us: between interleaved rounds the whole pool
+    // idles, and a retry after one stale socket would otherwise take the next stale one.
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo', timeout: IDLE_SOCKET_MS });
   }
 
   request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {

@@ -7,11 +7,13 @@ import { memoryScenario } from './memory';
 import { relayRedis } from './relay-redis';
 import { relaySlack } from './relay-slack';
 import { relayTeams } from './relay-teams';
+import { scaleOut } from './scale-out';
 import type { Scenario } from './types';
 
 export const scenarios: Scenario[] = [
   relayTeams,
   relayRedis,
+  scaleOut,
   memoryScenario,
   relaySlack,
   broadcastScenario,

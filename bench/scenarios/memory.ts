@@ -25,7 +25,6 @@ import { round } from '../lib/stats';
 import { benchAgents, flushNamespace, redisReachable } from './relay-teams';
 import type { Scenario, ScenarioContext, ScenarioResult, Target } from './types';
 
-const DEDUPE_TTL_MS = 15 * 60 * 1000;
 const LONG_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export interface MemoryPoint {
@@ -52,7 +51,7 @@ async function startEnv(ctx: ScenarioContext, engine: 'memory' | 'redis'): Promi
   const child = await startChild('server-bridge.ts', {
     config: { redisUrl: engine === 'redis' ? ctx.options.redisUrl : undefined, namespace, agents, queueTimeoutSeconds: 3600 },
   });
-  return { child, connector, namespace, driver: new Driver('bridge', child, connector, agents, ctx.options.sockets) };
+  return { child, connector, namespace, driver: new Driver('bridge', child, connector, agents, { maxSockets: ctx.options.sockets }) };
 }
 
 async function stopEnv(ctx: ScenarioContext, env: Env, engine: string): Promise<void> {
@@ -122,14 +121,16 @@ async function seededRun(ctx: ScenarioContext, engine: 'memory' | 'redis', count
       const sessionId = env.driver.chatIds[i];
       const ids = [u.aadObjectId, u.userId, u.conversationId, sessionId];
       const raw = await env.child.call<{ key: string; value: unknown; list?: boolean }[]>('snapshot', { ids });
-      // Idle sessions: de-duplication marks expire 15 minutes after the last message, so an idle
-      // session has none. Their size is listed in the footprint line.
-      for (const e of raw.filter((x) => x.key.startsWith('dedupe:'))) {
+      // Idle sessions: de-duplication marks (the broker's, the console's `seen` marks) expire 15
+      // minutes after the last message, so an idle session has none. Their size is listed in the
+      // footprint line.
+      const mark = (key: string) => key.startsWith('dedupe:') || key.startsWith('console:seen:');
+      for (const e of raw.filter((x) => mark(x.key))) {
         footprint['dedupe (expires after 15 min)'] = (footprint['dedupe (expires after 15 min)'] ?? 0) + (e.key.length + JSON.stringify(e.value).length) / 2;
       }
       const entries = raw
-        .filter((e) => e.key !== 'console:index' && !e.key.startsWith('dedupe:'))
-        .map((e) => ({ ...e, ttlMs: e.key.startsWith('dedupe:') ? DEDUPE_TTL_MS : LONG_TTL_MS }));
+        .filter((e) => e.key !== 'console:index' && !mark(e.key))
+        .map((e) => ({ ...e, ttlMs: LONG_TTL_MS }));
       templates.push({ entries, ids, sessionId });
       for (const e of entries) {
         const kind = e.key.startsWith('console:') ? e.key.split(':').slice(0, 2).join(':') : e.key.split(':')[0];

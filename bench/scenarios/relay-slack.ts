@@ -6,7 +6,7 @@
  * Bolt + express stack, answering each DM with `chat.postMessage`.
  */
 import { round } from '../lib/stats';
-import { accountingOf, phase, relayMarkdown, runRelay } from './relay-teams';
+import { accountingOf, compare, phase, relayMarkdown, runRelays } from './relay-teams';
 import type { Scenario, ScenarioResult, Target } from './types';
 
 export const relaySlack: Scenario = {
@@ -15,11 +15,13 @@ export const relaySlack: Scenario = {
   byDefault: true,
   async run(ctx): Promise<ScenarioResult> {
     const o = ctx.options;
-    const echo = await runRelay(ctx, 'echo', 'memory', 'slack');
-    const bridge = await runRelay(ctx, 'bridge', 'memory', 'slack');
-    const echoEx = phase(echo, 'exchange')?.exchangesPerSecond;
-    const ex = phase(bridge, 'exchange')?.exchangesPerSecond;
-    const ratio = echoEx && ex ? ex / echoEx : NaN;
+    // Both open at once; their exchange rounds alternate.
+    const [echo, bridge] = await runRelays(ctx, [
+      { server: 'echo', platform: 'slack' },
+      { server: 'bridge', store: 'memory', platform: 'slack' },
+    ]);
+    const c = compare(echo, bridge);
+    const ratio = c.ratio;
     const open = phase(bridge, 'open loop');
     const p99 = open?.added ? Math.max(open.added.toAgent?.p99 ?? NaN, open.added.toUser?.p99 ?? NaN) : NaN;
     const accounting = accountingOf(echo, bridge);
@@ -27,6 +29,7 @@ export const relaySlack: Scenario = {
     const ok = !failure && accounting.every((l) => l.ok);
     const targets: Target[] = [
       { name: 'Slack relay throughput vs echo app (memory)', goal: '>= 70%', value: Number.isFinite(ratio) ? `${round(ratio * 100, 1)}%` : 'n/a', met: Number.isFinite(ratio) ? ratio >= 0.7 : null },
+      { name: 'Slack relay CPU per exchange, echo app / bridge (memory)', goal: 'reported', value: Number.isFinite(c.cpuRatio) ? `${round(c.cpuRatio * 100, 1)}%` : 'n/a', met: null },
       { name: `Slack added latency p99 at ${o.rate} msg/s`, goal: '< 10 ms', value: Number.isFinite(p99) ? `${p99.toFixed(2)} ms` : 'n/a', met: Number.isFinite(p99) ? p99 < 10 : null },
       { name: 'No message lost or duplicated (Slack relay)', goal: '0', value: ok ? '0' : 'FAILED', met: ok },
     ];
@@ -37,8 +40,8 @@ export const relaySlack: Scenario = {
       reason: failure,
       targets,
       accounting,
-      data: { echo, bridge, ratio },
-      markdown: relayMarkdown(o, [echo, bridge], ratio),
+      data: { echo, bridge, ratio, cpuRatio: c.cpuRatio, cpuMsPerExchange: { echo: c.echoCpuMs, bridge: c.bridgeCpuMs } },
+      markdown: relayMarkdown(o, [echo, bridge], c),
     };
   },
 };

@@ -30,6 +30,8 @@ export interface BenchOptions {
   broadcastRates: { teams: number; slack: number };
   /** Recipients of the second run at the shipped default rates, two broadcasts at once; 0 skips. */
   broadcastDefaultCheck: number;
+  /** Scale-out scenario: bridge process counts on one Redis, each a configuration (default 1,2,3). */
+  scaleProcesses: number[];
   /** Write CPU profiles of the bridge child (node --cpu-prof) and summarize them. */
   profile: boolean;
   outDir: string;

@@ -5,7 +5,9 @@
  * - `console:messages:<id>`: the chat's messages, oldest first, an append-only list
  *   (`Store.append`): adding one never reads or rewrites the others.
  * - `console:seen:<id>:<created>:<message id>`: a mark per user message, so a retried message is
- *   shown once without reading the list.
+ *   shown once without reading the list. It lives 15 minutes (`SEEN_TTL_MS`), not the chat's
+ *   life: a retry comes within minutes, and a mark per message kept for days is what bounded
+ *   memory rules out (issue 11).
  * - one index key listing chat ids, so the chat list never scans keys (`Store.keys` is for
  *   start-up sweeps, not hot paths), and one listing queued chats.
  *
@@ -34,6 +36,12 @@ export interface ChatTtls {
 }
 
 export const DEFAULT_OPEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * How long a user message's `seen` mark lasts: as long as the broker's de-duplication marks
+ * (`DEDUPE_TTL_MS`), the window in which a platform or the broker retries a message.
+ */
+export const SEEN_TTL_MS = 15 * 60 * 1000;
 
 /**
  * What is stored under the chat's key: the id is the key's, text that only repeats the title
@@ -126,12 +134,12 @@ export class ChatRepo {
 
   /**
    * Claim a user message id for this chat: true the first time only. Marks carry the chat's
-   * creation time, so a chat reopened under the same id starts with none, and last as long as
-   * an open chat (they hold ids, never text).
+   * creation time, so a chat reopened under the same id starts with none, and last
+   * `SEEN_TTL_MS` (a retry comes within that window; later, the broker's own marks are gone too).
    */
   async firstSight(chat: Chat, messageId: string): Promise<boolean> {
     if (chat.earlierMessages?.some((m) => m.from === 'user' && m.id === messageId)) return false;
-    return this.store.claim(this.seenKey(chat, messageId), this.ttls.openMs);
+    return this.store.claim(this.seenKey(chat, messageId), SEEN_TTL_MS);
   }
 
   /** Forget a claim whose message could not be stored, so a retry is not dropped. */

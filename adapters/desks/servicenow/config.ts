@@ -90,8 +90,11 @@ export const servicenowDeskSchema = z
         // Defaults to {} so a missing secret is reported by its own key, not as "auth: Required".
         auth: webhookAuthSchema.default({} as never),
         maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
-        /** How long a delivered payload is remembered, so a redelivery reaches the user once. */
-        dedupeMinutes: z.number().int().min(1).default(60),
+        /**
+         * How long a delivered payload is remembered, so a redelivery reaches the user once.
+         * 15 minutes: a mark per message, so no longer than the bridge's other per-message marks.
+         */
+        dedupeMinutes: z.number().int().min(1).default(15),
       })
       .default({} as never),
     start: z

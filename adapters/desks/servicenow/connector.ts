@@ -48,8 +48,11 @@ export interface ServiceNowDeskDeps {
   random?: () => number;
 }
 
-/** A user message id is relayed once, even when the surface retries. */
-const SENT_MARK_TTL_MS = 60 * 60 * 1000;
+/**
+ * A user message id is relayed once, even when the surface retries: for 15 minutes, the broker's
+ * own de-duplication window (issue 11: nothing per message outlives 15 minutes).
+ */
+const SENT_MARK_TTL_MS = 15 * 60 * 1000;
 
 export class ServiceNowDesk implements Desk, WebhookReceiver {
   readonly name = 'servicenow';
