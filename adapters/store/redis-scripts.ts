@@ -9,7 +9,8 @@
  * digits); the value's JSON is built by the caller and passed through untouched.
  */
 import { createHash } from 'node:crypto';
-import type { Lease, LeaseHolder } from '../../bots/core/ports';
+import type { Lease, LeaseHolder, SettleResult } from '../../bots/core/ports';
+import type { SettleJson } from './in-process';
 import { LEASE_GRACE_MS } from './lease-record';
 import type { LeaseEngine } from './coordination';
 import type { RedisConnection } from './redis';
@@ -92,6 +93,47 @@ if current ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], '{"version":' .. string.format('%.0f', current + 1) .. ',' .. ARGV[2], 'PX', ARGV[3])
 return 1`;
 
+/**
+ * KEYS: marks…, list. ARGV: mark envelope, mark ttl, entry JSON, list ttl. The list's length after
+ * the append, or 0 when a mark was there (nothing appended).
+ */
+const APPEND_IF_NEW = `
+local fresh = true
+for i = 1, #KEYS - 1 do
+  if not redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then fresh = false end
+end
+if not fresh then return 0 end
+local list = KEYS[#KEYS]
+local n = redis.call('RPUSH', list, ARGV[3])
+redis.call('PEXPIRE', list, ARGV[4])
+return n`;
+
+/**
+ * KEYS: lease, list, written keys…. ARGV: owner, token, head prefix (\`{"id":<id>\`, or ''),
+ * release ('1'/'0'), then an envelope and a ttl per written key. { remaining, released } or -1 when lost.
+ */
+const SETTLE_HEAD = `${PRELUDE}
+local now = now_ms()
+if not held_by(KEYS[1], ARGV[1], ARGV[2], now) then return -1 end
+for i = 3, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[5 + (i - 3) * 2], 'PX', ARGV[6 + (i - 3) * 2])
+end
+local p = ARGV[3]
+if p ~= '' then
+  local head = redis.call('LINDEX', KEYS[2], 0)
+  if head and string.sub(head, 1, #p) == p then
+    local c = string.sub(head, #p + 1, #p + 1)
+    if c == ',' or c == '}' then redis.call('LPOP', KEYS[2]) end
+  end
+end
+local remaining = redis.call('LLEN', KEYS[2])
+local released = 0
+if remaining == 0 and ARGV[4] == '1' then
+  write(KEYS[1], '', tonumber(ARGV[2]), now, now)
+  released = 1
+end
+return { remaining, released }`;
+
 /** A script sent once (`EVAL`), then by its digest (`EVALSHA`). */
 class Script {
   private readonly sha: string;
@@ -119,6 +161,8 @@ const scripts = {
   fencedSet: new Script(FENCED_SET),
   fencedClaim: new Script(FENCED_CLAIM),
   setVersioned: new Script(SET_VERSIONED),
+  appendIfNew: new Script(APPEND_IF_NEW),
+  settleHead: new Script(SETTLE_HEAD),
 };
 
 /** The keyv envelope of a value (as `set` writes it), from the value's JSON. */
@@ -167,6 +211,19 @@ export class RedisCoordination implements LeaseEngine {
   async setVersioned(key: string, json: string, expectedVersion: number, ttlMs: number): Promise<boolean> {
     const tail = `"value":${json},"expires":${Date.now() + ttlMs}}`;
     return Number(await this.run(scripts.setVersioned, [key], [String(expectedVersion), tail, String(ttlMs)])) === 1;
+  }
+
+  async appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number): Promise<boolean> {
+    const args = [envelope('true', markTtlMs), String(markTtlMs), json, String(listTtlMs)];
+    return Number(await this.run(scripts.appendIfNew, [...marks, listKey], args)) > 0;
+  }
+
+  async settleHead(lease: Lease, listKey: string, o: SettleJson): Promise<SettleResult | 'lost'> {
+    const args = [lease.owner, String(lease.token), o.headId === undefined ? '' : `{"id":${JSON.stringify(o.headId)}`, o.release ? '1' : '0'];
+    for (const w of o.writes) args.push(envelope(w.json, w.ttlMs), String(w.ttlMs));
+    const reply = await this.run(scripts.settleHead, [lease.name, listKey, ...o.writes.map((w) => w.key)], args);
+    if (!Array.isArray(reply)) return 'lost';
+    return { remaining: Number(reply[0]), released: Number(reply[1]) === 1 };
   }
 
   /** The value and version at `key` (version 0 for a value written by `set`). */
