@@ -13,6 +13,7 @@ import { deferred, FakeClock, FakeDesk, FakeSurface, RecordingLogger, tick, with
 import { MemoryStore } from '../helpers/core-memory-store';
 
 const M = settings().messages;
+const DAY = 24 * 60 * 60 * 1000;
 
 async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?: FakeClock; desk?: FakeDesk; start?: boolean } = {}) {
   const clock = o.clock ?? new FakeClock();
@@ -24,7 +25,8 @@ async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?
   let n = 0;
   const s = o.settings ?? settings();
   const files = new FileVault(store, { ttlMs: 60_000, baseUrl: () => 'https://bridge.example', now: () => clock.now() });
-  const broker = new Broker({ store, desk, surfaces: { teams, slack }, clock, logger, settings: s, files, newId: () => `id-${++n}` });
+  // A user's lease outlives every jump of the manual clock (the store's time is that clock too).
+  const broker = new Broker({ store, desk, surfaces: { teams, slack }, clock, logger, settings: s, files, newId: () => `id-${++n}`, ownerLeaseMs: 7 * DAY });
   if (o.start !== false) await broker.start();
 
   const h = {
