@@ -4,7 +4,7 @@
  * `await` inside, each operation is atomic on Node's one thread. The rules are those of the
  * Redis scripts (`redis-scripts.ts`); the record format is in `lease-record.ts`.
  */
-import type { Lease, LeaseHolder, SettleResult } from '../../bots/core/ports';
+import type { Lease, LeaseHolder, SettleResult, TakeLease } from '../../bots/core/ports';
 import type { LeaseEngine } from './coordination';
 import { LEASE_GRACE_MS, notALease, parseLeaseRecord, type LeaseRecord } from './lease-record';
 
@@ -26,6 +26,13 @@ export interface InProcessCells {
   list(key: string): readonly string[];
   /** Remove the list's first item; the list goes once empty. */
   shift(key: string): void;
+}
+
+/** What `appendIfNew` answers, entries as JSON. */
+export interface AppendJson {
+  appended: boolean;
+  lease?: Lease;
+  entries?: string[];
 }
 
 /** What `settleHead` gets: values as JSON. */
@@ -77,11 +84,13 @@ export class InProcessCoordination implements LeaseEngine {
     return this.cells.claim(key, ttlMs) ? 'claimed' : 'taken';
   }
 
-  appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number): boolean {
+  appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number, take?: TakeLease): AppendJson {
     let fresh = true;
     for (const mark of marks) if (!this.cells.claim(mark, markTtlMs)) fresh = false;
-    if (fresh) this.cells.append(listKey, json, listTtlMs);
-    return fresh;
+    if (!fresh) return { appended: false };
+    this.cells.append(listKey, json, listTtlMs);
+    const lease = take && this.acquireLease(take.name, take.owner, take.ttlMs);
+    return lease ? { appended: true, lease, entries: [...this.cells.list(listKey)] } : { appended: true };
   }
 
   settleHead(lease: Lease, listKey: string, o: SettleJson): SettleResult | 'lost' {

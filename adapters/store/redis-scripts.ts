@@ -9,8 +9,8 @@
  * digits); the value's JSON is built by the caller and passed through untouched.
  */
 import { createHash } from 'node:crypto';
-import type { Lease, LeaseHolder, SettleResult } from '../../bots/core/ports';
-import type { SettleJson } from './in-process';
+import type { Lease, LeaseHolder, SettleResult, TakeLease } from '../../bots/core/ports';
+import type { AppendJson, SettleJson } from './in-process';
 import { LEASE_GRACE_MS } from './lease-record';
 import type { LeaseEngine } from './coordination';
 import type { RedisConnection } from './redis';
@@ -94,19 +94,31 @@ redis.call('SET', KEYS[1], '{"version":' .. string.format('%.0f', current + 1) .
 return 1`;
 
 /**
- * KEYS: marks…, list. ARGV: mark envelope, mark ttl, entry JSON, list ttl. The list's length after
- * the append, or 0 when a mark was there (nothing appended).
+ * KEYS: marks…, list, then the lease to take (if any). ARGV: mark count, mark envelope, mark ttl,
+ * entry JSON, list ttl, then the lease's owner and ttl. { 0 } when a mark was there (nothing
+ * appended); else { length, token or '', the list's entries when the lease was won }.
  */
-const APPEND_IF_NEW = `
+const APPEND_IF_NEW = `${PRELUDE}
+local marks = tonumber(ARGV[1])
 local fresh = true
-for i = 1, #KEYS - 1 do
-  if not redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then fresh = false end
+for i = 1, marks do
+  if not redis.call('SET', KEYS[i], ARGV[2], 'NX', 'PX', ARGV[3]) then fresh = false end
 end
-if not fresh then return 0 end
-local list = KEYS[#KEYS]
-local n = redis.call('RPUSH', list, ARGV[3])
-redis.call('PEXPIRE', list, ARGV[4])
-return n`;
+if not fresh then return { 0 } end
+local list = KEYS[marks + 1]
+local len = redis.call('RPUSH', list, ARGV[4])
+redis.call('PEXPIRE', list, ARGV[5])
+local name = KEYS[marks + 2]
+if not name then return { len, '' } end
+local now = now_ms()
+local r = lease(name)
+if held(r, now) then return { len, '' } end
+local token = math.max((r and r.token or 0) + 1, now)
+write(name, ARGV[6], token, now + tonumber(ARGV[7]), now)
+local reply = redis.call('LRANGE', list, 0, -1)
+table.insert(reply, 1, n(token))
+table.insert(reply, 1, len)
+return reply`;
 
 /**
  * KEYS: lease, list, written keys…. ARGV: owner, token, head prefix (\`{"id":<id>\`, or ''),
@@ -213,9 +225,14 @@ export class RedisCoordination implements LeaseEngine {
     return Number(await this.run(scripts.setVersioned, [key], [String(expectedVersion), tail, String(ttlMs)])) === 1;
   }
 
-  async appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number): Promise<boolean> {
-    const args = [envelope('true', markTtlMs), String(markTtlMs), json, String(listTtlMs)];
-    return Number(await this.run(scripts.appendIfNew, [...marks, listKey], args)) > 0;
+  async appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number, take?: TakeLease): Promise<AppendJson> {
+    const args = [String(marks.length), envelope('true', markTtlMs), String(markTtlMs), json, String(listTtlMs)];
+    if (take) args.push(take.owner, String(take.ttlMs));
+    const reply = (await this.run(scripts.appendIfNew, [...marks, listKey, ...(take ? [take.name] : [])], args)) as unknown[];
+    if (Number(reply[0]) === 0) return { appended: false };
+    const token = String(reply[1] ?? '');
+    if (!take || token === '') return { appended: true };
+    return { appended: true, lease: { name: take.name, owner: take.owner, token: Number(token) }, entries: reply.slice(2).map(String) };
   }
 
   async settleHead(lease: Lease, listKey: string, o: SettleJson): Promise<SettleResult | 'lost'> {

@@ -28,6 +28,8 @@ import type { FileVault } from './file-vault';
 
 export { keys, DEDUPE_TTL_MS };
 
+type Loaded = Awaited<ReturnType<typeof loadConversation>>;
+
 export interface BrokerDeps {
   store: Store;
   desk: Desk;
@@ -92,7 +94,7 @@ export class Broker implements UserEventHandler {
       owner: this.owner,
       leaseMs: deps.ownerLeaseMs ?? 5000,
       outcomeWaitMs: deps.outcomeWaitMs ?? 30_000,
-      apply: (key, entry, keeper) => this.apply(key, entry, keeper),
+      apply: (key, entry, keeper, memo) => this.apply(key, entry, keeper, memo),
     });
   }
 
@@ -229,10 +231,12 @@ export class Broker implements UserEventHandler {
    * Apply one inbox entry under the user's lease: its transition, the state written with its
    * effects (the outbox) before they run, and what `settleHead` writes when they are done.
    */
-  private async apply(key: string, entry: Entry, keeper: LeaseKeeper): Promise<Applied> {
+  private async apply(key: string, entry: Entry, keeper: LeaseKeeper, memo: { loaded?: Loaded | null }): Promise<Applied> {
     const { store, logger } = this.deps;
     try {
-      const loaded = await loadConversation(store, key);
+      // Under the lease nobody else writes the conversation: the previous entry's result is current.
+      const loaded = memo.loaded === undefined ? await loadConversation(store, key) : (memo.loaded ?? undefined);
+      memo.loaded = undefined;
       const stored = loaded?.conv;
       let step: { state: Conversation; effects: Effect[]; outcome?: unknown } | undefined;
       if (loaded?.outbox?.entry === entry.id) {
@@ -267,6 +271,7 @@ export class Broker implements UserEventHandler {
       for (const ended of new Set([beforeId, afterId])) if (ended && ended !== latestId) await store.delete(keys.session(ended));
       const changed = effects.length > 0 || latest !== stored;
       const writes = changed ? [{ key: keys.conversation(key), value: storedConversation(latest), ttlMs }] : [];
+      memo.loaded = changed ? { conv: latest } : (loaded ?? null);
       if (entry.kind === 'desk' && failures.length > 0) {
         // Not delivered: forget the mark so the desk's retry of this message is not dropped.
         if (entry.mark) await store.delete(entry.mark);

@@ -6,9 +6,9 @@
  *   claimed and the event appended to `inbox:<user key>` together, before the platform is
  *   answered. A duplicate appends nothing; a store that cannot be reached throws.
  * - Whoever holds the user's lease (`owner:<user key>`, a few seconds, renewed while working)
- *   applies the inbox head-first, one entry at a time. The poster tries to take the lease right
- *   after appending (the two calls go out together); if someone holds it, the holder sees the
- *   entry. Each entry is settled in one atomic step (`settleHead`, fenced by the lease): the
+ *   applies the inbox head-first, one entry at a time. The poster tries to take the lease in the
+ *   same atomic step as its append (which then also reads the inbox); if someone holds it, the
+ *   holder sees the entry. Each entry is settled in one atomic step (`settleHead`, fenced by the lease): the
  *   conversation's new state is written, the entry removed and, when the inbox is then empty,
  *   the lease released. So an append is either seen by the holder's settle or finds the lease
  *   free: never stranded. A holder that lost its lease can write nothing.
@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { asBridgeError, BridgeError, ErrorCode, isBridgeError } from './errors';
 import { DEDUPE_TTL_MS, keys } from './conversations';
 import { LeaseKeeper } from './lease-keeper';
-import type { Clock, Logger, SettleOptions, Store } from './ports';
+import type { AppendResult, Clock, Logger, SettleOptions, Store } from './ports';
 
 /** How long an inbox lives after its latest append: far beyond any takeover. */
 const INBOX_TTL_MS = 24 * 60 * 60 * 1000;
@@ -51,7 +51,8 @@ export interface InboxDeps<E extends EntryBase> {
   owner: string;
   leaseMs: number;
   outcomeWaitMs: number;
-  apply: (key: string, entry: E, keeper: LeaseKeeper) => Promise<Applied>;
+  /** Apply one entry; `memo` lives as long as this drain (the lease held throughout), for what the next entry may reuse. */
+  apply: (key: string, entry: E, keeper: LeaseKeeper, memo: Record<string, unknown>) => Promise<Applied>;
 }
 
 /** Thrown inside a drain when a fenced write was refused: stop, the next holder takes over. */
@@ -98,31 +99,24 @@ export class Inboxes<E extends EntryBase> {
   async post(key: string, entry: E, marks: string[]): Promise<{ fresh: boolean; outcome?: Promise<unknown> }> {
     const { store, owner, leaseMs } = this.deps;
     const outcome = entry.reply ? this.expect(entry.id) : undefined;
-    // Sent together: the append reaches the store first, so a lease won here sees the entry.
-    const appended = store.appendIfNew(marks, DEDUPE_TTL_MS, keys.inbox(key), entry, INBOX_TTL_MS);
-    const leased = store.acquireLease(keys.owner(key), owner, leaseMs);
-    let fresh: boolean;
+    // One step: the marks, the append, the lease if it is free and then the inbox to apply.
+    let answer: AppendResult<E>;
     try {
-      fresh = await appended;
+      answer = await store.appendIfNew(marks, DEDUPE_TTL_MS, keys.inbox(key), entry, INBOX_TTL_MS, { name: keys.owner(key), owner, ttlMs: leaseMs });
     } catch (e) {
       outcome?.cancel();
-      void leased.then((lease) => lease && store.releaseLease(lease.name, lease.owner, lease.token)).catch(() => undefined);
       if (isBridgeError(e) && e.status) throw e;
       const err = asBridgeError(e);
       if (err.code !== ErrorCode.StoreUnavailable) throw e;
       throw new BridgeError(ErrorCode.StoreUnavailable, 'The bridge cannot keep the event right now; try again', { cause: e, retryable: true, status: 503 });
     }
-    const lease = await leased.catch((e: unknown) => {
-      // The entry is kept: the holder, or the next sweep, applies it.
-      this.deps.logger.warn({ err: asBridgeError(e), key }, 'could not ask for a user lease; the sweep will apply the event');
-      return undefined;
-    });
-    if (lease) this.track(this.drain(key, LeaseKeeper.hold(this.deps, lease, leaseMs)));
-    if (!fresh) {
+    if (!answer.appended) {
       outcome?.cancel();
-      return { fresh };
+      return { fresh: false };
     }
-    return { fresh, outcome: outcome?.promise };
+    // Won: apply the inbox from here (read with the append). Else the holder sees the entry.
+    if (answer.lease) this.track(this.drain(key, LeaseKeeper.hold(this.deps, answer.lease, leaseMs), answer.entries));
+    return { fresh: true, outcome: outcome?.promise };
   }
 
   /** Apply the inboxes a process left behind (its lease expired) or that nobody took. */
@@ -137,13 +131,16 @@ export class Inboxes<E extends EntryBase> {
   }
 
   /** Apply `key`'s inbox head-first until it is empty, then give the lease up (see the module's notes). */
-  private async drain(key: string, keeper: LeaseKeeper): Promise<void> {
+  private async drain(key: string, keeper: LeaseKeeper, first?: E[]): Promise<void> {
     const { store, logger } = this.deps;
     const listKey = keys.inbox(key);
     let released = false;
+    let read = first;
+    const memo: Record<string, unknown> = {};
     try {
       while (!released) {
-        const entries = await store.list<E>(listKey);
+        const entries = read ?? (await store.list<E>(listKey));
+        read = undefined;
         if (entries.length === 0) {
           const settled = await store.settleHead(keeper.lease, listKey, { release: true });
           if (settled === 'lost') throw new LeaseLost();
@@ -153,7 +150,7 @@ export class Inboxes<E extends EntryBase> {
         for (let i = 0; i < entries.length && !released; i++) {
           if (keeper.lost) throw new LeaseLost();
           const entry = entries[i];
-          const applied = await this.deps.apply(key, entry, keeper);
+          const applied = await this.deps.apply(key, entry, keeper, memo);
           const last = i === entries.length - 1;
           const settled = await store.settleHead(keeper.lease, listKey, { headId: entry.id, writes: applied.writes, release: last });
           if (settled === 'lost') throw new LeaseLost();

@@ -282,6 +282,20 @@ export interface Desk {
  * Key/value state. Values are JSON-serializable. Every write carries a TTL so nothing lives
  * forever. Implementations: `adapters/store` (keyv memory, keyv Redis).
  */
+/** The lease `Store.appendIfNew` tries to take with its append. */
+export interface TakeLease {
+  name: string;
+  owner: string;
+  ttlMs: number;
+}
+
+export interface AppendResult<T> {
+  appended: boolean;
+  /** With `take`: the lease when it was won, and then the list's entries, oldest first. */
+  lease?: Lease;
+  entries?: T[];
+}
+
 /** What `Store.settleHead` does besides removing nothing. */
 export interface SettleOptions {
   /** Remove the list's head if it is the entry with this id. */
@@ -355,11 +369,20 @@ export interface Store {
 
   /**
    * In one atomic step: `claim` every key of `marks` (each for `markTtlMs`) and, when all of them
-   * were new, `append` `value` to the list `listKey` (TTL `listTtlMs`). Resolves false when any
-   * mark was there already: then nothing is appended (the other marks are claimed all the same,
-   * as separate `claim` calls would). The value must be an object whose first property is `id`.
+   * were new, `append` `value` to the list `listKey` (TTL `listTtlMs`) and, with `take`, try to
+   * acquire that lease (as `acquireLease`) and, when it is won, read the whole list. `appended`
+   * false when any mark was there already: then nothing is appended and no lease taken (the other
+   * marks are claimed all the same, as separate `claim` calls would). The value must be an object
+   * whose first property is `id`. On Redis Cluster the list and the lease must share a hash slot.
    */
-  appendIfNew<T extends { id: string }>(marks: string[], markTtlMs: number, listKey: string, value: T, listTtlMs: number): Promise<boolean>;
+  appendIfNew<T extends { id: string }>(
+    marks: string[],
+    markTtlMs: number,
+    listKey: string,
+    value: T,
+    listTtlMs: number,
+    take?: TakeLease,
+  ): Promise<AppendResult<T>>;
   /**
    * Under `lease` (fenced like `setIfLeaseHeld`), in one atomic step: write each of `writes`;
    * remove the head of the list `listKey` when it is the entry `headId`; then, with `release`,

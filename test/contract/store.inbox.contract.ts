@@ -17,12 +17,12 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
     test('appendIfNew appends once per set of marks, claims them like claim, and refuses a value without its id first', async () => {
       const list = `${base()}inbox`;
       const [m1, m2, m3] = [`${base()}m1`, `${base()}m2`, `${base()}m3`];
-      await expect(store().appendIfNew([m1, m2], LONG_TTL, list, { id: 'a', n: 1 }, LONG_TTL)).resolves.toBe(true);
-      await expect(store().appendIfNew([m2, m3], LONG_TTL, list, { id: 'b', n: 2 }, LONG_TTL)).resolves.toBe(false);
+      await expect(store().appendIfNew([m1, m2], LONG_TTL, list, { id: 'a', n: 1 }, LONG_TTL)).resolves.toEqual({ appended: true });
+      await expect(store().appendIfNew([m2, m3], LONG_TTL, list, { id: 'b', n: 2 }, LONG_TTL)).resolves.toEqual({ appended: false });
       // The other mark of a refused append is claimed all the same.
       await expect(store().claim(m3, LONG_TTL)).resolves.toBe(false);
       await expect(store().get(m1)).resolves.toBe(true);
-      await expect(store().appendIfNew([], LONG_TTL, list, { id: 'c' }, LONG_TTL)).resolves.toBe(true);
+      await expect(store().appendIfNew([], LONG_TTL, list, { id: 'c' }, LONG_TTL)).resolves.toEqual({ appended: true });
       await expect(store().list(list)).resolves.toEqual([{ id: 'a', n: 1 }, { id: 'c' }]);
       await expect(store().appendIfNew([], LONG_TTL, list, { n: 1, id: 'd' } as never, LONG_TTL)).rejects.toThrow(TypeError);
       await expect(store().list(list)).resolves.toHaveLength(2);
@@ -35,7 +35,7 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store()).appendIfNew([mark], LONG_TTL, list, { id: `e${i}` }, LONG_TTL)),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(results.filter((r) => r.appended)).toHaveLength(1);
       await expect(store().list(list)).resolves.toHaveLength(1);
       // Without marks every append lands, each once.
       await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store()).appendIfNew([], LONG_TTL, list, { id: `f${i}` }, LONG_TTL)));
@@ -46,8 +46,40 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       const list = `${base()}inbox`;
       const mark = `${base()}mark`;
       await store().appendIfNew([mark], SHORT_TTL, list, { id: 'a' }, SHORT_TTL);
-      await eventually(async () => expect(await store().appendIfNew([mark], SHORT_TTL, `${list}2`, { id: 'b' }, LONG_TTL)).toBe(true));
+      await eventually(async () => expect(await store().appendIfNew([mark], SHORT_TTL, `${list}2`, { id: 'b' }, LONG_TTL)).toEqual({ appended: true }));
       await eventually(async () => expect(await store().list(list)).toEqual([]));
+    });
+
+    test('appendIfNew with take: the lease when free, with the whole list; nothing when held or a duplicate', async () => {
+      const list = `${base()}inbox`;
+      const name = `${base()}owner`;
+      const mark = `${base()}mark`;
+      const take = (owner: string) => ({ name, owner, ttlMs: LONG_TTL });
+      await store().appendIfNew([], LONG_TTL, list, { id: 'a' }, LONG_TTL);
+      const won = await store().appendIfNew([mark], LONG_TTL, list, { id: 'b', text: 'x' }, LONG_TTL, take('alpha'));
+      expect(won).toEqual({ appended: true, lease: { name, owner: 'alpha', token: expect.any(Number) }, entries: [{ id: 'a' }, { id: 'b', text: 'x' }] });
+      await expect(store().leaseHolder(name)).resolves.toEqual({ owner: 'alpha', token: won.lease!.token });
+      // Held (by anyone, its owner too): appended, no lease, no read.
+      await expect(store().appendIfNew([], LONG_TTL, list, { id: 'c' }, LONG_TTL, take('beta'))).resolves.toEqual({ appended: true });
+      await expect(store().appendIfNew([], LONG_TTL, list, { id: 'd' }, LONG_TTL, take('alpha'))).resolves.toEqual({ appended: true });
+      await store().releaseLease(name, 'alpha', won.lease!.token);
+      // A duplicate takes nothing, even with the lease free.
+      await expect(store().appendIfNew([mark], LONG_TTL, list, { id: 'e' }, LONG_TTL, take('beta'))).resolves.toEqual({ appended: false });
+      await expect(store().leaseHolder(name)).resolves.toBeUndefined();
+      const next = await store().appendIfNew([], LONG_TTL, list, { id: 'f' }, LONG_TTL, take('beta'));
+      expect(next.lease!.token).toBeGreaterThan(won.lease!.token);
+      expect(next.entries!.map((e) => e.id)).toEqual(['a', 'b', 'c', 'd', 'f']);
+    });
+
+    test('concurrent appendIfNew with take on one list: every entry lands once, exactly one wins the lease', async () => {
+      const list = `${base()}inbox`;
+      const name = `${base()}owner`;
+      const other: Store = ctx.shared ? await ctx.open() : store();
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store()).appendIfNew([], LONG_TTL, list, { id: `e${i}` }, LONG_TTL, { name, owner: `p${i}`, ttlMs: LONG_TTL })),
+      );
+      expect(answers.filter((a) => a.lease)).toHaveLength(1);
+      await expect(store().list(list)).resolves.toHaveLength(20);
     });
 
     test('settleHead writes, removes the head only when it is the named entry, and releases only when empty', async () => {

@@ -114,18 +114,18 @@ describeWithRedis('two brokers on one Redis', () => {
     let n = 0;
     desk.onSend = () => new Promise((r) => setTimeout(r, (n++ * 7) % 13));
     teams.onSend = () => new Promise((r) => setTimeout(r, (n++ * 5) % 11));
-    const toAgent: string[] = [];
-    const toUser: string[] = [];
-    const reports: Promise<void>[] = [];
-    for (let i = 0; i < 30; i++) {
-      const via = i % 2 ? b : a;
-      toAgent.push(`u${i}`);
-      expect(await via.broker.accept(ue.message(`u${i}`, { user: u }))).toBe('accepted');
-      toUser.push(`a${i}`);
-      // Not awaited: the next event arrives while this one is still being applied somewhere.
-      reports.push((i % 3 ? a : b).broker.onDeskEvent(de.message(sid, `a${i}`, agents.beth, `am-${i}`)));
-    }
-    await Promise.all(reports); // each desk report resolved: the message reached the user
+    const toAgent = Array.from({ length: 30 }, (_, i) => `u${i}`);
+    const toUser = Array.from({ length: 30 }, (_, i) => `a${i}`);
+    // Both directions at once; in each, an event arrives once the one before was taken.
+    await Promise.all([
+      (async () => {
+        for (const [i, text] of toAgent.entries()) expect(await (i % 2 ? b : a).broker.accept(ue.message(text, { user: u }))).toBe('accepted');
+      })(),
+      (async () => {
+        // Each report resolves once its message reached the user, whichever process applied it.
+        for (const [i, text] of toUser.entries()) await (i % 3 ? a : b).broker.onDeskEvent(de.message(sid, text, agents.beth, `am-${i}`));
+      })(),
+    ]);
     await idle(a, b);
     expect(desk.sent.map((m) => m.message.text)).toEqual(toAgent);
     const agentTexts = teams.texts().filter((t) => /^a\d+$/.test(t));
