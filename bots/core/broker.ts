@@ -19,10 +19,11 @@ import { Deadlines } from './deadlines';
 import { EffectRunner } from './effects';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
 import { userKey, type UserEvent, type UserEventHandler } from './events';
+import { coreEvent, type Entry } from './broker-entries';
 import { Inboxes, LeaseLost, TIMED_OUT, type Applied } from './inbox';
 import type { LeaseKeeper } from './lease-keeper';
 import type { AgentInfo, Clock, Desk, DeskEvent, Logger, SentRef, Store, Surface, SurfaceKind, TimerHandle } from './ports';
-import { newConversation, transition, type Conversation, type CoreEvent, type Effect } from './session';
+import { newConversation, transition, type Conversation, type Effect } from './session';
 import type { CoreSettings } from './settings';
 import type { FileVault } from './file-vault';
 
@@ -57,13 +58,6 @@ export type ChatState =
   | { phase: 'live'; title: string; agents: AgentInfo[] };
 
 type BroadcastResult = { outcome: BroadcastOutcome; reason?: string; retryable?: boolean };
-
-/** What an inbox holds: `id` first (see `Store.appendIfNew`). */
-type Entry =
-  | { id: string; reply?: string; kind: 'user'; event: UserEvent }
-  | { id: string; reply?: string; kind: 'desk'; event: DeskEvent; mark?: string }
-  | { id: string; reply?: string; kind: 'timeout'; sessionId: string }
-  | { id: string; reply?: string; kind: 'broadcast'; broadcastId: string; message: BroadcastMessage; disabledNote: string };
 
 /** Queue timeouts armed or cancelled anywhere reach every process (a dead one's timers live on). */
 const DEADLINES_CHANNEL = 'broker:deadlines';
@@ -306,16 +300,5 @@ export class Broker implements UserEventHandler {
 
   private context() {
     return { now: this.deps.clock.now(), settings: this.deps.settings, newId: this.newId };
-  }
-}
-
-function coreEvent(entry: Exclude<Entry, { kind: 'broadcast' }>): CoreEvent {
-  switch (entry.kind) {
-    case 'user':
-      return { source: 'user', event: entry.event };
-    case 'desk':
-      return { source: 'desk', event: entry.event };
-    case 'timeout':
-      return { source: 'internal', event: { type: 'queueTimeout', sessionId: entry.sessionId } };
   }
 }
