@@ -43,6 +43,20 @@ function killedAt(store: Store, op: keyof Store): Store {
   });
 }
 
+describe('a store that cannot be reached', () => {
+  it('makes accept fail with a retryable 503, so the platform sends the event again rather than it being lost', async () => {
+    const store = await createStore(storeSettingsSchema.parse({ namespace: `down-${randomUUID().slice(0, 8)}` }));
+    const clock = new FakeClock();
+    const files = new FileVault(store, { ttlMs: 60_000, baseUrl: () => 'https://bridge.example', now: () => clock.now() });
+    const broker = new Broker({ store, desk: new FakeDesk(), surfaces: { teams: new FakeSurface('teams') }, clock, logger: new RecordingLogger(), settings: settings(), files });
+    await broker.start();
+    await store.close();
+    const err = await broker.accept(ue.message('hello')).then(() => undefined, (e: unknown) => e);
+    expect(isBridgeError(err, 'store_unavailable')).toBe(true);
+    expect(err).toMatchObject({ status: 503, retryable: true });
+  });
+});
+
 describeWithRedis('two brokers on one Redis', () => {
   let namespace: string;
   const opened: Store[] = [];
