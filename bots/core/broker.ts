@@ -19,7 +19,7 @@ import { Deadlines } from './deadlines';
 import { EffectRunner } from './effects';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
 import { userKey, type UserEvent, type UserEventHandler } from './events';
-import { coreEvent, type Entry } from './broker-entries';
+import { coreEvent, portable, restored, withoutBytes, type Entry } from './broker-entries';
 import { Inboxes, LeaseLost, TIMED_OUT, type Applied } from './inbox';
 import type { LeaseKeeper } from './lease-keeper';
 import type { AgentInfo, Clock, Desk, DeskEvent, Logger, SentRef, Store, Surface, SurfaceKind, TimerHandle } from './ports';
@@ -88,7 +88,7 @@ export class Broker implements UserEventHandler {
       owner: this.owner,
       leaseMs: deps.ownerLeaseMs ?? 5000,
       outcomeWaitMs: deps.outcomeWaitMs ?? 30_000,
-      apply: (key, entry, keeper, memo) => this.apply(key, entry, keeper, memo),
+      apply: (key, entry, keeper, memo) => this.apply(key, restored(entry), keeper, memo),
     });
   }
 
@@ -130,7 +130,7 @@ export class Broker implements UserEventHandler {
     if (this.stopping) throw new BridgeError(ErrorCode.SurfaceUnavailable, 'The bridge is shutting down', { retryable: true, status: 503 });
     const key = userKey(event.user.surface, event.user.profile.id);
     const marks = event.dedupeKeys.map((id) => keys.dedupe(id));
-    const { fresh } = await this.inboxes.post(key, { id: Inboxes.newId(), kind: 'user', event }, marks);
+    const { fresh } = await this.inboxes.post(key, portable({ id: Inboxes.newId(), kind: 'user', event }), marks);
     if (!fresh) this.deps.logger.debug({ dedupeKeys: event.dedupeKeys }, 'duplicate user event dropped');
     return fresh ? 'accepted' : 'duplicate';
   }
@@ -152,7 +152,7 @@ export class Broker implements UserEventHandler {
     // its outcome would wait on ourselves. Only that case is not waited for.
     const wait = !this.effects.insideDeskCall(key);
     const entry: Entry = { id: Inboxes.newId(), ...(wait ? { reply: this.owner } : {}), kind: 'desk', event, ...(mark ? { mark } : {}) };
-    const { fresh, outcome } = await this.inboxes.post(key, entry, mark ? [mark] : []);
+    const { fresh, outcome } = await this.inboxes.post(key, portable(entry), mark ? [mark] : []);
     if (!fresh) {
       this.deps.logger.debug({ sessionId: event.sessionId, mark }, 'duplicate desk event dropped');
       return;
@@ -256,7 +256,7 @@ export class Broker implements UserEventHandler {
       // Index first: a desk event may arrive as soon as the chat is opened.
       if (afterId && afterId !== beforeId) await store.set(keys.session(afterId), key, ttlMs);
       if (effects.length > 0 && loaded?.outbox?.entry !== entry.id) {
-        const outbox: Outbox = { entry: entry.id, effects, ...(step.outcome === undefined ? {} : { outcome: step.outcome }) };
+        const outbox: Outbox = { entry: entry.id, effects: withoutBytes(effects), ...(step.outcome === undefined ? {} : { outcome: step.outcome }) };
         if (!(await store.setIfLeaseHeld(keeper.lease, keys.conversation(key), storedConversation(state, outbox), ttlMs))) throw new LeaseLost();
       }
       const failures: BridgeError[] = [];

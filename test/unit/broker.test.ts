@@ -746,6 +746,17 @@ describe('files', () => {
     const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];
     expect(Buffer.from(file.content!).toString()).toBe('do this');
   });
+
+  it('an agent file the desk hands over with its bytes (no vault URL) reaches the surface with those bytes', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    await h.desk.emit({ type: 'agentMessage', sessionId: sid, agent: agents.beth, messageId: 'm-b', text: 'raw bytes', files: [{ name: 'a.bin', contentType: 'application/octet-stream', content: bytes }] });
+    await h.broker.idle();
+    const sent = h.teams.sends.find((x) => x.content.kind === 'text' && x.content.text === 'raw bytes')!;
+    const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];
+    expect([...Buffer.from(file.content!)]).toEqual([0, 1, 2, 250, 255]);
+  });
 });
 
 // =============================================================================== user text limit
