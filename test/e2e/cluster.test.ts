@@ -17,7 +17,6 @@ import { eventually } from '../helpers/eventually';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 
 const root = join(__dirname, '../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const BETH = { name: 'Beth', token: 'beth-token-0123456789abcdef' };
 const CHATS = 20;
 const MESSAGES = 8;
@@ -30,7 +29,8 @@ interface BridgeProcess {
 
 async function startBridge(env: Record<string, string>): Promise<BridgeProcess> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_)/.test(k)));
-  const child = spawn(tsx, ['bots/main.ts'], { cwd: root, env: { ...clean, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Node itself with tsx's loader, not the `tsx` wrapper: SIGKILL must reach the bridge, not a parent that leaves it running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bots/main.ts'], { cwd: root, env: { ...clean, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
