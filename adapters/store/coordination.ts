@@ -5,7 +5,8 @@
  * in memory, `RedisCoordination`/`RedisBus` on Redis) through the store's `call`, which refuses
  * after close and turns failures into `store_unavailable` like every other call.
  */
-import type { Lease, LeaseHolder, Store, Versioned } from '../../bots/core/ports';
+import type { AppendResult, Lease, LeaseHolder, SettleOptions, SettleResult, Store, TakeLease, Versioned } from '../../bots/core/ports';
+import type { AppendJson, SettleJson } from './in-process';
 import { messageJson, type MessageHandler } from './bus';
 import { checkTtl } from './errors';
 import { flat } from './json';
@@ -23,6 +24,8 @@ export interface LeaseEngine {
   claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Maybe<'claimed' | 'taken' | 'lost'>;
   getVersioned(key: string): Maybe<{ value: unknown; version: number } | undefined>;
   setVersioned(key: string, json: string, expectedVersion: number, ttlMs: number): Maybe<boolean>;
+  appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number, take?: TakeLease): Maybe<AppendJson>;
+  settleHead(lease: Lease, listKey: string, options: SettleJson): Maybe<SettleResult | 'lost'>;
 }
 
 /** One engine's pub/sub. */
@@ -44,7 +47,9 @@ export type CoordinationMethod =
   | 'getVersioned'
   | 'setVersioned'
   | 'publish'
-  | 'subscribe';
+  | 'subscribe'
+  | 'appendIfNew'
+  | 'settleHead';
 
 export class StoreCoordination implements Pick<Store, CoordinationMethod> {
   constructor(
@@ -98,6 +103,34 @@ export class StoreCoordination implements Pick<Store, CoordinationMethod> {
     checkVersion(key, expectedVersion);
     const json = valueJson('setVersioned', key, value);
     return this.call('setVersioned', key, () => this.leases.setVersioned(key, json, expectedVersion, ttl));
+  }
+
+  async appendIfNew<T extends { id: string }>(
+    marks: string[],
+    markTtlMs: number,
+    listKey: string,
+    value: T,
+    listTtlMs: number,
+    take?: TakeLease,
+  ): Promise<AppendResult<T>> {
+    const markTtl = checkTtl('appendIfNew', listKey, markTtlMs);
+    const listTtl = checkTtl('appendIfNew', listKey, listTtlMs);
+    const json = valueJson('appendIfNew', listKey, value);
+    if (typeof value?.id !== 'string' || !json.startsWith(`{"id":${JSON.stringify(value.id)}`)) {
+      throw new TypeError(`Store.appendIfNew(${JSON.stringify(listKey)}): the value must be an object whose first property is a string id`);
+    }
+    const taking = take && { ...take, ttlMs: checkTtl('appendIfNew', take.name, take.ttlMs) };
+    if (taking) checkOwner('appendIfNew', take.name, take.owner);
+    const answer = await this.call('appendIfNew', listKey, () => this.leases.appendIfNew(marks, markTtl, listKey, json, listTtl, taking));
+    if (!answer.lease) return { appended: answer.appended };
+    return { appended: answer.appended, lease: answer.lease, entries: (answer.entries ?? []).map((e) => JSON.parse(e) as T) };
+  }
+
+  async settleHead(lease: Lease, listKey: string, options: SettleOptions): Promise<SettleResult | 'lost'> {
+    checkToken('settleHead', lease.name, lease.token);
+    const writes = (options.writes ?? []).map((w) => ({ key: w.key, json: valueJson('settleHead', w.key, w.value), ttlMs: checkTtl('settleHead', w.key, w.ttlMs) }));
+    const json: SettleJson = { headId: options.headId, writes, release: options.release === true };
+    return this.call('settleHead', listKey, () => this.leases.settleHead(lease, listKey, json));
   }
 
   async publish<T>(channel: string, message: T): Promise<void> {

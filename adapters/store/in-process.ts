@@ -4,7 +4,7 @@
  * `await` inside, each operation is atomic on Node's one thread. The rules are those of the
  * Redis scripts (`redis-scripts.ts`); the record format is in `lease-record.ts`.
  */
-import type { Lease, LeaseHolder } from '../../bots/core/ports';
+import type { Lease, LeaseHolder, SettleResult, TakeLease } from '../../bots/core/ports';
 import type { LeaseEngine } from './coordination';
 import { LEASE_GRACE_MS, notALease, parseLeaseRecord, type LeaseRecord } from './lease-record';
 
@@ -20,6 +20,26 @@ export interface InProcessCells {
   write(key: string, json: string, ttlMs: number, version?: number): void;
   /** `claim`: set `key` to `true` unless a value or list is there. */
   claim(key: string, ttlMs: number): boolean;
+  /** `append`: push `json` at the end of the list at `key` (TTL refreshed); the new length. */
+  append(key: string, json: string, ttlMs: number): number;
+  /** The live list's items as JSON (`[]` when none); not to be changed by the caller. */
+  list(key: string): readonly string[];
+  /** Remove the list's first item; the list goes once empty. */
+  shift(key: string): void;
+}
+
+/** What `appendIfNew` answers, entries as JSON. */
+export interface AppendJson {
+  appended: boolean;
+  lease?: Lease;
+  entries?: string[];
+}
+
+/** What `settleHead` gets: values as JSON. */
+export interface SettleJson {
+  headId?: string;
+  writes: { key: string; json: string; ttlMs: number }[];
+  release: boolean;
 }
 
 export class InProcessCoordination implements LeaseEngine {
@@ -64,6 +84,27 @@ export class InProcessCoordination implements LeaseEngine {
     return this.cells.claim(key, ttlMs) ? 'claimed' : 'taken';
   }
 
+  appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number, take?: TakeLease): AppendJson {
+    let fresh = true;
+    for (const mark of marks) if (!this.cells.claim(mark, markTtlMs)) fresh = false;
+    if (!fresh) return { appended: false };
+    this.cells.append(listKey, json, listTtlMs);
+    const lease = take && this.acquireLease(take.name, take.owner, take.ttlMs);
+    return lease ? { appended: true, lease, entries: [...this.cells.list(listKey)] } : { appended: true };
+  }
+
+  settleHead(lease: Lease, listKey: string, o: SettleJson): SettleResult | 'lost' {
+    const now = this.cells.now();
+    if (!this.heldBy(lease.name, lease.owner, lease.token, now)) return 'lost';
+    for (const w of o.writes) this.cells.write(w.key, w.json, w.ttlMs);
+    const head = this.cells.list(listKey)[0];
+    if (o.headId !== undefined && head !== undefined && isEntry(head, o.headId)) this.cells.shift(listKey);
+    const remaining = this.cells.list(listKey).length;
+    const released = o.release === true && remaining === 0;
+    if (released) this.writeRecord(lease.name, { owner: '', token: lease.token, heldUntil: now }, now);
+    return { remaining, released };
+  }
+
   getVersioned(key: string): { value: unknown; version: number } | undefined {
     const found = this.cells.read(key);
     return found && { value: JSON.parse(found.json) as unknown, version: found.version };
@@ -100,4 +141,11 @@ export class InProcessCoordination implements LeaseEngine {
 
 function held(record: LeaseRecord, now: number): boolean {
   return record.owner !== '' && record.heldUntil > now;
+}
+
+/** Whether an inbox entry's JSON starts with `{"id":<id>` (its id first, as `appendIfNew` requires). */
+export function isEntry(json: string, id: string): boolean {
+  const prefix = `{"id":${JSON.stringify(id)}`;
+  const next = json.charAt(prefix.length);
+  return json.startsWith(prefix) && (next === ',' || next === '}');
 }

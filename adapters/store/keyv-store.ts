@@ -247,6 +247,8 @@ export class KeyvStore implements Store {
   setVersioned: Store['setVersioned'] = (...a) => this.coordination.setVersioned(...a);
   publish: Store['publish'] = (...a) => this.coordination.publish(...a);
   subscribe: Store['subscribe'] = (...a) => this.coordination.subscribe(...a);
+  appendIfNew: Store['appendIfNew'] = (...a) => this.coordination.appendIfNew(...a);
+  settleHead: Store['settleHead'] = (...a) => this.coordination.settleHead(...a);
 
   /**
    * Whether the store can serve calls as far as it knows without a round trip: false once closed,
@@ -369,6 +371,10 @@ export class KeyvStore implements Store {
     // Serialized first, so a value JSON cannot hold fails before anything is written.
     const json = jsonFlat(value);
     if (json === undefined) throw noJson(key);
+    return this.memoryAppendJson(key, json, ttl);
+  }
+
+  private memoryAppendJson(key: string, json: string, ttl: number): number {
     if (this.memoryValue(key) !== undefined) throw wrongKind(key, 'a value');
     const expires = Date.now() + ttl;
     const list = this.liveList(key);
@@ -399,6 +405,18 @@ export class KeyvStore implements Store {
         this.memoryMap().set(key, memoryVersionedEntry(json, Date.now() + ttl, version));
       },
       claim: (key, ttl) => this.claimInMemory(key, ttl),
+      append: (key, json, ttl) => this.memoryAppendJson(key, json, ttl),
+      list: (key) => {
+        const list = this.liveList(key);
+        if (!list && this.memoryValue(key) !== undefined) throw wrongKind(key, 'a value');
+        return list ? listItems(list) : [];
+      },
+      shift: (key) => {
+        const list = this.liveList(key);
+        if (list === undefined) return;
+        if (typeof list === 'string' || list.items.length <= 1) this.lists.delete(key);
+        else list.items.shift();
+      },
     };
   }
 

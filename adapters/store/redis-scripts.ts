@@ -9,7 +9,8 @@
  * digits); the value's JSON is built by the caller and passed through untouched.
  */
 import { createHash } from 'node:crypto';
-import type { Lease, LeaseHolder } from '../../bots/core/ports';
+import type { Lease, LeaseHolder, SettleResult, TakeLease } from '../../bots/core/ports';
+import type { AppendJson, SettleJson } from './in-process';
 import { LEASE_GRACE_MS } from './lease-record';
 import type { LeaseEngine } from './coordination';
 import type { RedisConnection } from './redis';
@@ -92,6 +93,59 @@ if current ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], '{"version":' .. string.format('%.0f', current + 1) .. ',' .. ARGV[2], 'PX', ARGV[3])
 return 1`;
 
+/**
+ * KEYS: marks…, list, then the lease to take (if any). ARGV: mark count, mark envelope, mark ttl,
+ * entry JSON, list ttl, then the lease's owner and ttl. { 0 } when a mark was there (nothing
+ * appended); else { length, token or '', the list's entries when the lease was won }.
+ */
+const APPEND_IF_NEW = `${PRELUDE}
+local marks = tonumber(ARGV[1])
+local fresh = true
+for i = 1, marks do
+  if not redis.call('SET', KEYS[i], ARGV[2], 'NX', 'PX', ARGV[3]) then fresh = false end
+end
+if not fresh then return { 0 } end
+local list = KEYS[marks + 1]
+local len = redis.call('RPUSH', list, ARGV[4])
+redis.call('PEXPIRE', list, ARGV[5])
+local name = KEYS[marks + 2]
+if not name then return { len, '' } end
+local now = now_ms()
+local r = lease(name)
+if held(r, now) then return { len, '' } end
+local token = math.max((r and r.token or 0) + 1, now)
+write(name, ARGV[6], token, now + tonumber(ARGV[7]), now)
+local reply = redis.call('LRANGE', list, 0, -1)
+table.insert(reply, 1, n(token))
+table.insert(reply, 1, len)
+return reply`;
+
+/**
+ * KEYS: lease, list, written keys…. ARGV: owner, token, head prefix (\`{"id":<id>\`, or ''),
+ * release ('1'/'0'), then an envelope and a ttl per written key. { remaining, released } or -1 when lost.
+ */
+const SETTLE_HEAD = `${PRELUDE}
+local now = now_ms()
+if not held_by(KEYS[1], ARGV[1], ARGV[2], now) then return -1 end
+for i = 3, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[5 + (i - 3) * 2], 'PX', ARGV[6 + (i - 3) * 2])
+end
+local p = ARGV[3]
+if p ~= '' then
+  local head = redis.call('LINDEX', KEYS[2], 0)
+  if head and string.sub(head, 1, #p) == p then
+    local c = string.sub(head, #p + 1, #p + 1)
+    if c == ',' or c == '}' then redis.call('LPOP', KEYS[2]) end
+  end
+end
+local remaining = redis.call('LLEN', KEYS[2])
+local released = 0
+if remaining == 0 and ARGV[4] == '1' then
+  write(KEYS[1], '', tonumber(ARGV[2]), now, now)
+  released = 1
+end
+return { remaining, released }`;
+
 /** A script sent once (`EVAL`), then by its digest (`EVALSHA`). */
 class Script {
   private readonly sha: string;
@@ -119,6 +173,8 @@ const scripts = {
   fencedSet: new Script(FENCED_SET),
   fencedClaim: new Script(FENCED_CLAIM),
   setVersioned: new Script(SET_VERSIONED),
+  appendIfNew: new Script(APPEND_IF_NEW),
+  settleHead: new Script(SETTLE_HEAD),
 };
 
 /** The keyv envelope of a value (as `set` writes it), from the value's JSON. */
@@ -167,6 +223,24 @@ export class RedisCoordination implements LeaseEngine {
   async setVersioned(key: string, json: string, expectedVersion: number, ttlMs: number): Promise<boolean> {
     const tail = `"value":${json},"expires":${Date.now() + ttlMs}}`;
     return Number(await this.run(scripts.setVersioned, [key], [String(expectedVersion), tail, String(ttlMs)])) === 1;
+  }
+
+  async appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number, take?: TakeLease): Promise<AppendJson> {
+    const args = [String(marks.length), envelope('true', markTtlMs), String(markTtlMs), json, String(listTtlMs)];
+    if (take) args.push(take.owner, String(take.ttlMs));
+    const reply = (await this.run(scripts.appendIfNew, [...marks, listKey, ...(take ? [take.name] : [])], args)) as unknown[];
+    if (Number(reply[0]) === 0) return { appended: false };
+    const token = String(reply[1] ?? '');
+    if (!take || token === '') return { appended: true };
+    return { appended: true, lease: { name: take.name, owner: take.owner, token: Number(token) }, entries: reply.slice(2).map(String) };
+  }
+
+  async settleHead(lease: Lease, listKey: string, o: SettleJson): Promise<SettleResult | 'lost'> {
+    const args = [lease.owner, String(lease.token), o.headId === undefined ? '' : `{"id":${JSON.stringify(o.headId)}`, o.release ? '1' : '0'];
+    for (const w of o.writes) args.push(envelope(w.json, w.ttlMs), String(w.ttlMs));
+    const reply = await this.run(scripts.settleHead, [lease.name, listKey, ...o.writes.map((w) => w.key)], args);
+    if (!Array.isArray(reply)) return 'lost';
+    return { remaining: Number(reply[0]), released: Number(reply[1]) === 1 };
   }
 
   /** The value and version at `key` (version 0 for a value written by `set`). */

@@ -37,6 +37,11 @@ export class LeaseKeeper {
     return lease && new LeaseKeeper(deps, lease, ttlMs, onLost);
   }
 
+  /** Keep a lease already taken (e.g. with a call pipelined beside another). */
+  static hold(deps: LeaseKeeperDeps, lease: Lease, ttlMs: number): LeaseKeeper {
+    return new LeaseKeeper(deps, lease, ttlMs);
+  }
+
   private constructor(
     private readonly deps: LeaseKeeperDeps,
     readonly lease: Lease,
@@ -73,6 +78,12 @@ export class LeaseKeeper {
     await this.deps.store
       .releaseLease(name, owner, token)
       .catch((e) => this.deps.logger.warn({ err: asBridgeError(e), lease: name }, 'could not release a lease; it will expire'));
+  }
+
+  /** The lease was given up by a store call that released it (`Store.settleHead`): stop renewing. */
+  forget(): void {
+    this.released = true;
+    this.timer?.cancel();
   }
 
   private schedule(): void {

@@ -282,6 +282,36 @@ export interface Desk {
  * Key/value state. Values are JSON-serializable. Every write carries a TTL so nothing lives
  * forever. Implementations: `adapters/store` (keyv memory, keyv Redis).
  */
+/** The lease `Store.appendIfNew` tries to take with its append. */
+export interface TakeLease {
+  name: string;
+  owner: string;
+  ttlMs: number;
+}
+
+export interface AppendResult<T> {
+  appended: boolean;
+  /** With `take`: the lease when it was won, and then the list's entries, oldest first. */
+  lease?: Lease;
+  entries?: T[];
+}
+
+/** What `Store.settleHead` does besides removing nothing. */
+export interface SettleOptions {
+  /** Remove the list's head if it is the entry with this id. */
+  headId?: string;
+  /** Values to write first, as `set` would. */
+  writes?: { key: string; value: unknown; ttlMs: number }[];
+  /** Release the lease when the list is empty afterwards. */
+  release?: boolean;
+}
+
+export interface SettleResult {
+  /** The list's length afterwards. */
+  remaining: number;
+  released: boolean;
+}
+
 export interface Store {
   get<T>(key: string): Promise<T | undefined>;
   set<T>(key: string, value: T, ttlMs: number): Promise<void>;
@@ -333,6 +363,34 @@ export interface Store {
   setIfLeaseHeld<T>(lease: Lease, key: string, value: T, ttlMs: number): Promise<boolean>;
   /** `claim`, only while `lease` is held with its token: `lost` (and nothing written) once lost; same slot rule. */
   claimIfLeaseHeld(lease: Lease, key: string, ttlMs: number): Promise<'claimed' | 'taken' | 'lost'>;
+
+  // Inboxes: a list of entries (objects whose first property is a string `id`) that processes
+  // append to and the holder of a lease consumes head-first (the broker's per-user inbox).
+
+  /**
+   * In one atomic step: `claim` every key of `marks` (each for `markTtlMs`) and, when all of them
+   * were new, `append` `value` to the list `listKey` (TTL `listTtlMs`) and, with `take`, try to
+   * acquire that lease (as `acquireLease`) and, when it is won, read the whole list. `appended`
+   * false when any mark was there already: then nothing is appended and no lease taken (the other
+   * marks are claimed all the same, as separate `claim` calls would). The value must be an object
+   * whose first property is `id`. On Redis Cluster the list and the lease must share a hash slot.
+   */
+  appendIfNew<T extends { id: string }>(
+    marks: string[],
+    markTtlMs: number,
+    listKey: string,
+    value: T,
+    listTtlMs: number,
+    take?: TakeLease,
+  ): Promise<AppendResult<T>>;
+  /**
+   * Under `lease` (fenced like `setIfLeaseHeld`), in one atomic step: write each of `writes`;
+   * remove the head of the list `listKey` when it is the entry `headId`; then, with `release`,
+   * release the lease if the list is empty. `lost` (nothing done) once the lease is lost; else the
+   * list's length afterwards and whether the lease was released. On Redis Cluster the lease, the
+   * list and the written keys must share a hash slot.
+   */
+  settleHead(lease: Lease, listKey: string, options: SettleOptions): Promise<SettleResult | 'lost'>;
 
   // Compare-and-set. A value's version counts `setVersioned` writes: 1 after the first, and back
   // to absent when the key expires or is deleted. A plain `set` makes it unversioned again

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../../bots/core/ports';
 import { isBridgeError } from '../../bots/core/errors';
 import { describeCoordinationConformance } from './store.coordination.contract';
+import { describeInboxConformance } from './store.inbox.contract';
 
 export interface ConformanceOptions {
   /**
@@ -317,6 +318,7 @@ export function describeStoreConformance(
     });
 
     describeCoordinationConformance({ store: () => store, base: () => base, open, shared: !!options.shared });
+    describeInboxConformance({ store: () => store, base: () => base, open, shared: !!options.shared });
 
     if (!options.shared) return;
 

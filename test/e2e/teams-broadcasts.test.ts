@@ -49,6 +49,8 @@ async function knownUser(h: BridgeHarness, name: string): Promise<TeamsUser> {
   const user = h.teamsUser({ userName: name });
   await user.say('hello');
   await user.waitForText(/connect you with a live agent/);
+  // The user's inbox is gone once their event is settled, a moment after its reply went out.
+  await h.bridge.broker.idle();
   return user;
 }
 

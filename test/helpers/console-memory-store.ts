@@ -52,6 +52,24 @@ export class ConsoleMemoryStore extends InProcessExtras implements Store {
         this.ttls.set(key, ttlMs);
         return true;
       },
+      append: (key, json, ttlMs) => {
+        if (this.live(key)) throw new TypeError(`${key}: the key holds a value`);
+        const list = this.liveList(key) ?? { items: [], expiresAt: 0 };
+        list.items.push(json);
+        list.expiresAt = this.now() + ttlMs;
+        this.lists.set(key, list);
+        return list.items.length;
+      },
+      list: (key) => {
+        if (this.live(key)) throw new TypeError(`${key}: the key holds a value`);
+        return this.liveList(key)?.items ?? [];
+      },
+      shift: (key) => {
+        const list = this.liveList(key);
+        if (!list) return;
+        list.items.shift();
+        if (list.items.length === 0) this.lists.delete(key);
+      },
     };
   }
 

@@ -22,7 +22,9 @@ export type StoreOp =
   | 'getVersioned'
   | 'setVersioned'
   | 'publish'
-  | 'subscribe';
+  | 'subscribe'
+  | 'appendIfNew'
+  | 'settleHead';
 
 export class MemoryStore extends InProcessExtras implements Store {
   private readonly data = new Map<string, { json: string; expiresAt: number; version?: number }>();
@@ -128,6 +130,24 @@ export class MemoryStore extends InProcessExtras implements Store {
         if (this.live(key) || this.liveList(key)) return false;
         this.data.set(key, { json: 'true', expiresAt: this.now() + ttlMs });
         return true;
+      },
+      append: (key, json, ttlMs) => {
+        if (this.live(key)) throw new TypeError(`${key}: the key holds a value`);
+        const list = this.liveList(key) ?? { items: [], expiresAt: 0 };
+        list.items.push(json);
+        list.expiresAt = this.now() + ttlMs;
+        this.lists.set(key, list);
+        return list.items.length;
+      },
+      list: (key) => {
+        if (this.live(key)) throw new TypeError(`${key}: the key holds a value`);
+        return this.liveList(key)?.items ?? [];
+      },
+      shift: (key) => {
+        const list = this.liveList(key);
+        if (!list) return;
+        list.items.shift();
+        if (list.items.length === 0) this.lists.delete(key);
       },
     };
   }

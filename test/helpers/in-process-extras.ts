@@ -41,4 +41,6 @@ export abstract class InProcessExtras implements Pick<Store, CoordinationMethod>
   setVersioned: Store['setVersioned'] = (...a) => this.coordination().setVersioned(...a);
   publish: Store['publish'] = (...a) => this.coordination().publish(...a);
   subscribe: Store['subscribe'] = (...a) => this.coordination().subscribe(...a);
+  appendIfNew: Store['appendIfNew'] = (...a) => this.coordination().appendIfNew(...a);
+  settleHead: Store['settleHead'] = (...a) => this.coordination().settleHead(...a);
 }

@@ -13,6 +13,7 @@ import { deferred, FakeClock, FakeDesk, FakeSurface, RecordingLogger, tick, with
 import { MemoryStore } from '../helpers/core-memory-store';
 
 const M = settings().messages;
+const DAY = 24 * 60 * 60 * 1000;
 
 async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?: FakeClock; desk?: FakeDesk; start?: boolean } = {}) {
   const clock = o.clock ?? new FakeClock();
@@ -24,7 +25,8 @@ async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?
   let n = 0;
   const s = o.settings ?? settings();
   const files = new FileVault(store, { ttlMs: 60_000, baseUrl: () => 'https://bridge.example', now: () => clock.now() });
-  const broker = new Broker({ store, desk, surfaces: { teams, slack }, clock, logger, settings: s, files, newId: () => `id-${++n}` });
+  // A user's lease outlives every jump of the manual clock (the store's time is that clock too).
+  const broker = new Broker({ store, desk, surfaces: { teams, slack }, clock, logger, settings: s, files, newId: () => `id-${++n}`, ownerLeaseMs: 7 * DAY });
   if (o.start !== false) await broker.start();
 
   const h = {
@@ -743,6 +745,17 @@ describe('files', () => {
     const sent = h.teams.sends.find((x) => x.content.kind === 'text' && x.content.text === 'here you go')!;
     const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];
     expect(Buffer.from(file.content!).toString()).toBe('do this');
+  });
+
+  it('an agent file the desk hands over with its bytes (no vault URL) reaches the surface with those bytes', async () => {
+    const h = await harness();
+    const sid = await h.live();
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    await h.desk.emit({ type: 'agentMessage', sessionId: sid, agent: agents.beth, messageId: 'm-b', text: 'raw bytes', files: [{ name: 'a.bin', contentType: 'application/octet-stream', content: bytes }] });
+    await h.broker.idle();
+    const sent = h.teams.sends.find((x) => x.content.kind === 'text' && x.content.text === 'raw bytes')!;
+    const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];
+    expect([...Buffer.from(file.content!)]).toEqual([0, 1, 2, 250, 255]);
   });
 });
 
