@@ -12,7 +12,7 @@
  * - Socket Mode (`appToken` set): Bolt opens a WebSocket to Slack on `start()`; nothing is
  *   mounted, so a developer needs no public URL.
  */
-import { App, ExpressReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, ExpressReceiver, HTTPModuleFunctions as httpFunc, SocketModeReceiver } from '@slack/bolt';
 import type express from 'express';
 import type { BlockRenderOptions } from '../../cards/blocks';
 import { defaultCardLabels } from '../../cards/labels';
@@ -29,6 +29,7 @@ import { SlackIdentity } from './identity';
 import { registerListeners } from './listeners';
 import { rejectSkewedSlackRequests } from './request-age';
 import { SlackSurface } from './surface';
+import { answerNotAccepted, notAcceptedIn } from './not-accepted';
 
 /** Where Slack sends events, interactivity and options (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -135,8 +136,17 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
           app: host, // mounts its router on our app now; its own server is never started
           endpoints: SLACK_EVENTS_PATH,
           logger: slackLogger(logger),
-          // Acknowledge first; the broker only queues, so listeners finish quickly anyway.
-          processBeforeResponse: false,
+          // Answer Slack only once the listener is done, so a 2xx means the event is in the store
+          // (the broker persists it before `accept` resolves): a process killed after the answer
+          // loses nothing, and one that cannot persist answers 5xx, which Slack retries. Listeners
+          // are quick (a cached profile lookup and one store round trip), well inside Slack's 3 s.
+          processBeforeResponse: true,
+          processEventErrorHandler: async (args) => {
+            const notAccepted = notAcceptedIn(args.error);
+            if (!notAccepted || args.response.headersSent) return httpFunc.defaultProcessEventErrorHandler(args);
+            answerNotAccepted(args.response, notAccepted);
+            return false;
+          },
         });
       bolt = new App({ ...common, receiver });
       logger.info(

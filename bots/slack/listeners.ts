@@ -1,8 +1,9 @@
 /**
- * Bolt listeners: Slack requests → core events. Ack first, then hand the event to the broker,
- * which resolves once it is queued (never after the desk answered).
+ * Bolt listeners: Slack requests → core events, handed to the broker, which resolves once the
+ * event is persisted in its inbox (never after the desk answered).
  *
- * - Events API: Bolt acknowledges before listeners run. Retries (`X-Slack-Retry-Num`) are
+ * - Events API over HTTP: Slack is answered when the listener is done (`processBeforeResponse`),
+ *   so a 2xx means persisted and a failure to persist is a 5xx Slack retries. Retries (`X-Slack-Retry-Num`) are
  *   processed like first deliveries; the broker drops what it has seen by the event's ids
  *   (event_id, and channel + ts for redeliveries under a new event_id).
  * - Buttons: `ack()` at once (Slack shows an error after 3 s). "Add details" opens the modal right
@@ -37,6 +38,7 @@ import {
   type SlackViewSubmissionBody,
 } from './inbound';
 import { mentionedUserIds } from './mrkdwn';
+import { notAcceptedIn, SlackEventNotAccepted } from './not-accepted';
 import type { SlackSurface } from './surface';
 
 export interface ListenerDeps {
@@ -62,8 +64,10 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
       const outcome = await deps.handler.accept(event);
       logger.debug({ surface: 'slack', type: event.type, outcome, dedupeKeys: event.dedupeKeys }, `${what} accepted`);
     } catch (err) {
-      // Already acknowledged to Slack: all that is left is to say it loudly.
       logger.error({ surface: 'slack', err: asBridgeError(err), type: event.type }, `${what} could not be accepted`);
+      // Over HTTP the answer waits for this (processBeforeResponse), so Slack gets a 5xx and
+      // retries; in Socket Mode the envelope was acknowledged on receipt and this is all we can do.
+      throw new SlackEventNotAccepted(err);
     }
   };
 
@@ -142,6 +146,9 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
   });
 
   bolt.error(async (error) => {
+    // Already logged where it happened; passed on so the receiver answers Slack with a 5xx.
+    const notAccepted = notAcceptedIn(error);
+    if (notAccepted) throw notAccepted;
     logger.error({ surface: 'slack', err: error }, 'Slack request failed in Bolt');
   });
 }
