@@ -12,16 +12,19 @@
  *   Claims and progress are written under the lease's fencing token, so a process that lost the
  *   lease stops and cannot overwrite the new holder's progress.
  * - Delivery to one user runs on that user's queue in the broker, so it cannot race a chat.
+ *
+ * This file is the service (create, status, resume, stop); one broadcast's delivery run, with its
+ * claims and fenced progress, is broadcast-delivery.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Broker } from './broker';
 import { broadcastKeys, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
-import { asBridgeError, ErrorCode, isBridgeError } from './errors';
+import { type BroadcastRecord, type BroadcastDeliveryDeps, deliverBroadcast, type Page, PAGE_SIZE } from './broadcast-delivery';
+import { asBridgeError } from './errors';
 import { LeaseKeeper } from './lease-keeper';
 import { Pacer } from './pacer';
 import type { Clock, Logger, Store, SurfaceKind } from './ports';
-import { untilStoreAnswers, untilStoreBack } from './store-retry';
 
 export const broadcastSettingsSchema = z.object({
   /** Bearer token for the broadcast API. Unset: a random one is generated and printed at start-up. */
@@ -59,23 +62,8 @@ export interface RecipientResult extends Recipient {
   answer?: string;
 }
 
-interface BroadcastRecord {
-  id: string;
-  createdAt: number;
-  message: BroadcastMessage;
-  total: number;
-  status: 'running' | 'done';
-  finishedAt?: number;
-}
-
-/** Outcomes of one page of recipients, by index within the page. */
-type Page = Record<number, { outcome: BroadcastOutcome; reason?: string }>;
-
-const PAGE_SIZE = 500;
 /** A process that dies mid-broadcast leaves it to the next one after this long. */
 const LEASE_MS = 30_000;
-const FLUSH_MS = 1_000;
-const RETRIES = 3;
 
 export interface BroadcastServiceDeps {
   store: Store;
@@ -197,111 +185,24 @@ export class BroadcastService {
   }
 
   private launch(record: BroadcastRecord, recipients: Recipient[], keeper: LeaseKeeper): void {
-    const job = this.deliver(record, recipients, keeper)
+    const { store, clock, broker, settings } = this.deps;
+    const deps: BroadcastDeliveryDeps = {
+      store,
+      clock,
+      broker,
+      pacer: this.pacer,
+      concurrency: settings.concurrency,
+      disabledNote: settings.disabledNote,
+      ttlMs: this.ttl(),
+      stopping: () => this.stopping,
+    };
+    const job = deliverBroadcast(deps, record, recipients, keeper)
       .catch((e) => this.deps.logger.error({ err: asBridgeError(e), broadcastId: record.id }, 'broadcast delivery stopped'))
       .finally(() => keeper.release())
       .finally(() => this.running.delete(record.id));
     this.running.set(record.id, job);
   }
 
-  private async deliver(record: BroadcastRecord, recipients: Recipient[], keeper: LeaseKeeper): Promise<void> {
-    const { store, settings } = this.deps;
-    const pages = new Map<number, Page>();
-    const dirty = new Set<number>();
-    for (let p = 0; p * PAGE_SIZE < recipients.length; p++) {
-      pages.set(p, (await store.get<Page>(broadcastKeys.page(record.id, p))) ?? {});
-    }
-    const note = (index: number, result: { outcome: BroadcastOutcome; reason?: string }) => {
-      const p = Math.floor(index / PAGE_SIZE);
-      pages.get(p)![index % PAGE_SIZE] = result;
-      dirty.add(p);
-    };
-    let lastFlush = this.deps.clock.now();
-    // A store outage pauses the delivery while the lease holds (its renewals are retried too).
-    const retried = <T>(call: () => Promise<T>) => untilStoreBack(this.deps.clock, () => !this.stopping && !keeper.lost, call);
-    // Progress is written under the lease: once another process holds it, these writes are refused.
-    const fenced = async (key: string, value: unknown) => {
-      if (!keeper.lost && !(await retried(() => store.setIfLeaseHeld(keeper.lease, key, value, this.ttl())))) keeper.markLost();
-    };
-    const flush = async (force = false) => {
-      const now = this.deps.clock.now();
-      if (!force && now - lastFlush < FLUSH_MS) return;
-      lastFlush = now;
-      for (const p of [...dirty]) {
-        dirty.delete(p);
-        await fenced(broadcastKeys.page(record.id, p), pages.get(p)!);
-      }
-      await fenced(broadcastKeys.record(record.id), record);
-    };
-
-    // One lane per surface, each with its own workers: a surface that must go slowly (Slack's
-    // 20/s) never holds the workers a faster one (Teams' 40/s) could use. The concurrency is
-    // shared between the lanes. Measured: 1,000 recipients (80% Teams at 200/s, 20% Slack at
-    // 50/s) took 8.4 s with one shared pool (Slack's first, then Teams'), 4 s with lanes.
-    const lanes = new Map<SurfaceKind, number[]>();
-    recipients.forEach((r, index) => {
-      const lane = lanes.get(r.surface) ?? [];
-      lane.push(index);
-      lanes.set(r.surface, lane);
-    });
-    const perLane = Math.max(1, Math.ceil(settings.concurrency / lanes.size));
-    const workers: Promise<void>[] = [];
-    for (const lane of lanes.values()) {
-      let next = 0;
-      const worker = async () => {
-        while (!this.stopping && !keeper.lost) {
-          if (next >= lane.length) return;
-          const index = lane[next++];
-          if (pages.get(Math.floor(index / PAGE_SIZE))![index % PAGE_SIZE]) continue; // done before a restart
-          // The claim checks the lease's token in the same step: a process that lost the lease sends nothing more.
-          const claim = await retried(() => store.claimIfLeaseHeld(keeper.lease, broadcastKeys.claim(record.id, index), this.ttl()));
-          if (claim === 'lost') {
-            keeper.markLost();
-            return;
-          }
-          if (claim === 'taken') {
-            note(index, { outcome: 'failed', reason: 'interrupted by a restart; not sent again to avoid a duplicate' });
-            continue;
-          }
-          const result = await this.deliverOne(record, recipients[index], () => !this.stopping && !keeper.lost);
-          // Given up waiting for the store (stopping, lease lost): claimed, not sent; whoever resumes reports it.
-          if (!result) return;
-          note(index, result);
-          await flush();
-        }
-      };
-      for (let w = 0; w < Math.min(perLane, lane.length); w++) workers.push(worker());
-    }
-    await Promise.all(workers);
-    if (!this.stopping && !keeper.lost) {
-      record.status = 'done';
-      record.finishedAt = this.deps.clock.now();
-    }
-    await flush(true);
-  }
-
-  private async deliverOne(record: BroadcastRecord, to: Recipient, keepTrying: () => boolean): Promise<{ outcome: BroadcastOutcome; reason?: string } | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      // Counted against the limits until the platform answered (see Pacer.run).
-      const result = await this.pacer
-        .run(to.surface, `${to.surface}:${to.user}`, async () => {
-          // An outage is waited out before the send, not after: a send it cuts is reported, never repeated.
-          if (!(await untilStoreAnswers(this.deps.clock, keepTrying, () => this.deps.store.ping()))) return undefined;
-          return this.deps.broker.deliverBroadcast(to.surface, to.user, record.id, record.message, this.deps.settings.disabledNote);
-        })
-        .catch((e: unknown) => {
-          // Not sent again: the send itself may have happened before the store failed.
-          if (isBridgeError(e, ErrorCode.StoreUnavailable)) return { outcome: 'failed' as const, reason: 'the store was unreachable; not sent again to avoid a duplicate', retryable: false };
-          throw e;
-        });
-      if (!result) return undefined;
-      if (result.outcome !== 'failed' || !result.retryable || attempt >= RETRIES) {
-        return { outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}) };
-      }
-      // The surface's own client already honoured Retry-After; back off a little more before trying again.
-      await new Promise<void>((resolve) => this.deps.clock.setTimer(1000 * 2 ** (attempt - 1), resolve));
-    }
-  }
 
   private async addAnswers(id: string, results: RecipientResult[]): Promise<void> {
     const prefix = broadcastKeys.answer(id, '');

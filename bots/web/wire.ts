@@ -1,6 +1,6 @@
 /**
- * What the web chat API and its event stream carry. The page (`page/chat.js`) and test clients
- * depend on these shapes; change them together.
+ * What the web chat API and its event stream carry. The page (`page/chat.js` and its modules)
+ * and test clients depend on these shapes; change them together.
  */
 import type { AdaptiveCardJson } from '../../cards/adaptive';
 

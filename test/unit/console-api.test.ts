@@ -2,7 +2,7 @@
  * The console's HTTP API on the wire: sign-in, validation, error statuses, the event stream and
  * the page. Every refusal is checked to have changed nothing.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chatRequest } from '../contract/desk.contract';
 import type { ConsoleAgentClient, WireMessage } from '../helpers/console-agent';
@@ -384,7 +384,10 @@ describe('the page', () => {
   });
 
   it('never puts text on the page as HTML', () => {
-    for (const file of ['adapters/desks/console/page/console.js', 'bots/http/assets/lab-common.js']) {
+    const pageDir = 'adapters/desks/console/page';
+    const scripts = readdirSync(path.join(__dirname, '../..', pageDir)).filter((f) => f.endsWith('.js')).map((f) => `${pageDir}/${f}`);
+    expect(scripts).toContain(`${pageDir}/console.js`);
+    for (const file of [...scripts, 'bots/http/assets/lab-common.js']) {
       const source = readFileSync(path.join(__dirname, '../..', file), 'utf8');
       expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
     }

@@ -4,14 +4,14 @@
  * Out: chats are opened with START_CONVERSATION (`live_agent_only`) or AGENT; user messages,
  * typing, END_CONVERSATION and delivery receipts follow on the same endpoint, one call at a time
  * per chat (`outbox`), so they reach the agent in order. In: ServiceNow posts its replies to our
- * webhook (`receive`); each payload is de-duplicated, then mapped and relayed in arrival order
- * per chat (`inbox`), outside the webhook's request so ServiceNow gets its answer at once.
+ * webhook (`receive`), handled by `InboundRelay` (inbound.ts): de-duplicated, then mapped and
+ * relayed in arrival order per chat, outside the webhook's request.
  *
  * Chat state is in the Store (`ChatRepo`); read-modify-writes of one chat are serialized here
  * (`writes`), so an end and a late payload cannot overwrite each other in this process.
  */
 import type { OutboundSwitches } from '../../../bots/http/outbound-guard';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { KeyedQueue } from '../../../bots/core/keyed-queue';
 import { asBridgeError, BridgeError, ErrorCode } from '../../../bots/core/errors';
@@ -24,13 +24,13 @@ import { ChatRepo, snKeys, type ChatRecord } from './chat-repo';
 import type { ServiceNowSettings } from './config';
 import { ServiceNowHttp } from './http';
 import { createIncident } from './incident';
-import { mapOutbound } from './mapper';
+import { InboundRelay } from './inbound';
 import { actionRequest, messageRequest, openRequest, receiptsRequest, requesterOf } from './requests';
 import { TypingSignals, type TypingAction } from './typing';
 import { AvatarScreen } from '../avatars';
 import { VaApi } from './va-api';
 import type { WebhookReceiver } from './webhook';
-import type { OutboundPayload, ReceiptStatus } from './wire-types';
+import type { OutboundPayload } from './wire-types';
 
 export interface ServiceNowDeskDeps {
   store: Store;
@@ -67,12 +67,11 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
   private readonly attachments: Attachments;
   private readonly incident: (request: OpenChatRequest) => Promise<{ number: string }>;
   private readonly outbox = new KeyedQueue();
-  private readonly inbox = new KeyedQueue();
+  private readonly inbound: InboundRelay;
   private readonly writes = new KeyedQueue();
   private readonly typing: TypingSignals;
   private readonly avatars: AvatarScreen;
   private sink?: DeskEventSink;
-  private stopped = false;
 
   constructor(deps: ServiceNowDeskDeps) {
     const s = deps.settings;
@@ -104,17 +103,27 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
       outbound: deps.outbound,
     });
     this.incident = (request) => createIncident(request, s.incident, s.instanceUrl, http, auth);
+    this.inbound = new InboundRelay({
+      settings: s,
+      store: deps.store,
+      logger: deps.logger,
+      repo: this.repo,
+      attachments: this.attachments,
+      mutate: (sessionId, change) => this.mutate(sessionId, change),
+      deliver: (event) => this.deliver(event),
+      sendReceipts: (sessionId, chat, receipts) =>
+        this.outbox.run(sessionId, () => this.va.post('delivery receipts', receiptsRequest(chat.who, this.ids(), this.clock.now(), receipts))),
+    });
   }
 
   async start(sink: DeskEventSink): Promise<void> {
     this.sink = sink;
-    this.stopped = false;
+    this.inbound.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.typing.forgetAll();
-    await this.inbox.drain();
+    await this.inbound.stop();
     await this.outbox.drain();
   }
 
@@ -198,67 +207,11 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
     return this.attachments.authorize(req, entry);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // ServiceNow -> us (the webhook)
-  // -------------------------------------------------------------------------------------------
-
-  async receive(payload: OutboundPayload): Promise<'accepted' | 'duplicate' | 'ignored'> {
-    if (this.stopped) throw new BridgeError(ErrorCode.DeskUnavailable, 'shutting down', { status: 503, retryable: true });
-    const sessionId = sessionOf(payload);
-    if (!sessionId) {
-      this.logger.warn({ requestId: payload.requestId }, 'servicenow: payload without clientSessionId ignored');
-      return 'ignored';
-    }
-    // Compact JSON, so a redelivery with different whitespace is still the same payload.
-    const hash = createHash('sha256').update(JSON.stringify(payload)).digest('hex');
-    const mark = snKeys.payload(hash);
-    if (!(await this.store.claim(mark, this.s.webhook.dedupeMinutes * 60 * 1000))) {
-      this.logger.debug({ sessionId, requestId: payload.requestId }, 'servicenow: duplicate payload dropped');
-      return 'duplicate';
-    }
-    void this.inbox.run(sessionId, () =>
-      this.apply(sessionId, payload, hash.slice(0, 16)).catch(async (e) => {
-        this.logger.error({ err: asBridgeError(e), sessionId }, 'servicenow: payload could not be applied');
-        await this.store.delete(mark).catch(() => undefined); // nothing was applied: let a redelivery try
-      }),
-    );
-    return 'accepted';
+  /** ServiceNow -> us: the webhook's payloads (see inbound.ts). */
+  receive(payload: OutboundPayload): Promise<'accepted' | 'duplicate' | 'ignored'> {
+    return this.inbound.receive(payload);
   }
 
-  private async apply(sessionId: string, payload: OutboundPayload, payloadId: string): Promise<void> {
-    const result = await this.mutate(sessionId, async (chat) => {
-      if (!chat) return undefined;
-      const mapped = mapOutbound(payload, chat, { sessionId, payloadId, defaultAgentName: this.s.defaultAgentName, instanceOrigin: this.s.instanceUrl });
-      const next: ChatRecord = { ...chat, ...mapped.state, ...(mapped.state.status === 'ended' && chat.status !== 'ended' ? { endedBy: 'desk' as const } : {}) };
-      if (JSON.stringify(next) !== JSON.stringify(chat)) await this.repo.put(next);
-      return { chat: next, mapped };
-    });
-    if (!result) {
-      this.logger.warn({ sessionId }, 'servicenow: payload for an unknown chat ignored');
-      return;
-    }
-    const { chat, mapped } = result;
-    if (mapped.ignored.length > 0) this.logger.info({ sessionId, ignored: mapped.ignored }, 'servicenow: outputs not relayed (unknown or virtual-agent only)');
-    const receipts: { id: string; status: ReceiptStatus }[] = [];
-    for (const mappedEvent of mapped.events) {
-      const event = await this.attachments.forUser(mappedEvent);
-      const receipt = event.type === 'agentMessage' && mapped.receipts.includes(event.messageId) ? event.messageId : undefined;
-      try {
-        await this.deliver(event);
-        if (receipt) receipts.push({ id: receipt, status: 'sent_to_user' });
-      } catch (e) {
-        this.logger.warn({ err: asBridgeError(e), sessionId, type: event.type }, 'servicenow: event not delivered to the user');
-        if (receipt) receipts.push({ id: receipt, status: 'external_error' });
-      }
-    }
-    if (receipts.length > 0 && this.s.deliveryReceipts) {
-      await this.outbox
-        .run(sessionId, () => this.va.post('delivery receipts', receiptsRequest(chat.who, this.ids(), this.clock.now(), receipts)))
-        .catch((e) => this.logger.warn({ err: asBridgeError(e), sessionId }, 'servicenow: delivery receipts not sent'));
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
 
   private async deliver(event: DeskEvent): Promise<void> {
     if (!this.sink) throw new BridgeError(ErrorCode.DeskUnavailable, 'servicenow desk not started');
@@ -302,10 +255,4 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
   private mutate<T>(sessionId: string, change: (chat: ChatRecord | undefined) => Promise<T>): Promise<T> {
     return this.writes.run(sessionId, async () => change(await this.repo.get(sessionId)));
   }
-}
-
-function sessionOf(payload: OutboundPayload): string | undefined {
-  if (typeof payload.clientSessionId === 'string' && payload.clientSessionId) return payload.clientSessionId;
-  const fromVars = payload.clientVariables?.bridgeSessionId;
-  return typeof fromVars === 'string' && fromVars ? fromVars : undefined;
 }
