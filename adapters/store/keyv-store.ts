@@ -25,25 +25,14 @@ import type { Logger, Store } from '../../bots/core/ports';
 import { InProcessBus, type HandlerErrorReport } from './bus';
 import { StoreCoordination, type StoreCall } from './coordination';
 import { checkTtl, describeError, storeUnavailable } from './errors';
-import { InProcessCoordination, type InProcessCells } from './in-process';
-import {
-  flat,
-  jsonDeserialize,
-  jsonFlat,
-  jsonSerialize,
-  memoryDeserialize,
-  memoryExpires,
-  memoryJson,
-  memorySerialize,
-  memoryVersion,
-  memoryVersionedEntry,
-} from './json';
+import { InProcessCoordination } from './in-process';
+import { jsonDeserialize, jsonSerialize, memoryDeserialize, memorySerialize } from './json';
+import { CLAIMED, MemoryEngine, noJson } from './memory-engine';
 import type { RedisConnection } from './redis';
 import { RedisBus } from './redis-bus';
 import { RedisCoordination } from './redis-scripts';
 
-/** The value a successful `claim` stores: `get` of a claimed key resolves `true`. */
-export const CLAIMED = true;
+export { CLAIMED } from './memory-engine';
 
 /** How often the memory engine drops expired entries (keyv only drops them when read). */
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
@@ -68,30 +57,6 @@ function isCallerError(e: unknown): boolean {
 /** Append and refresh the TTL in one step; a key holding a value fails before the TTL is touched. */
 const APPEND_SCRIPT = "local n = redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return n";
 
-/**
- * A list in the memory engine, its values as JSON like keyv keeps values. A list of one value
- * (most chats' message lists while they wait or idle) is kept as one string in the memory
- * engine's value format, `<expires>|<json>`, which saves the object, array and number of the
- * longer form: about 90 bytes per list.
- */
-type MemoryList = string | { items: string[]; /** Epoch ms. */ expires: number };
-
-function listExpires(list: MemoryList): number {
-  return typeof list === 'string' ? (memoryExpires(list) ?? 0) : list.expires;
-}
-
-function listItems(list: MemoryList): string[] {
-  return typeof list === 'string' ? [list.slice(list.indexOf('|') + 1)] : list.items;
-}
-
-function noJson(key: string): TypeError {
-  return new TypeError(`Store.append(${JSON.stringify(key)}): the value has no JSON form`);
-}
-
-function wrongKind(key: string, holds: 'a list' | 'a value'): TypeError {
-  return new TypeError(`Store: ${JSON.stringify(key)} holds ${holds}; a key is either a value (get/set/claim) or a list (append/list)`);
-}
-
 export interface MemoryStoreOptions {
   /** Purge expired entries this often, so write-once keys (dedupe marks) do not pile up. */
   sweepIntervalMs?: number;
@@ -106,10 +71,8 @@ export class KeyvStore implements Store {
   /** Calls in progress, so `close` can let them finish before dropping the connection. */
   private readonly inflight = new Set<Promise<unknown>>();
   private sweepTimer?: NodeJS.Timeout;
-  /** Memory engine: keyv's Map (see `memoryMap`). */
-  private map?: Map<string, unknown>;
-  /** Memory engine: lists by key (Redis keeps its own). */
-  private readonly lists = new Map<string, MemoryList>();
+  /** The memory engine (memory-engine.ts); Redis keeps its own keys and lists. */
+  private readonly memory?: MemoryEngine;
   private readonly coordination: StoreCoordination;
   private readonly memoryBus?: InProcessBus;
   private readonly redisBus?: RedisBus;
@@ -150,39 +113,38 @@ export class KeyvStore implements Store {
       const run: StoreCall = (op, key, fn) => this.run(op, key, async () => fn());
       this.coordination = new StoreCoordination(new RedisCoordination(redis, bounded), this.redisBus, run);
     } else {
+      this.memory = new MemoryEngine(keyv);
       this.memoryBus = new InProcessBus(onHandlerError);
       // Synchronous on the Map, so atomic; see `now`.
       const now: StoreCall = async (op, key, fn) => this.now(op, key, fn as () => Awaited<ReturnType<typeof fn>>);
-      this.coordination = new StoreCoordination(new InProcessCoordination(this.cells()), this.memoryBus, now);
+      this.coordination = new StoreCoordination(new InProcessCoordination(this.memory.cells()), this.memoryBus, now);
     }
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    const redis = this.redis;
-    if (!redis) return this.now('get', key, () => this.memoryGet<T>(key));
+    const memory = this.memory;
+    if (memory) return this.now('get', key, () => memory.get<T>(key));
     return this.run('get', key, () => this.bounded(this.keyv.get<T>(key)));
   }
 
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     const ttl = checkTtl('set', key, ttlMs);
-    if (!this.redis) return this.now('set', key, () => this.memorySet(key, value, ttl));
+    const memory = this.memory;
+    if (memory) return this.now('set', key, () => memory.set(key, value, ttl));
     await this.run('set', key, () => this.bounded(this.keyv.set(key, value, ttl)));
   }
 
   async delete(key: string): Promise<void> {
-    if (!this.redis) {
-      return this.now('delete', key, () => {
-        this.lists.delete(key);
-        this.memoryMap().delete(key);
-      });
-    }
+    const memory = this.memory;
+    if (memory) return this.now('delete', key, () => memory.delete(key));
     await this.run('delete', key, () => this.bounded(this.keyv.delete(key)));
   }
 
   async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
     const ttl = checkTtl('append', key, ttlMs);
-    const redis = this.redis;
-    if (!redis) return this.now('append', key, () => this.memoryAppend(key, value, ttl));
+    const memory = this.memory;
+    if (memory) return this.now('append', key, () => memory.append(key, value, ttl));
+    const redis = this.redisConnection();
     return this.run('append', key, async () => {
       const json = JSON.stringify(value);
       if (typeof json !== 'string') throw noJson(key);
@@ -192,17 +154,9 @@ export class KeyvStore implements Store {
   }
 
   async list<T>(key: string): Promise<T[]> {
-    const redis = this.redis;
-    if (!redis) {
-      return this.now('list', key, () => {
-        const list = this.liveList(key);
-        if (!list) {
-          if (this.memoryValue(key) !== undefined) throw wrongKind(key, 'a value');
-          return [];
-        }
-        return listItems(list).map((item) => jsonDeserialize(item) as T);
-      });
-    }
+    const memory = this.memory;
+    if (memory) return this.now('list', key, () => memory.list<T>(key));
+    const redis = this.redisConnection();
     return this.run('list', key, async () => {
       const items = await this.bounded(redis.client.lRange(redis.keyPrefix + key, 0, -1));
       return items.map((item) => jsonDeserialize(String(item)) as T);
@@ -211,14 +165,15 @@ export class KeyvStore implements Store {
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl('claim', key, ttlMs);
-    const redis = this.redis;
-    if (!redis) return this.now('claim', key, () => this.claimInMemory(key, ttl));
+    const memory = this.memory;
+    if (memory) return this.now('claim', key, () => memory.claim(key, ttl));
+    const redis = this.redisConnection();
     return this.run('claim', key, () => this.claimInRedis(redis, key, ttl));
   }
 
   async keys(prefix: string): Promise<string[]> {
     const found = await this.run('keys', prefix, () =>
-      this.redis ? this.scanRedis(this.redis, prefix) : this.scanMemory(prefix),
+      this.memory ? this.memory.keys(prefix) : this.scanRedis(this.redisConnection(), prefix),
     );
     return found.sort();
   }
@@ -229,11 +184,8 @@ export class KeyvStore implements Store {
    * long). On Redis, ask Redis (`PTTL`).
    */
   expiresAt(key: string): number | undefined {
-    if (this.redis) throw new Error('KeyvStore.expiresAt is for the memory engine; ask Redis with PTTL');
-    const list = this.liveList(key);
-    if (list !== undefined) return listExpires(list);
-    const raw = this.memoryValue(key);
-    return raw === undefined ? undefined : memoryExpires(raw);
+    if (!this.memory) throw new Error('KeyvStore.expiresAt is for the memory engine; ask Redis with PTTL');
+    return this.memory.expiresAt(key);
   }
 
   // Leases, fenced writes, compare-and-set and pub/sub: `StoreCoordination` (coordination.ts).
@@ -279,18 +231,23 @@ export class KeyvStore implements Store {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     // Each Redis command has a deadline (see `bounded`), so this wait is bounded too.
     await Promise.allSettled([...this.inflight]);
-    if (!this.redis) {
-      this.lists.clear();
+    if (this.memory) {
       this.memoryBus?.clear();
-      await this.keyv.clear();
+      await this.memory.clear();
       return;
     }
     await this.redisBus?.close();
     // Not `keyv.disconnect()`: it sends QUIT and waits for replies to everything still queued
     // in node-redis, including commands that already timed out on our side, so against a Redis
     // that stopped answering it never returns. Our own calls have settled above; drop the socket.
-    const { client } = this.redis;
+    const { client } = this.redisConnection();
     if (client.isOpen) client.destroy();
+  }
+
+  /** The Redis engine's connection: a store is built with exactly one engine (see `memory`). */
+  private redisConnection(): RedisConnection {
+    if (!this.redis) throw new Error('KeyvStore: a memory store has no Redis connection');
+    return this.redis;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -334,106 +291,6 @@ export class KeyvStore implements Store {
     return storeUnavailable(`Store ${op} failed: ${describeError(e)}`, e, { key, engine: this.engine });
   }
 
-  // -------------------------------------------------------------------------------------------
-  // The memory engine: keyv's Map, read and written here directly in keyv's place (same keys,
-  // the same value format as keyv's `serialize` gives it, see `memorySerialize`), because
-  // keyv's per-call hooks, statistics and promise hops cost several percent of the bridge's CPU
-  // when relaying (bench/README.md). keyv still iterates (`keys`, sweeps) and clears it.
-
-  /** A live value's stored text; an expired one is dropped. */
-  private memoryValue(key: string): string | undefined {
-    const map = this.memoryMap();
-    const raw = map.get(key);
-    if (typeof raw !== 'string') return undefined;
-    const expires = memoryExpires(raw);
-    if (typeof expires === 'number' && Date.now() > expires) {
-      map.delete(key);
-      return undefined;
-    }
-    return raw;
-  }
-
-  private memoryGet<T>(key: string): T | undefined {
-    if (this.liveList(key)) throw wrongKind(key, 'a list');
-    const raw = this.memoryValue(key);
-    return raw === undefined ? undefined : (memoryDeserialize<T>(raw)?.value as T | undefined);
-  }
-
-  private memorySet(key: string, value: unknown, ttl: number): void {
-    // Serialized first: a value JSON cannot hold fails before anything changes.
-    const text = memorySerialize({ value, expires: Date.now() + ttl });
-    // As Redis `SET` does, a value replaces a list.
-    this.lists.delete(key);
-    this.memoryMap().set(key, text);
-  }
-
-  private memoryAppend(key: string, value: unknown, ttl: number): number {
-    // Serialized first, so a value JSON cannot hold fails before anything is written.
-    const json = jsonFlat(value);
-    if (json === undefined) throw noJson(key);
-    return this.memoryAppendJson(key, json, ttl);
-  }
-
-  private memoryAppendJson(key: string, json: string, ttl: number): number {
-    if (this.memoryValue(key) !== undefined) throw wrongKind(key, 'a value');
-    const expires = Date.now() + ttl;
-    const list = this.liveList(key);
-    if (!list) {
-      this.lists.set(key, flat(`${expires}|${json}`));
-      return 1;
-    }
-    if (typeof list === 'string') {
-      this.lists.set(key, { items: [...listItems(list), json], expires });
-      return 2;
-    }
-    list.items.push(json);
-    list.expires = expires;
-    return list.items.length;
-  }
-
-  /** The memory engine's keys as `InProcessCoordination` reads and writes them. */
-  private cells(): InProcessCells {
-    return {
-      now: Date.now,
-      read: (key) => {
-        if (this.liveList(key)) throw wrongKind(key, 'a list');
-        const raw = this.memoryValue(key);
-        return raw === undefined ? undefined : { json: memoryJson(raw), version: memoryVersion(raw) };
-      },
-      write: (key, json, ttl, version) => {
-        this.lists.delete(key);
-        this.memoryMap().set(key, memoryVersionedEntry(json, Date.now() + ttl, version));
-      },
-      claim: (key, ttl) => this.claimInMemory(key, ttl),
-      append: (key, json, ttl) => this.memoryAppendJson(key, json, ttl),
-      list: (key) => {
-        const list = this.liveList(key);
-        if (!list && this.memoryValue(key) !== undefined) throw wrongKind(key, 'a value');
-        return list ? listItems(list) : [];
-      },
-      shift: (key) => {
-        const list = this.liveList(key);
-        if (list === undefined) return;
-        if (typeof list === 'string' || list.items.length <= 1) this.lists.delete(key);
-        else list.items.shift();
-      },
-    };
-  }
-
-  /**
-   * Check-and-set on the Map with no `await` in between, so it is atomic on Node's single
-   * thread. (Going through keyv's async `has` then `set` would let 20 concurrent claims all see
-   * the key absent.) Entries have the memory engine's format (`memorySerialize`), so `get` and
-   * the expiry checks treat a claim like any other entry.
-   */
-  private claimInMemory(key: string, ttlMs: number): boolean {
-    // A list is a key too (Redis `SET NX` sees it).
-    if (this.liveList(key) || this.memoryValue(key) !== undefined) return false;
-    this.memoryMap().set(key, memorySerialize({ value: CLAIMED, expires: Date.now() + ttlMs }));
-    return true;
-  }
-
-
   /**
    * `SET key value NX PX ttl`: atomic across processes. The key and value are what keyv itself
    * would write (`<namespace>::key`, `{ value, expires }`), so `get` and `keys` see claims.
@@ -444,28 +301,6 @@ export class KeyvStore implements Store {
       redis.client.set(redis.keyPrefix + key, envelope, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
     );
     return reply === 'OK'; // null when the key already existed
-  }
-
-  /** keyv's iterator skips (and deletes) expired entries. */
-  private async scanMemory(prefix: string): Promise<string[]> {
-    const found: string[] = [];
-    for await (const [key] of this.memoryIterator()) {
-      if (typeof key === 'string' && key.startsWith(prefix)) found.push(key);
-    }
-    for (const key of [...this.lists.keys()]) {
-      if (key.startsWith(prefix) && this.liveList(key)) found.push(key);
-    }
-    return found;
-  }
-
-  /** The list at `key` unless it expired (an expired one is dropped here). */
-  private liveList(key: string): MemoryList | undefined {
-    const list = this.lists.get(key);
-    if (list !== undefined && Date.now() > listExpires(list)) {
-      this.lists.delete(key);
-      return undefined;
-    }
-    return list;
   }
 
   /**
@@ -501,26 +336,10 @@ export class KeyvStore implements Store {
     return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
   }
 
-  private memoryMap(): Map<string, unknown> {
-    if (this.map) return this.map;
-    const map: unknown = this.keyv.store;
-    if (!(map instanceof Map)) throw new Error('KeyvStore: the memory engine expects a Map store');
-    this.map = map as Map<string, unknown>;
-    return this.map;
-  }
-
-  private memoryIterator(): AsyncGenerator<[unknown, unknown], void> {
-    if (!this.keyv.iterator) throw new Error('KeyvStore: keyv offers no iterator for this store');
-    return this.keyv.iterator(undefined);
-  }
-
   /** Reading every entry through keyv's iterator deletes the expired ones. */
   private startSweeping(intervalMs: number): void {
     this.sweepTimer = setInterval(() => {
-      void this.run('sweep', '', async () => {
-        for await (const _ of this.memoryIterator()) void _;
-        for (const key of [...this.lists.keys()]) this.liveList(key);
-      }).catch(() => undefined); // a failed sweep is retried at the next tick
+      void this.run('sweep', '', async () => this.memory?.sweep()).catch(() => undefined); // a failed sweep is retried at the next tick
     }, intervalMs);
     // A sweep must never keep the process alive on its own.
     this.sweepTimer.unref();
