@@ -16,30 +16,20 @@ import { randomUUID } from 'node:crypto';
 import { broadcastView, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
 import { DEDUPE_TTL_MS, keys, loadConversation, retentionMs, sessionIdOf, storedConversation, type Outbox } from './conversations';
 import { Deadlines } from './deadlines';
-import { EffectRunner } from './effects';
+import { EffectRunner, type BrokerPorts } from './effects';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
 import { userKey, type UserEvent, type UserEventHandler } from './events';
 import { coreEvent, portable, restored, withoutBytes, type Entry } from './broker-entries';
 import { Inboxes, LeaseLost, TIMED_OUT, type Applied } from './inbox';
 import type { LeaseKeeper } from './lease-keeper';
-import type { AgentInfo, Clock, Desk, DeskEvent, Logger, SentRef, Store, Surface, SurfaceKind, TimerHandle } from './ports';
+import type { AgentInfo, DeskEvent, SentRef, SurfaceKind, TimerHandle } from './ports';
 import { newConversation, transition, type Conversation, type Effect } from './session';
-import type { CoreSettings } from './settings';
-import type { FileVault } from './file-vault';
 
 export { keys, DEDUPE_TTL_MS };
 
 type Loaded = Awaited<ReturnType<typeof loadConversation>>;
 
-export interface BrokerDeps {
-  store: Store;
-  desk: Desk;
-  surfaces: Partial<Record<SurfaceKind, Surface>>;
-  clock: Clock;
-  logger: Logger;
-  settings: CoreSettings;
-  /** Where files in flight are kept and served from. */
-  files: FileVault;
+export interface BrokerDeps extends BrokerPorts {
   newId?: () => string;
   /** This process among those sharing the store (default: random). */
   owner?: string;

@@ -17,14 +17,20 @@ import { transition, type Conversation, type Effect, type InternalEvent, type Tr
 import type { CoreSettings } from './settings';
 import { retentionMs } from './conversations';
 
-export interface EffectDeps {
+/** What effects run against: the ports and settings a broker is built with. */
+export interface BrokerPorts {
   store: Store;
   desk: Desk;
   surfaces: Partial<Record<SurfaceKind, Surface>>;
   clock: Clock;
   logger: Logger;
   settings: CoreSettings;
+  /** Where files in flight are kept and served from. */
   files: FileVault;
+}
+
+/** The broker's ports, plus the parts of the broker that effects drive. */
+export interface EffectDeps extends BrokerPorts {
   context: () => TransitionContext;
   /** Queue timeouts (`startTimer`/`cancelTimer`), kept by the broker. */
   armTimer: (sessionId: string, at: number) => void;

@@ -1,13 +1,16 @@
 /**
- * A tiny Map-based Store for core tests: TTLs (against an injectable clock), atomic claim,
- * lists (append/list), prefix keys. Values are JSON-cloned so tests catch accidental sharing of mutable state.
- * `latency` lets a test slow down individual operations to provoke races.
+ * A tiny Map-based Store for tests: TTLs (against an injectable clock), atomic claim, lists
+ * (append/list), prefix keys, and the coordination calls (`InProcessExtras`). Values are JSON
+ * round-tripped on the way in and out, like Redis would, so tests catch accidental sharing of
+ * mutable state or values that do not survive serialization. `latency` lets a test slow down
+ * individual operations to provoke races; `ops` and `ttls` record what was asked.
  */
+import type { CoordinationMethod } from '../../adapters/store/coordination';
 import type { InProcessCells } from '../../adapters/store/in-process';
 import type { Store } from '../../bots/core/ports';
 import { InProcessExtras } from './in-process-extras';
 
-/** The four lease calls are recorded as `lease`. */
+/** What `ops` records: the Store's calls, the four lease calls as one `lease`. */
 export type StoreOp =
   | 'get'
   | 'set'
@@ -17,19 +20,14 @@ export type StoreOp =
   | 'append'
   | 'list'
   | 'lease'
-  | 'setIfLeaseHeld'
-  | 'claimIfLeaseHeld'
-  | 'getVersioned'
-  | 'setVersioned'
-  | 'publish'
-  | 'subscribe'
-  | 'appendIfNew'
-  | 'settleHead';
+  | Exclude<CoordinationMethod, 'acquireLease' | 'renewLease' | 'releaseLease' | 'leaseHolder'>;
 
 export class MemoryStore extends InProcessExtras implements Store {
   private readonly data = new Map<string, { json: string; expiresAt: number; version?: number }>();
   private readonly lists = new Map<string, { items: string[]; expiresAt: number }>();
   readonly ops: { op: StoreOp; key: string }[] = [];
+  /** Every TTL a write was given, by key (the last one), so tests can check retention. */
+  readonly ttls = new Map<string, number>();
   /** Awaited before each operation; return a promise to delay it. */
   latency?: (op: StoreOp, key: string) => Promise<void> | void;
   closed = false;
@@ -74,8 +72,7 @@ export class MemoryStore extends InProcessExtras implements Store {
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     await this.before('set', key);
     if (!(ttlMs > 0)) throw new Error(`set(${key}) needs a positive TTL, got ${ttlMs}`);
-    this.lists.delete(key);
-    this.data.set(key, { json: JSON.stringify(value), expiresAt: this.now() + ttlMs });
+    this.writeJson(key, JSON.stringify(value), ttlMs);
   }
 
   async delete(key: string): Promise<void> {
@@ -87,13 +84,7 @@ export class MemoryStore extends InProcessExtras implements Store {
   async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
     await this.before('append', key);
     if (!(ttlMs > 0)) throw new Error(`append(${key}) needs a positive TTL, got ${ttlMs}`);
-    if (this.live(key)) throw new TypeError(`append(${key}): the key holds a value`);
-    const json = JSON.stringify(value);
-    const list = this.liveList(key) ?? { items: [], expiresAt: 0 };
-    list.items.push(json);
-    list.expiresAt = this.now() + ttlMs;
-    this.lists.set(key, list);
-    return list.items.length;
+    return this.appendJson(key, JSON.stringify(value), ttlMs);
   }
 
   async list<T>(key: string): Promise<T[]> {
@@ -104,9 +95,7 @@ export class MemoryStore extends InProcessExtras implements Store {
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     await this.before('claim', key);
-    if (this.live(key) || this.liveList(key)) return false;
-    this.data.set(key, { json: 'true', expiresAt: this.now() + ttlMs });
-    return true;
+    return this.claimKey(key, ttlMs);
   }
 
   async keys(prefix: string): Promise<string[]> {
@@ -122,23 +111,9 @@ export class MemoryStore extends InProcessExtras implements Store {
         const e = this.live(key);
         return e && { json: e.json, version: e.version ?? 0 };
       },
-      write: (key, json, ttlMs, version) => {
-        this.lists.delete(key);
-        this.data.set(key, { json, expiresAt: this.now() + ttlMs, version });
-      },
-      claim: (key, ttlMs) => {
-        if (this.live(key) || this.liveList(key)) return false;
-        this.data.set(key, { json: 'true', expiresAt: this.now() + ttlMs });
-        return true;
-      },
-      append: (key, json, ttlMs) => {
-        if (this.live(key)) throw new TypeError(`${key}: the key holds a value`);
-        const list = this.liveList(key) ?? { items: [], expiresAt: 0 };
-        list.items.push(json);
-        list.expiresAt = this.now() + ttlMs;
-        this.lists.set(key, list);
-        return list.items.length;
-      },
+      write: (key, json, ttlMs, version) => this.writeJson(key, json, ttlMs, version),
+      claim: (key, ttlMs) => this.claimKey(key, ttlMs),
+      append: (key, json, ttlMs) => this.appendJson(key, json, ttlMs),
       list: (key) => {
         if (this.live(key)) throw new TypeError(`${key}: the key holds a value`);
         return this.liveList(key)?.items ?? [];
@@ -150,6 +125,28 @@ export class MemoryStore extends InProcessExtras implements Store {
         if (list.items.length === 0) this.lists.delete(key);
       },
     };
+  }
+
+  private writeJson(key: string, json: string, ttlMs: number, version?: number): void {
+    this.lists.delete(key);
+    this.data.set(key, { json, expiresAt: this.now() + ttlMs, version });
+    this.ttls.set(key, ttlMs);
+  }
+
+  private claimKey(key: string, ttlMs: number): boolean {
+    if (this.live(key) || this.liveList(key)) return false;
+    this.writeJson(key, 'true', ttlMs);
+    return true;
+  }
+
+  private appendJson(key: string, json: string, ttlMs: number): number {
+    if (this.live(key)) throw new TypeError(`append(${key}): the key holds a value`);
+    const list = this.liveList(key) ?? { items: [], expiresAt: 0 };
+    list.items.push(json);
+    list.expiresAt = this.now() + ttlMs;
+    this.lists.set(key, list);
+    this.ttls.set(key, ttlMs);
+    return list.items.length;
   }
 
   async ping(): Promise<boolean> {
