@@ -37,7 +37,16 @@ export async function runBench(options: BenchOptions, argv: string[] = []): Prom
     try {
       result = await scenario.run(ctx);
     } catch (e) {
-      result = { name: scenario.name, title: scenario.title, status: 'failed', reason: (e as Error).stack ?? String(e), targets: [], accounting: [], data: {}, markdown: '' };
+      result = {
+        name: scenario.name,
+        title: scenario.title,
+        status: 'failed',
+        reason: (e as Error).stack ?? String(e),
+        targets: [],
+        accounting: [],
+        data: {},
+        markdown: '',
+      };
     }
     ctx.results.set(scenario.name, result);
     results.push(result);
@@ -47,14 +56,22 @@ export async function runBench(options: BenchOptions, argv: string[] = []): Prom
   const accounting = results.flatMap((r) => r.accounting);
   const problems = [
     ...results.filter((r) => r.status === 'failed').map((r) => `${r.name}: ${r.reason?.split('\n')[0] ?? 'failed'}`),
-    ...accounting.filter((l) => !l.ok).map((l) => `${l.name}: lost ${l.lost}, duplicated ${l.duplicated}, refused ${l.sendErrors}, out of order ${l.outOfOrder}, unexpected ${l.unexpected}`),
+    ...accounting
+      .filter((l) => !l.ok)
+      .map(
+        (l) =>
+          `${l.name}: lost ${l.lost}, duplicated ${l.duplicated}, refused ${l.sendErrors}, out of order ${l.outOfOrder}, unexpected ${l.unexpected}`,
+      ),
   ];
   const profiles = profileDir
     ? readdirSync(profileDir)
         .filter((f) => f.endsWith('.cpuprofile') && /-(exchange|user|agent)-/.test(f))
         .map((f) => {
           const file = path.join(profileDir, f);
-          return { file: path.relative(ROOT, file), summary: formatProfile(summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), 15), f) };
+          return {
+            file: path.relative(ROOT, file),
+            summary: formatProfile(summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), 15), f),
+          };
         })
     : [];
   const report: Report = {
@@ -88,7 +105,8 @@ async function main(): Promise<void> {
   const report = await runBench(options, argv);
   const out = path.relative(process.cwd(), options.outDir) || '.';
   process.stdout.write('\nTargets:\n');
-  for (const t of report.targets) process.stdout.write(`  ${t.met === null ? '  -  ' : t.met ? ' met ' : 'MISSED'}  ${t.name}: ${t.value} (goal ${t.goal})\n`);
+  for (const t of report.targets)
+    process.stdout.write(`  ${t.met === null ? '  -  ' : t.met ? ' met ' : 'MISSED'}  ${t.name}: ${t.value} (goal ${t.goal})\n`);
   for (const p of report.profiles) process.stdout.write(`\n${p.summary}\n`);
   process.stdout.write(`\nReport: ${out}/latest.md, ${out}/latest.json\n`);
   if (!report.ok) {

@@ -97,9 +97,11 @@ void runChild(async () => {
             bytes += key.length + json.length;
             if (e.list) {
               const items = JSON.parse(json) as unknown[];
-              batch.push((async () => {
-                for (const item of items) await store.append(key, item, e.ttlMs);
-              })());
+              batch.push(
+                (async () => {
+                  for (const item of items) await store.append(key, item, e.ttlMs);
+                })(),
+              );
             } else {
               batch.push(store.set(key, JSON.parse(json), e.ttlMs));
             }

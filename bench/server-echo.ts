@@ -46,7 +46,15 @@ void runChild(async () => {
       if (mode === 'lean') {
         await connector.send(
           { serviceUrl: a.serviceUrl, conversationId: a.conversation.id },
-          { type: 'message', text, channelId: a.channelId, serviceUrl: a.serviceUrl, conversation: a.conversation, from: a.recipient, recipient: a.from },
+          {
+            type: 'message',
+            text,
+            channelId: a.channelId,
+            serviceUrl: a.serviceUrl,
+            conversation: a.conversation,
+            from: a.recipient,
+            recipient: a.from,
+          },
         );
         return;
       }

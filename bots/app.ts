@@ -92,7 +92,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
 
   // Event streams whose reader falls too far behind are dropped, and counted.
   const metrics = new MetricsRegistry();
-  const dropped = metrics.counter('lab_event_stream_dropped_total', 'Event streams dropped because their reader fell too far behind, by stream.');
+  const dropped = metrics.counter(
+    'lab_event_stream_dropped_total',
+    'Event streams dropped because their reader fell too far behind, by stream.',
+  );
   const eventStreams = (stream: 'console' | 'web'): EventStreamLimits => ({
     maxBufferedBytes: config.server.eventStreamMaxBufferedBytes,
     onDrop: dropped.series({ stream }),
@@ -104,7 +107,17 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const files = new FileVault(store, { ttlMs: config.bot.files.ttlMinutes * 60 * 1000, baseUrl, now: () => clock.now() });
   // The web chat keeps uploads in the vault, so it joins the surfaces here, before the broker.
   const webChat = config.web.enabled
-    ? createWebChat({ settings: config.web, bot: config.bot, store, files, clock, logger: logger.child({ surface: 'web' }), render, loopback, eventStreams: eventStreams('web') })
+    ? createWebChat({
+        settings: config.web,
+        bot: config.bot,
+        store,
+        files,
+        clock,
+        logger: logger.child({ surface: 'web' }),
+        render,
+        loopback,
+        eventStreams: eventStreams('web'),
+      })
     : undefined;
   if (webChat) surfaces.web = webChat.surface;
   // Slack is on when a bot token is configured.
@@ -119,12 +132,23 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
-  const deskDeps: DeskDeps = { store, clock, logger: logger.child({ desk: config.desk }), files, baseUrl, eventStreams: eventStreams('console') };
+  const deskDeps: DeskDeps = {
+    store,
+    clock,
+    logger: logger.child({ desk: config.desk }),
+    files,
+    baseUrl,
+    eventStreams: eventStreams('console'),
+  };
   const deskModule = options.desk ? options.desk(deskDeps) : createDesk(config, deskDeps);
   // A desk with a connection per chat (docs/stream-desks.md) gets those connections owned across
   // processes: the broker talks to the owner, which passes every call on to the desk.
   const streams = isStreamDesk(deskModule.desk)
-    ? new ChatStreamOwner(deskModule.desk, { store, clock, logger: logger.child({ component: 'chat-streams', desk: deskModule.desk.name }) })
+    ? new ChatStreamOwner(deskModule.desk, {
+        store,
+        clock,
+        logger: logger.child({ component: 'chat-streams', desk: deskModule.desk.name }),
+      })
     : undefined;
   const desk = streams ?? deskModule.desk;
 

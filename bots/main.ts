@@ -33,7 +33,11 @@ async function main(): Promise<void> {
       ? `  Bot Framework endpoint: ${publicUrl}/api/messages`
       : '  Teams:                  off (set MicrosoftAppId and MicrosoftAppPassword to turn it on)',
     ...(config.slack.botToken
-      ? [config.slack.appToken ? '  Slack:                  Socket Mode (no public URL needed)' : `  Slack events endpoint:  ${publicUrl}/slack/events`]
+      ? [
+          config.slack.appToken
+            ? '  Slack:                  Socket Mode (no public URL needed)'
+            : `  Slack events endpoint:  ${publicUrl}/slack/events`,
+        ]
       : ['  Slack:                  off (set SLACK_BOT_TOKEN to turn it on)']),
     ...webChatBanner(config.web, publicUrl),
     ...bridge.banner(publicUrl),
@@ -66,6 +70,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`Live Agent Bridge could not start: ${isBridgeError(e) ? e.message : (e as Error).stack ?? String(e)}\n`);
+  process.stderr.write(`Live Agent Bridge could not start: ${isBridgeError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
   process.exit(1);
 });

@@ -99,8 +99,7 @@ function waitingData(view: WaitingView, labels: CardLabels) {
     title: view.title,
     showWaiting: open,
     showEstimate: open && view.estimatedWaitSeconds !== undefined,
-    estimate:
-      view.estimatedWaitSeconds === undefined ? '' : formatEstimatedWait(labels, view.estimatedWaitSeconds),
+    estimate: view.estimatedWaitSeconds === undefined ? '' : formatEstimatedWait(labels, view.estimatedWaitSeconds),
     showStatus: !open,
     status: view.status?.text ?? '',
     showCancel: open,

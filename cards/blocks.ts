@@ -118,7 +118,9 @@ function offerBlocks(view: OfferView, labels: CardLabels): Block[] {
 function detailsBlocks(view: DetailsView, slackLabels: SlackCardLabels): Block[] {
   const blocks: Block[] = [section(view.prompt)];
   if (!view.status) {
-    const [label, actionId] = isTopicOnly(view) ? [slackLabels.addTopic, BlockActionId.addTopic] : [slackLabels.addDetails, BlockActionId.addDetails];
+    const [label, actionId] = isTopicOnly(view)
+      ? [slackLabels.addTopic, BlockActionId.addTopic]
+      : [slackLabels.addDetails, BlockActionId.addDetails];
     blocks.push(actions([button(label, actionId, encodeCardAction(submitDetailsPayload(view.offerId)), 'primary')]));
   } else {
     blocks.push(statusLine(view.status.text));
@@ -173,11 +175,13 @@ function broadcastBlocks(view: BroadcastView): Block[] {
     blocks.push(context(view.disabledNote));
   } else if (view.actions.length > 0) {
     // Buttons in the sender's order; action_ids must be unique within the block.
-    const buttons = view.actions.slice(0, 25).map((a, i) =>
-      a.kind === 'url'
-        ? { ...button(a.title, `${BlockActionId.link}_${i}`), url: a.url }
-        : button(a.title, `${BlockActionId.broadcastAnswer}_${i}`, encodeCardAction(broadcastActionPayload(view.broadcastId, a.index))),
-    );
+    const buttons = view.actions
+      .slice(0, 25)
+      .map((a, i) =>
+        a.kind === 'url'
+          ? { ...button(a.title, `${BlockActionId.link}_${i}`), url: a.url }
+          : button(a.title, `${BlockActionId.broadcastAnswer}_${i}`, encodeCardAction(broadcastActionPayload(view.broadcastId, a.index))),
+      );
     blocks.push(actions(buttons));
   }
   return blocks;

@@ -47,7 +47,10 @@ function readConfigFile(path: string, readFile: (p: string) => string): BridgeCo
   try {
     text = readFile(path);
   } catch (e) {
-    throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration:\n  - ${CONFIG_FILE_VAR}: cannot read ${path} (${(e as Error).message})`);
+    throw new BridgeError(
+      ErrorCode.ConfigInvalid,
+      `Invalid configuration:\n  - ${CONFIG_FILE_VAR}: cannot read ${path} (${(e as Error).message})`,
+    );
   }
   try {
     const value: unknown = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
@@ -55,7 +58,10 @@ function readConfigFile(path: string, readFile: (p: string) => string): BridgeCo
     if (typeof value !== 'object' || Array.isArray(value)) throw new Error('the file must hold an object of settings');
     return value as BridgeConfigInput;
   } catch (e) {
-    throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration:\n  - ${CONFIG_FILE_VAR}: ${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    throw new BridgeError(
+      ErrorCode.ConfigInvalid,
+      `Invalid configuration:\n  - ${CONFIG_FILE_VAR}: ${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
   }
 }
 

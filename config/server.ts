@@ -18,7 +18,11 @@ export const serverSettingsSchema = z.object({
    * Bytes an event stream (console, web chat) may hold for a reader that is not keeping up; past
    * it the reader is dropped (its page reconnects and reloads). Default 1 MiB.
    */
-  eventStreamMaxBufferedBytes: z.number().int().min(16 * 1024).default(1024 * 1024),
+  eventStreamMaxBufferedBytes: z
+    .number()
+    .int()
+    .min(16 * 1024)
+    .default(1024 * 1024),
   /** How long SIGTERM waits for in-flight work before exiting anyway. */
   shutdownGraceSeconds: z.number().int().min(0).default(10),
   /**

@@ -17,17 +17,28 @@ describe('benchmark smoke run', () => {
 
   it('relays a few hundred messages both ways with none lost or duplicated, and writes the report', async () => {
     const options = parseArgs([
-      '--only', 'relay,memory,slack,broadcast',
-      '--chats', '12',
-      '--messages', '4',
-      '--rate', '60',
-      '--latency-seconds', '1',
-      '--agents', '3',
-      '--sessions', '300',
-      '--memory-real', '0',
-      '--broadcast-recipients', '40',
-      '--broadcast-default-check', '10',
-      '--out', outDir,
+      '--only',
+      'relay,memory,slack,broadcast',
+      '--chats',
+      '12',
+      '--messages',
+      '4',
+      '--rate',
+      '60',
+      '--latency-seconds',
+      '1',
+      '--agents',
+      '3',
+      '--sessions',
+      '300',
+      '--memory-real',
+      '0',
+      '--broadcast-recipients',
+      '40',
+      '--broadcast-default-check',
+      '10',
+      '--out',
+      outDir,
       '--quiet',
     ]);
     options.redisUrl = 'redis://127.0.0.1:1'; // the smoke run stays in memory: Redis runs are skipped
@@ -42,7 +53,11 @@ describe('benchmark smoke run', () => {
     expect(delivered).toBe(sent);
     for (const l of report.accounting) {
       expect({ name: l.name, lost: l.lost, duplicated: l.duplicated, refused: l.sendErrors, outOfOrder: l.outOfOrder }).toEqual({
-        name: l.name, lost: 0, duplicated: 0, refused: 0, outOfOrder: 0,
+        name: l.name,
+        lost: 0,
+        duplicated: 0,
+        refused: 0,
+        outOfOrder: 0,
       });
     }
     const relay = report.scenarios.find((s) => s.name === 'relay')!;
@@ -56,7 +71,11 @@ describe('benchmark smoke run', () => {
     // Broadcast: every recipient once, and the pacing held where the fake platforms counted.
     const broadcast = report.scenarios.find((s) => s.name === 'broadcast')!;
     expect(broadcast.status).toBe('ok');
-    const runs = (broadcast.data as { runs: { recipients: number; delivered: number; expected: number; duplicates: number; missing: number; ok: boolean }[] }).runs;
+    const runs = (
+      broadcast.data as {
+        runs: { recipients: number; delivered: number; expected: number; duplicates: number; missing: number; ok: boolean }[];
+      }
+    ).runs;
     expect(runs.map((r) => [r.recipients, r.delivered, r.expected, r.duplicates, r.missing, r.ok])).toEqual([
       [40, 40, 40, 0, 0, true],
       [10, 20, 20, 0, 0, true],
@@ -87,14 +106,22 @@ describeWithRedis('benchmark smoke run: scale-out on Redis', () => {
 
   it('relays exchanges through one and two bridge processes on one Redis, counted once each, with CPU per message reported', async () => {
     const options = parseArgs([
-      '--only', 'scale',
-      '--chats', '6',
-      '--messages', '2',
-      '--rounds', '1',
-      '--agents', '2',
-      '--scale-processes', '1,2',
-      '--latency-seconds', '0',
-      '--out', outDir,
+      '--only',
+      'scale',
+      '--chats',
+      '6',
+      '--messages',
+      '2',
+      '--rounds',
+      '1',
+      '--agents',
+      '2',
+      '--scale-processes',
+      '1,2',
+      '--latency-seconds',
+      '0',
+      '--out',
+      outDir,
       '--quiet',
     ]);
     options.redisUrl = redisUrl;

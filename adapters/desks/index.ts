@@ -54,12 +54,18 @@ export function createDesk(config: BridgeConfig, deps: DeskDeps): DeskModule {
         banner: (baseUrl) => [
           `  Agent console:          ${baseUrl}/console`,
           ...(desk.generatedAgent
-            ? [`  Console agent "${desk.generatedAgent.name}", token: ${desk.generatedAgent.token}`, '  (configure console.agents to set your own)']
+            ? [
+                `  Console agent "${desk.generatedAgent.name}", token: ${desk.generatedAgent.token}`,
+                '  (configure console.agents to set your own)',
+              ]
             : []),
         ],
       };
     }
     case 'servicenow':
-      return createServiceNowModule(config.servicenow, deps, { fileTtlMs: config.bot.files.ttlMinutes * 60 * 1000, outbound: config.server.outboundFetch });
+      return createServiceNowModule(config.servicenow, deps, {
+        fileTtlMs: config.bot.files.ttlMinutes * 60 * 1000,
+        outbound: config.server.outboundFetch,
+      });
   }
 }

@@ -128,7 +128,11 @@ export class StoreCoordination implements Pick<Store, CoordinationMethod> {
 
   async settleHead(lease: Lease, listKey: string, options: SettleOptions): Promise<SettleResult | 'lost'> {
     checkToken('settleHead', lease.name, lease.token);
-    const writes = (options.writes ?? []).map((w) => ({ key: w.key, json: valueJson('settleHead', w.key, w.value), ttlMs: checkTtl('settleHead', w.key, w.ttlMs) }));
+    const writes = (options.writes ?? []).map((w) => ({
+      key: w.key,
+      json: valueJson('settleHead', w.key, w.value),
+      ttlMs: checkTtl('settleHead', w.key, w.ttlMs),
+    }));
     const json: SettleJson = { headId: options.headId, writes, release: options.release === true };
     return this.call('settleHead', listKey, () => this.leases.settleHead(lease, listKey, json));
   }

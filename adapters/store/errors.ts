@@ -46,9 +46,7 @@ export function storeUnavailable(message: string, cause?: unknown, details?: unk
  */
 export function checkTtl(method: string, key: string, ttlMs: unknown): number {
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError(
-      `Store.${method}(${JSON.stringify(key)}) needs a TTL in milliseconds greater than 0; got ${String(ttlMs)}`,
-    );
+    throw new RangeError(`Store.${method}(${JSON.stringify(key)}) needs a TTL in milliseconds greater than 0; got ${String(ttlMs)}`);
   }
   return Math.ceil(ttlMs);
 }

@@ -21,11 +21,7 @@ export interface CreateStoreOptions {
  * Throws `BridgeError('store_unavailable', 'Cannot reach Redis at <url without password>: <reason>')`
  * when Redis is configured but cannot be reached.
  */
-export async function createStore(
-  settings: StoreSettings,
-  logger?: Logger,
-  options: CreateStoreOptions = {},
-): Promise<KeyvStore> {
+export async function createStore(settings: StoreSettings, logger?: Logger, options: CreateStoreOptions = {}): Promise<KeyvStore> {
   if (!settings.redisUrl) {
     logger?.info(
       { store: 'memory', namespace: settings.namespace },

@@ -11,7 +11,17 @@
  */
 import type { Keyv } from 'keyv';
 import type { InProcessCells } from './in-process';
-import { flat, jsonDeserialize, jsonFlat, memoryDeserialize, memoryExpires, memoryJson, memorySerialize, memoryVersion, memoryVersionedEntry } from './json';
+import {
+  flat,
+  jsonDeserialize,
+  jsonFlat,
+  memoryDeserialize,
+  memoryExpires,
+  memoryJson,
+  memorySerialize,
+  memoryVersion,
+  memoryVersionedEntry,
+} from './json';
 
 /** The value a successful `claim` stores: `get` of a claimed key resolves `true`. */
 export const CLAIMED = true;
@@ -22,7 +32,7 @@ export const CLAIMED = true;
  * engine's value format, `<expires>|<json>`, which saves the object, array and number of the
  * longer form: about 90 bytes per list.
  */
-type MemoryList = string | { items: string[]; /** Epoch ms. */ expires: number };
+type MemoryList = string | { items: string[] /** Epoch ms. */; expires: number };
 
 function listExpires(list: MemoryList): number {
   return typeof list === 'string' ? (memoryExpires(list) ?? 0) : list.expires;

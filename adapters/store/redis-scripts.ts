@@ -225,7 +225,14 @@ export class RedisCoordination implements LeaseEngine {
     return Number(await this.run(scripts.setVersioned, [key], [String(expectedVersion), tail, String(ttlMs)])) === 1;
   }
 
-  async appendIfNew(marks: string[], markTtlMs: number, listKey: string, json: string, listTtlMs: number, take?: TakeLease): Promise<AppendJson> {
+  async appendIfNew(
+    marks: string[],
+    markTtlMs: number,
+    listKey: string,
+    json: string,
+    listTtlMs: number,
+    take?: TakeLease,
+  ): Promise<AppendJson> {
     const args = [String(marks.length), envelope('true', markTtlMs), String(markTtlMs), json, String(listTtlMs)];
     if (take) args.push(take.owner, String(take.ttlMs));
     const reply = (await this.run(scripts.appendIfNew, [...marks, listKey, ...(take ? [take.name] : [])], args)) as unknown[];
@@ -236,7 +243,12 @@ export class RedisCoordination implements LeaseEngine {
   }
 
   async settleHead(lease: Lease, listKey: string, o: SettleJson): Promise<SettleResult | 'lost'> {
-    const args = [lease.owner, String(lease.token), o.headId === undefined ? '' : `{"id":${JSON.stringify(o.headId)}`, o.release ? '1' : '0'];
+    const args = [
+      lease.owner,
+      String(lease.token),
+      o.headId === undefined ? '' : `{"id":${JSON.stringify(o.headId)}`,
+      o.release ? '1' : '0',
+    ];
     for (const w of o.writes) args.push(envelope(w.json, w.ttlMs), String(w.ttlMs));
     const reply = await this.run(scripts.settleHead, [lease.name, listKey, ...o.writes.map((w) => w.key)], args);
     if (!Array.isArray(reply)) return 'lost';

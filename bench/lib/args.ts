@@ -53,7 +53,13 @@ export const usage = `npm run bench -- [flags]
 `;
 
 export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { ...defaults, memorySessions: [...defaults.memorySessions], scaleProcesses: [...defaults.scaleProcesses], broadcastRates: { ...defaults.broadcastRates }, only: [] };
+  const o: BenchOptions = {
+    ...defaults,
+    memorySessions: [...defaults.memorySessions],
+    scaleProcesses: [...defaults.scaleProcesses],
+    broadcastRates: { ...defaults.broadcastRates },
+    only: [],
+  };
   const int = (name: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a non-negative number, got ${v}`);
@@ -70,7 +76,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     const take = () => value ?? argv[++i];
     switch (arg) {
       case '--only':
-        o.only = take().split(',').map((s) => s.trim()).filter(Boolean);
+        o.only = take()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         break;
       case '--chats':
         o.chats = int('chats', take());
@@ -97,10 +106,14 @@ export function parseArgs(argv: string[]): BenchOptions {
         o.setupConcurrency = Math.max(1, int('setup-concurrency', take()));
         break;
       case '--sessions':
-        o.memorySessions = take().split(',').map((s) => int('sessions', s.trim()));
+        o.memorySessions = take()
+          .split(',')
+          .map((s) => int('sessions', s.trim()));
         break;
       case '--scale-processes':
-        o.scaleProcesses = take().split(',').map((s) => Math.max(1, int('scale-processes', s.trim())));
+        o.scaleProcesses = take()
+          .split(',')
+          .map((s) => Math.max(1, int('scale-processes', s.trim())));
         break;
       case '--memory-real':
         o.memoryReal = int('memory-real', take());

@@ -131,7 +131,11 @@ export class Driver {
   // -------------------------------------------------------------------------------------------
 
   /** Create `count` users; for the bridge, bring each to a live chat with an agent (real paths). */
-  async setup(count: number, concurrency: number, options: { live?: (i: number) => boolean } = {}): Promise<{ seconds: number; perSecond: number }> {
+  async setup(
+    count: number,
+    concurrency: number,
+    options: { live?: (i: number) => boolean } = {},
+  ): Promise<{ seconds: number; perSecond: number }> {
     const first = this.users.length;
     for (let i = first; i < first + count; i++) {
       const u = this.wire.newUser(i);
@@ -145,7 +149,9 @@ export class Driver {
       // One stream per process: whether a process's stream carries what another process
       // handled is the bridge's business; each message is counted once (by its id) either way.
       for (const s of this.servers) {
-        this.streams.push(await openSse(`${s.url}/console/api/events`, this.agents[0].token, (event, data) => this.onConsoleEvent(event, data)));
+        this.streams.push(
+          await openSse(`${s.url}/console/api/events`, this.agents[0].token, (event, data) => this.onConsoleEvent(event, data)),
+        );
       }
     }
     const started = performance.now();
@@ -171,7 +177,9 @@ export class Driver {
     if (!live) return;
     const joined = this.waitConnector(user.conversationId, (a) => /joined the chat/.test(a.text ?? ''));
     const agent = this.agentFor(i);
-    const res = await this.client.post(`/console/api/chats/${this.chatIds[i]}/accept`, undefined, { authorization: `Bearer ${agent.token}` });
+    const res = await this.client.post(`/console/api/chats/${this.chatIds[i]}/accept`, undefined, {
+      authorization: `Bearer ${agent.token}`,
+    });
     if (res.status !== 200) throw new Error(`accept chat ${i}: HTTP ${res.status} ${res.body}`);
     await joined;
   }
@@ -386,10 +394,7 @@ export class Driver {
     }
     const probe = await this.server.call<{ samples: ProbeSample[]; unmatchedArrivals: number }>('probe-collect');
     const byDirection = (dir: string) => roundSummary(summarize(probe.samples.filter((s) => s.tag.startsWith(dir)).map((s) => s.ms)), 3);
-    result.added =
-      this.kind === 'echo'
-        ? { toUser: byDirection('u') }
-        : { toAgent: byDirection('u'), toUser: byDirection('a') };
+    result.added = this.kind === 'echo' ? { toUser: byDirection('u') } : { toAgent: byDirection('u'), toUser: byDirection('a') };
     return result;
   }
 
@@ -440,7 +445,9 @@ export class Driver {
     return {
       phase,
       rates,
-      ...(this.kind === 'echo' || phase === 'exchange' ? { exchangesPerSecond: round((exchanges / Math.max(1, end - start)) * 1000, 1) } : {}),
+      ...(this.kind === 'echo' || phase === 'exchange'
+        ? { exchangesPerSecond: round((exchanges / Math.max(1, end - start)) * 1000, 1) }
+        : {}),
       seconds: round(wall / 1000, 2),
       endToEnd,
       serverCpuPercent: round((serverCpuMs / samples[0].wallMs) * 100, 1),

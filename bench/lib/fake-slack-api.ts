@@ -62,13 +62,29 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       }
       switch (method) {
         case 'auth.test':
-          answer({ ok: true, url: 'https://bench.slack.com/', team: 'Bench', user: 'support-bot', team_id: BENCH_SLACK_TEAM, user_id: BENCH_SLACK_BOT_USER, bot_id: 'BBENCHBOT1' });
+          answer({
+            ok: true,
+            url: 'https://bench.slack.com/',
+            team: 'Bench',
+            user: 'support-bot',
+            team_id: BENCH_SLACK_TEAM,
+            user_id: BENCH_SLACK_BOT_USER,
+            bot_id: 'BBENCHBOT1',
+          });
           return;
         case 'users.info': {
           const id = String(args.user ?? '');
           answer({
             ok: true,
-            user: { id, team_id: BENCH_SLACK_TEAM, name: id.toLowerCase(), real_name: `Bench ${id}`, tz: 'America/Los_Angeles', locale: 'en-US', profile: { real_name: `Bench ${id}`, display_name: id.toLowerCase() } },
+            user: {
+              id,
+              team_id: BENCH_SLACK_TEAM,
+              name: id.toLowerCase(),
+              real_name: `Bench ${id}`,
+              tz: 'America/Los_Angeles',
+              locale: 'en-US',
+              profile: { real_name: `Bench ${id}`, display_name: id.toLowerCase() },
+            },
           });
           return;
         }
@@ -92,7 +108,15 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
           else counts.updates += 1;
           answer({ ok: true, channel, ts });
           const text = typeof args.text === 'string' ? args.text : undefined;
-          api.onActivity?.({ method: post ? 'POST' : 'PUT', conversationId: channel, activityId: ts, body: args, text, tag: tagOf(text), at });
+          api.onActivity?.({
+            method: post ? 'POST' : 'PUT',
+            conversationId: channel,
+            activityId: ts,
+            body: args,
+            text,
+            tag: tagOf(text),
+            at,
+          });
           return;
         }
         default:

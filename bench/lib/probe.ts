@@ -134,7 +134,6 @@ export class LatencyProbe {
     list.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
     bodies.set(req, list);
   }
-
 }
 
 function safeDecode(text: string): string {

@@ -41,8 +41,13 @@ export function machine(): Machine {
 
 export function gitState(cwd: string): { commit: string; dirty: boolean } {
   try {
-    const commit = execSync('git rev-parse --short HEAD', { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execSync('git status --porcelain -- bots adapters cards config', { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    const commit = execSync('git rev-parse --short HEAD', { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty =
+      execSync('git status --porcelain -- bots adapters cards config', { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() !== '';
     return { commit, dirty };
   } catch {
     return { commit: 'unknown', dirty: false };
@@ -64,7 +69,8 @@ export function renderMarkdown(r: Report): string {
   lines.push('');
   lines.push('| target | goal | result | met |');
   lines.push('| --- | --- | --- | --- |');
-  for (const t of r.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  for (const t of r.targets)
+    lines.push(`| ${t.name} | ${t.goal} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
   for (const s of r.scenarios) {
     lines.push('', `## ${s.title}`, '');
     if (s.status === 'pending' || s.status === 'skipped') {
@@ -83,7 +89,10 @@ export function renderMarkdown(r: Report): string {
         `refused ${sum('sendErrors')}, out of order ${sum('outOfOrder')}, unexpected ${sum('unexpected')}.`,
     );
     const bad = r.accounting.filter((l) => !l.ok);
-    for (const l of bad) lines.push(`- **${l.name}**: sent ${l.sent}, delivered ${l.delivered}, lost ${l.lost}, duplicated ${l.duplicated}, refused ${l.sendErrors}, out of order ${l.outOfOrder}. ${l.examples.join('; ')}`);
+    for (const l of bad)
+      lines.push(
+        `- **${l.name}**: sent ${l.sent}, delivered ${l.delivered}, lost ${l.lost}, duplicated ${l.duplicated}, refused ${l.sendErrors}, out of order ${l.outOfOrder}. ${l.examples.join('; ')}`,
+      );
   }
   if (r.profiles.length > 0) {
     lines.push('', '## CPU profiles', '');

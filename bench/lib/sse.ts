@@ -5,11 +5,7 @@ export interface SseStream {
   close(): void;
 }
 
-export function openSse(
-  url: string,
-  token: string,
-  onEvent: (event: string, data: any) => void,
-): Promise<SseStream> {
+export function openSse(url: string, token: string, onEvent: (event: string, data: any) => void): Promise<SseStream> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(

@@ -36,10 +36,16 @@ export function teamsWire(serviceUrl: string): UserWire {
   return {
     surface: 'teams',
     newUser: benchUser,
-    message: (user, text) => ({ path: '/api/messages', body: JSON.stringify(messageActivity(user, serviceUrl, text)), headers: JSON_HEADERS }),
+    message: (user, text) => ({
+      path: '/api/messages',
+      body: JSON.stringify(messageActivity(user, serviceUrl, text)),
+      headers: JSON_HEADERS,
+    }),
     startClick: (user, a) => {
       const action = cardAction(a.body, 'startChat');
-      return action ? { path: '/api/messages', body: JSON.stringify(submitActivity(user, serviceUrl, action, a.activityId)), headers: JSON_HEADERS } : undefined;
+      return action
+        ? { path: '/api/messages', body: JSON.stringify(submitActivity(user, serviceUrl, action, a.activityId)), headers: JSON_HEADERS }
+        : undefined;
     },
     isWaiting: (a) => cardAction(a.body, 'cancel') !== undefined,
   };
@@ -73,11 +79,23 @@ export function slackWire(signingSecret = BENCH_SLACK_SIGNING_SECRET): UserWire 
         token: 'legacy-verification-token',
         team_id: BENCH_SLACK_TEAM,
         api_app_id: 'ABENCH0001',
-        event: { type: 'message', channel: user.conversationId, channel_type: 'im', user: user.userId, text, ts, event_ts: ts, team: BENCH_SLACK_TEAM, client_msg_id: randomUUID() },
+        event: {
+          type: 'message',
+          channel: user.conversationId,
+          channel_type: 'im',
+          user: user.userId,
+          text,
+          ts,
+          event_ts: ts,
+          team: BENCH_SLACK_TEAM,
+          client_msg_id: randomUUID(),
+        },
         type: 'event_callback',
         event_id: eventId,
         event_time: Math.floor(Date.now() / 1000),
-        authorizations: [{ enterprise_id: null, team_id: BENCH_SLACK_TEAM, user_id: 'UBENCHBOT1', is_bot: true, is_enterprise_install: false }],
+        authorizations: [
+          { enterprise_id: null, team_id: BENCH_SLACK_TEAM, user_id: 'UBENCHBOT1', is_bot: true, is_enterprise_install: false },
+        ],
         is_ext_shared_channel: false,
         event_context: `4-${eventId}`,
       };
@@ -99,7 +117,15 @@ export function slackWire(signingSecret = BENCH_SLACK_SIGNING_SECRET): UserWire 
         channel: { id: user.conversationId, name: 'directmessage' },
         message: { type: 'message', ts: a.activityId, text: a.text ?? '', bot_id: 'BBENCHBOT1' },
         state: { values: {} },
-        actions: [{ action_id: button.action_id, block_id: button.block_id, value: button.value, type: 'button', action_ts: `${(Date.now() / 1000).toFixed(6)}` }],
+        actions: [
+          {
+            action_id: button.action_id,
+            block_id: button.block_id,
+            value: button.value,
+            type: 'button',
+            action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+          },
+        ],
       };
       return signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
     },
@@ -108,7 +134,9 @@ export function slackWire(signingSecret = BENCH_SLACK_SIGNING_SECRET): UserWire 
 }
 
 function slackButtons(a: ConnectorActivity): { action_id: string; block_id?: string; value?: string }[] {
-  const blocks = Array.isArray(a.body.blocks) ? (a.body.blocks as { type?: string; block_id?: string; elements?: { action_id?: string; value?: string }[] }[]) : [];
+  const blocks = Array.isArray(a.body.blocks)
+    ? (a.body.blocks as { type?: string; block_id?: string; elements?: { action_id?: string; value?: string }[] }[])
+    : [];
   return blocks
     .filter((b) => b.type === 'actions')
     .flatMap((b) => (b.elements ?? []).map((e) => ({ action_id: String(e.action_id ?? ''), block_id: b.block_id, value: e.value })));

@@ -134,17 +134,27 @@ async function broadcastRun(ctx: ScenarioContext, o: BroadcastRunOptions): Promi
     for (let b = 1; b <= o.broadcasts; b++) {
       const body = {
         recipients: 'all',
-        message: { title: `Planned maintenance tonight (bench-broadcast-${b})`, text: 'The VPN will be down from 22:00 to 23:00 UTC.', actions: [{ title: 'Got it', data: { ack: true } }] },
+        message: {
+          title: `Planned maintenance tonight (bench-broadcast-${b})`,
+          text: 'The VPN will be down from 22:00 to 23:00 UTC.',
+          actions: [{ title: 'Got it', data: { ack: true } }],
+        },
       };
       const res = await client.request('POST', '/api/broadcasts', JSON.stringify(body), auth);
       if (res.status !== 202) throw new Error(`POST /api/broadcasts: HTTP ${res.status} ${res.body.slice(0, 200)}`);
       const created = JSON.parse(res.body) as { id: string; recipients: number };
-      if (created.recipients !== recipients) problems.push(`broadcast ${b} went to ${created.recipients} recipients, expected ${recipients}`);
+      if (created.recipients !== recipients)
+        problems.push(`broadcast ${b} went to ${created.recipients} recipients, expected ${recipients}`);
       ids.push(created.id);
     }
     const expected = recipients * o.broadcasts;
     ctx.log(`broadcast (${o.label}): ${o.broadcasts} x ${recipients} recipients at teams ${o.rates.teams}/s, slack ${o.rates.slack}/s`);
-    await waitFor(() => received.length >= expected, ctx.options.idleMs, 'broadcast deliveries', () => received.length);
+    await waitFor(
+      () => received.length >= expected,
+      ctx.options.idleMs,
+      'broadcast deliveries',
+      () => received.length,
+    );
     const last = received.reduce((m, r) => Math.max(m, r.at), 0);
     const handOffSeconds = (last - started) / 1000;
 
@@ -180,7 +190,10 @@ async function broadcastRun(ctx: ScenarioContext, o: BroadcastRunOptions): Promi
     }
 
     const perSurface = (['teams', 'slack'] as const).map((surface) => {
-      const times = received.filter((r) => r.surface === surface).map((r) => r.at).sort((a, b) => a - b);
+      const times = received
+        .filter((r) => r.surface === surface)
+        .map((r) => r.at)
+        .sort((a, b) => a - b);
       const seconds = times.length > 1 ? (times[times.length - 1] - times[0]) / 1000 : 0;
       return {
         surface,
@@ -210,7 +223,8 @@ async function broadcastRun(ctx: ScenarioContext, o: BroadcastRunOptions): Promi
     }
 
     for (const p of perSurface) {
-      if (p.maxInAnySecond > p.configuredRate) problems.push(`${p.surface}: ${p.maxInAnySecond} sends in one second, over the configured ${p.configuredRate}/s`);
+      if (p.maxInAnySecond > p.configuredRate)
+        problems.push(`${p.surface}: ${p.maxInAnySecond} sends in one second, over the configured ${p.configuredRate}/s`);
     }
     if (duplicates > 0) problems.push(`${duplicates} duplicate sends`);
     if (missing > 0) problems.push(`${missing} recipients never got their broadcast`);
@@ -286,9 +300,25 @@ export const broadcastScenario: Scenario = {
     const runs: BroadcastRun[] = [];
     let failure: string | undefined;
     try {
-      runs.push(await broadcastRun(ctx, { label: 'configured rates', users: split(o.broadcastRecipients), rates: o.broadcastRates, broadcasts: 1, minIntervalPerUserMs: DEFAULT_MIN_INTERVAL_MS }));
+      runs.push(
+        await broadcastRun(ctx, {
+          label: 'configured rates',
+          users: split(o.broadcastRecipients),
+          rates: o.broadcastRates,
+          broadcasts: 1,
+          minIntervalPerUserMs: DEFAULT_MIN_INTERVAL_MS,
+        }),
+      );
       if (o.broadcastDefaultCheck > 0) {
-        runs.push(await broadcastRun(ctx, { label: 'shipped defaults', users: split(o.broadcastDefaultCheck), rates: DEFAULT_RATES, broadcasts: 2, minIntervalPerUserMs: DEFAULT_MIN_INTERVAL_MS }));
+        runs.push(
+          await broadcastRun(ctx, {
+            label: 'shipped defaults',
+            users: split(o.broadcastDefaultCheck),
+            rates: DEFAULT_RATES,
+            broadcasts: 2,
+            minIntervalPerUserMs: DEFAULT_MIN_INTERVAL_MS,
+          }),
+        );
       }
     } catch (e) {
       failure = (e as Error).message;
@@ -325,7 +355,9 @@ export const broadcastScenario: Scenario = {
         (r) =>
           `| ${r.label} | ${r.recipients.toLocaleString('en-US')} | ${r.broadcasts} | ${r.perSurface.map((p) => `${p.configuredRate}/s`).join(' / ')} | ${r.handOffSeconds} s | ${r.perSurface
             .map((p) => `${p.surface} ${p.sends}, ${p.maxInAnySecond}, ${p.averageRate}`)
-            .join('; ')} | ${r.minUserGapMs !== undefined ? `${r.minUserGapMs} ms (min ${r.minIntervalPerUserMs})` : 'n/a (one each)'} | ${r.delivered} / ${r.expected} | ${r.duplicates} | ${r.reported.delivered}, ${r.reported.failed}, ${r.reported.pending} |`,
+            .join(
+              '; ',
+            )} | ${r.minUserGapMs !== undefined ? `${r.minUserGapMs} ms (min ${r.minIntervalPerUserMs})` : 'n/a (one each)'} | ${r.delivered} / ${r.expected} | ${r.duplicates} | ${r.reported.delivered}, ${r.reported.failed}, ${r.reported.pending} |`,
       ),
       '',
       `Users were made over the real paths (each says "hi" on Teams or Slack and is greeted; ${runs.map((r) => `${r.setupSeconds} s for ${r.recipients}`).join(', ')}), then one \`POST /api/broadcasts\` per broadcast with \`recipients: "all"\`. ` +

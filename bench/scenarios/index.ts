@@ -10,11 +10,4 @@ import { relayTeams } from './relay-teams';
 import { scaleOut } from './scale-out';
 import type { Scenario } from './types';
 
-export const scenarios: Scenario[] = [
-  relayTeams,
-  relayRedis,
-  scaleOut,
-  memoryScenario,
-  relaySlack,
-  broadcastScenario,
-];
+export const scenarios: Scenario[] = [relayTeams, relayRedis, scaleOut, memoryScenario, relaySlack, broadcastScenario];

@@ -93,7 +93,14 @@ async function realRun(ctx: ScenarioContext, engine: 'memory' | 'redis', count: 
     const t = { seconds: t1.seconds + t2.seconds };
     const after = await env.child.call<MemorySnapshot>('memory');
     const d = per(after, before, count - half);
-    const point: MemoryPoint = { engine, method: 'real', sessions: count, heapPerSession: d.heap, rssPerSession: d.rss, seconds: t.seconds };
+    const point: MemoryPoint = {
+      engine,
+      method: 'real',
+      sessions: count,
+      heapPerSession: d.heap,
+      rssPerSession: d.rss,
+      seconds: t.seconds,
+    };
     if (engine === 'redis') point.redisPerSession = ((await redisUsed(ctx.options.redisUrl)) - redisBefore) / (count - half);
     ctx.log(`memory (${engine}, real, ${count}): heap ${Math.round(d.heap)} B/session, RSS ${Math.round(d.rss)} B/session`);
     return point;
@@ -108,7 +115,11 @@ interface Template {
   sessionId: string;
 }
 
-async function seededRun(ctx: ScenarioContext, engine: 'memory' | 'redis', counts: number[]): Promise<{ points: MemoryPoint[]; footprint: Record<string, number> }> {
+async function seededRun(
+  ctx: ScenarioContext,
+  engine: 'memory' | 'redis',
+  counts: number[],
+): Promise<{ points: MemoryPoint[]; footprint: Record<string, number> }> {
   const env = await startEnv(ctx, engine);
   const points: MemoryPoint[] = [];
   try {
@@ -126,11 +137,10 @@ async function seededRun(ctx: ScenarioContext, engine: 'memory' | 'redis', count
       // footprint line.
       const mark = (key: string) => key.startsWith('dedupe:') || key.startsWith('console:seen:');
       for (const e of raw.filter((x) => mark(x.key))) {
-        footprint['dedupe (expires after 15 min)'] = (footprint['dedupe (expires after 15 min)'] ?? 0) + (e.key.length + JSON.stringify(e.value).length) / 2;
+        footprint['dedupe (expires after 15 min)'] =
+          (footprint['dedupe (expires after 15 min)'] ?? 0) + (e.key.length + JSON.stringify(e.value).length) / 2;
       }
-      const entries = raw
-        .filter((e) => e.key !== 'console:index' && !mark(e.key))
-        .map((e) => ({ ...e, ttlMs: LONG_TTL_MS }));
+      const entries = raw.filter((e) => e.key !== 'console:index' && !mark(e.key)).map((e) => ({ ...e, ttlMs: LONG_TTL_MS }));
       templates.push({ entries, ids, sessionId });
       for (const e of entries) {
         const kind = e.key.startsWith('console:') ? e.key.split(':').slice(0, 2).join(':') : e.key.split(':')[0];
@@ -150,7 +160,14 @@ async function seededRun(ctx: ScenarioContext, engine: 'memory' | 'redis', count
       await env.child.call('rearm');
       const after = await env.child.call<MemorySnapshot>('memory');
       const d = per(after, before, target);
-      const point: MemoryPoint = { engine, method: 'seeded', sessions: target, heapPerSession: d.heap, rssPerSession: d.rss, seconds: (Date.now() - started) / 1000 };
+      const point: MemoryPoint = {
+        engine,
+        method: 'seeded',
+        sessions: target,
+        heapPerSession: d.heap,
+        rssPerSession: d.rss,
+        seconds: (Date.now() - started) / 1000,
+      };
       if (engine === 'redis') point.redisPerSession = ((await redisUsed(ctx.options.redisUrl)) - redisBefore) / target;
       points.push(point);
       ctx.log(
@@ -209,8 +226,14 @@ export const memoryScenario: Scenario = {
       ),
     ];
     if (Object.keys(footprint).length > 0) {
-      lines.push('', 'Stored bytes per session by key (JSON, average of a queued and a live session): ' +
-        Object.entries(footprint).map(([k, v]) => `\`${k}\` ${v} B`).join(', ') + '.');
+      lines.push(
+        '',
+        'Stored bytes per session by key (JSON, average of a queued and a live session): ' +
+          Object.entries(footprint)
+            .map(([k, v]) => `\`${k}\` ${v} B`)
+            .join(', ') +
+          '.',
+      );
     }
     if (notes.length) lines.push('', ...notes.map((n) => `> ${n}`));
     if (failure) lines.push('', `**FAILED:** ${failure}`);

@@ -5,7 +5,9 @@ import type { RelayRun } from './relay-run';
 
 /** Median over the measured exchange rounds of (server + Redis) CPU ms per exchange. */
 export function cpuPerExchange(run: RelayRun | undefined): number {
-  const xs = (run?.phases ?? []).filter((p) => p.phase.startsWith('exchange') && p.cpuMsPerExchange !== undefined).map((p) => p.cpuMsPerExchange!);
+  const xs = (run?.phases ?? [])
+    .filter((p) => p.phase.startsWith('exchange') && p.cpuMsPerExchange !== undefined)
+    .map((p) => p.cpuMsPerExchange!);
   return xs.length ? median(xs) : NaN;
 }
 
@@ -19,7 +21,11 @@ export function describePhase(r: PhaseResult): string {
   const rates = Object.entries(r.rates)
     .map(([k, v]) => `${k} ${v} msg/s`)
     .join(', ');
-  const added = r.added ? `; added p99 ${Object.entries(r.added).map(([k, s]) => `${k} ${s.p99.toFixed(2)} ms`).join(', ')}` : '';
+  const added = r.added
+    ? `; added p99 ${Object.entries(r.added)
+        .map(([k, s]) => `${k} ${s.p99.toFixed(2)} ms`)
+        .join(', ')}`
+    : '';
   const ok = r.ledgers.every((l) => l.ok) ? 'all delivered once' : 'ACCOUNTING FAILED';
   const cpu = r.cpuMsPerExchange !== undefined ? `, ${r.cpuMsPerExchange} CPU ms/exchange` : '';
   return `${rates}${r.exchangesPerSecond !== undefined ? `, ${r.exchangesPerSecond} exchanges/s` : ''}; server CPU ${r.serverCpuPercent}%${r.redisCpuMs !== undefined ? ` + Redis ${r.redisCpuMs} ms` : ''}${cpu}, generator ${r.generatorCpuPercent}%${added}; ${ok}`;

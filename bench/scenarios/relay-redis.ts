@@ -4,7 +4,18 @@
  * `relay` scenario ran first. CPU counts Redis's own (INFO cpu) besides the bridge process's.
  */
 import { round } from '../lib/stats';
-import { accountingOf, compare, comparisonLine, footprintMarkdown, footprintTargets, phase, redisReachable, relayMarkdown, runRelays, type RelayRun } from './relay-teams';
+import {
+  accountingOf,
+  compare,
+  comparisonLine,
+  footprintMarkdown,
+  footprintTargets,
+  phase,
+  redisReachable,
+  relayMarkdown,
+  runRelays,
+  type RelayRun,
+} from './relay-teams';
 import type { Scenario, ScenarioResult, Target } from './types';
 
 export const relayRedis: Scenario = {
@@ -15,7 +26,16 @@ export const relayRedis: Scenario = {
     const o = ctx.options;
     const problem = await redisReachable(o.redisUrl);
     if (problem) {
-      return { name: 'redis', title: this.title, status: 'skipped', reason: problem, targets: [], accounting: [], data: {}, markdown: `Skipped: ${problem}.` };
+      return {
+        name: 'redis',
+        title: this.title,
+        status: 'skipped',
+        reason: problem,
+        targets: [],
+        accounting: [],
+        data: {},
+        markdown: `Skipped: ${problem}.`,
+      };
     }
     const [echo, redis] = await runRelays(ctx, [{ server: 'echo' }, { server: 'bridge', store: 'redis' }], { footprint: true });
     ctx.shared.set('bridge-redis', redis);
@@ -28,8 +48,18 @@ export const relayRedis: Scenario = {
     const ok = !failure && accounting.every((l) => l.ok);
     const pct = (x: number) => (Number.isFinite(x) ? `${round(x * 100, 1)}%` : 'n/a');
     const targets: Target[] = [
-      { name: 'Relay throughput vs echo bot (Redis)', goal: '>= 60%', value: pct(c.ratio), met: Number.isFinite(c.ratio) ? c.ratio >= 0.6 : null },
-      { name: 'Relay CPU per exchange, echo bot / bridge + Redis (Redis)', goal: '>= 60%', value: pct(c.cpuRatio), met: Number.isFinite(c.cpuRatio) ? c.cpuRatio >= 0.6 : null },
+      {
+        name: 'Relay throughput vs echo bot (Redis)',
+        goal: '>= 60%',
+        value: pct(c.ratio),
+        met: Number.isFinite(c.ratio) ? c.ratio >= 0.6 : null,
+      },
+      {
+        name: 'Relay CPU per exchange, echo bot / bridge + Redis (Redis)',
+        goal: '>= 60%',
+        value: pct(c.cpuRatio),
+        met: Number.isFinite(c.cpuRatio) ? c.cpuRatio >= 0.6 : null,
+      },
       { name: 'No message lost or duplicated (Redis)', goal: '0', value: ok ? '0' : 'FAILED', met: ok },
       ...footprintTargets(redis),
     ];
@@ -49,7 +79,14 @@ export const relayRedis: Scenario = {
       reason: failure,
       targets,
       accounting,
-      data: { echo, redis, ratioToMemory: vsMemory, ratioToEcho: c.ratio, cpuRatioToEcho: c.cpuRatio, cpuMsPerExchange: { echo: c.echoCpuMs, redis: c.bridgeCpuMs } },
+      data: {
+        echo,
+        redis,
+        ratioToMemory: vsMemory,
+        ratioToEcho: c.ratio,
+        cpuRatioToEcho: c.cpuRatio,
+        cpuMsPerExchange: { echo: c.echoCpuMs, redis: c.bridgeCpuMs },
+      },
       markdown,
     };
   },

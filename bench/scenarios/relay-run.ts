@@ -89,7 +89,9 @@ export async function openRelay(ctx: ScenarioContext, spec: RelaySpec): Promise<
   const agents = benchAgents(o.agents);
   const slack = spec.platform === 'slack';
   const fake = slack ? await startFakeSlackApi() : await startFakeConnector();
-  const slackConfig = slack ? { botToken: BENCH_SLACK_TOKEN, signingSecret: BENCH_SLACK_SIGNING_SECRET, apiUrl: (fake as { apiUrl: string }).apiUrl } : undefined;
+  const slackConfig = slack
+    ? { botToken: BENCH_SLACK_TOKEN, signingSecret: BENCH_SLACK_SIGNING_SECRET, apiUrl: (fake as { apiUrl: string }).apiUrl }
+    : undefined;
   const tag = `${server}-${store}${slack ? '-slack' : ''}${processes > 1 ? `-x${processes}` : ''}`;
   const profileName = ctx.profileDir ? `${tag}-${Date.now()}.cpuprofile` : undefined;
   const namespace = `bench-${process.pid}-${Date.now()}-${randomBytes(3).toString('hex')}`;
@@ -131,7 +133,13 @@ export async function openRelay(ctx: ScenarioContext, spec: RelaySpec): Promise<
       for (let i = 0; i < processes; i++) {
         open.children.push(
           await startChild('server-bridge.ts', {
-            config: { redisUrl: store === 'redis' ? o.redisUrl : undefined, namespace, agents, queueTimeoutSeconds: 3600, slack: slackConfig },
+            config: {
+              redisUrl: store === 'redis' ? o.redisUrl : undefined,
+              namespace,
+              agents,
+              queueTimeoutSeconds: 3600,
+              slack: slackConfig,
+            },
             ...(i === 0 ? profiling : {}),
           }),
         );
@@ -170,7 +178,13 @@ export async function openRelay(ctx: ScenarioContext, spec: RelaySpec): Promise<
 }
 
 /** One measured burst of `kind`, recorded in the run. */
-async function measuredBurst(ctx: ScenarioContext, open: OpenRelay, kind: 'user' | 'agent' | 'exchange', name: string, label: string): Promise<void> {
+async function measuredBurst(
+  ctx: ScenarioContext,
+  open: OpenRelay,
+  kind: 'user' | 'agent' | 'exchange',
+  name: string,
+  label: string,
+): Promise<void> {
   const { driver, run } = open;
   if (!driver || driver.poisoned || run.failure) return;
   const o = ctx.options;
@@ -231,7 +245,12 @@ export async function runRelays(ctx: ScenarioContext, specs: RelaySpec[], plan: 
 }
 
 /** One server alone: everything `runRelays` does for one. */
-export async function runRelay(ctx: ScenarioContext, server: 'bridge' | 'echo', store: 'memory' | 'redis' = 'memory', platform: 'teams' | 'slack' = 'teams'): Promise<RelayRun> {
+export async function runRelay(
+  ctx: ScenarioContext,
+  server: 'bridge' | 'echo',
+  store: 'memory' | 'redis' = 'memory',
+  platform: 'teams' | 'slack' = 'teams',
+): Promise<RelayRun> {
   return (await runRelays(ctx, [{ server, store, platform }]))[0];
 }
 
@@ -279,7 +298,9 @@ async function footprint(ctx: ScenarioContext, open: OpenRelay): Promise<Footpri
   const child = open.children[0];
   const read = async () => {
     const mem = await child.call('memory');
-    const ttls = open.redis ? await open.redis.ttls(open.namespace) : new Map<string, number>(await child.call<[string, number][]>('keyTtls'));
+    const ttls = open.redis
+      ? await open.redis.ttls(open.namespace)
+      : new Map<string, number>(await child.call<[string, number][]>('keyTtls'));
     return { heap: mem.heapUsed as number, census: census(ttls), redisBytes: open.redis ? await open.redis.usedMemory() : undefined };
   };
   ctx.log(`${open.what}: footprint, ${o.chats} chats x ${o.messages} exchanges`);
@@ -295,7 +316,9 @@ async function footprint(ctx: ScenarioContext, open: OpenRelay): Promise<Footpri
     heapBytesPerMessage: per(after.heap - before.heap),
     keysPerMessage: per(after.census.keys - before.census.keys),
     longLivedKeysPerMessage: per(after.census.longLived - before.census.longLived),
-    ...(after.redisBytes !== undefined && before.redisBytes !== undefined ? { redisBytesPerMessage: per(after.redisBytes - before.redisBytes) } : {}),
+    ...(after.redisBytes !== undefined && before.redisBytes !== undefined
+      ? { redisBytesPerMessage: per(after.redisBytes - before.redisBytes) }
+      : {}),
     before: before.census,
     after: after.census,
   };

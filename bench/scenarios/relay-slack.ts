@@ -28,9 +28,24 @@ export const relaySlack: Scenario = {
     const failure = echo.failure ?? bridge.failure;
     const ok = !failure && accounting.every((l) => l.ok);
     const targets: Target[] = [
-      { name: 'Slack relay throughput vs echo app (memory)', goal: '>= 70%', value: Number.isFinite(ratio) ? `${round(ratio * 100, 1)}%` : 'n/a', met: Number.isFinite(ratio) ? ratio >= 0.7 : null },
-      { name: 'Slack relay CPU per exchange, echo app / bridge (memory)', goal: 'reported', value: Number.isFinite(c.cpuRatio) ? `${round(c.cpuRatio * 100, 1)}%` : 'n/a', met: null },
-      { name: `Slack added latency p99 at ${o.rate} msg/s`, goal: '< 10 ms', value: Number.isFinite(p99) ? `${p99.toFixed(2)} ms` : 'n/a', met: Number.isFinite(p99) ? p99 < 10 : null },
+      {
+        name: 'Slack relay throughput vs echo app (memory)',
+        goal: '>= 70%',
+        value: Number.isFinite(ratio) ? `${round(ratio * 100, 1)}%` : 'n/a',
+        met: Number.isFinite(ratio) ? ratio >= 0.7 : null,
+      },
+      {
+        name: 'Slack relay CPU per exchange, echo app / bridge (memory)',
+        goal: 'reported',
+        value: Number.isFinite(c.cpuRatio) ? `${round(c.cpuRatio * 100, 1)}%` : 'n/a',
+        met: null,
+      },
+      {
+        name: `Slack added latency p99 at ${o.rate} msg/s`,
+        goal: '< 10 ms',
+        value: Number.isFinite(p99) ? `${p99.toFixed(2)} ms` : 'n/a',
+        met: Number.isFinite(p99) ? p99 < 10 : null,
+      },
       { name: 'No message lost or duplicated (Slack relay)', goal: '0', value: ok ? '0' : 'FAILED', met: ok },
     ];
     return {

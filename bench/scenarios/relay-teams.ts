@@ -10,7 +10,17 @@ import { round } from '../lib/stats';
 import { cpuPerExchange, describeServer, runRelays, type RelayRun } from './relay-run';
 import type { BenchOptions, Scenario, ScenarioResult, Target } from './types';
 
-export { benchAgents, cpuPerExchange, cpuPerMessage, describeServer, flushNamespace, redisReachable, runRelay, runRelays, type RelayRun } from './relay-run';
+export {
+  benchAgents,
+  cpuPerExchange,
+  cpuPerMessage,
+  describeServer,
+  flushNamespace,
+  redisReachable,
+  runRelay,
+  runRelays,
+  type RelayRun,
+} from './relay-run';
 
 export function phase(run: RelayRun | undefined, name: string): PhaseResult | undefined {
   return run?.phases.find((p) => p.phase === name);
@@ -76,10 +86,25 @@ export function relayResult(o: BenchOptions, echo: RelayRun, bridge: RelayRun): 
   const accounting = accountingOf(echo, bridge);
   const failure = echo.failure ?? bridge.failure;
   const targets: Target[] = [
-    { name: 'Relay throughput vs echo bot (memory)', goal: '>= 70%', value: pctOr(c.ratio), met: Number.isFinite(c.ratio) ? c.ratio >= 0.7 : null },
+    {
+      name: 'Relay throughput vs echo bot (memory)',
+      goal: '>= 70%',
+      value: pctOr(c.ratio),
+      met: Number.isFinite(c.ratio) ? c.ratio >= 0.7 : null,
+    },
     { name: 'Relay CPU per exchange, echo bot / bridge (memory)', goal: 'reported', value: pctOr(c.cpuRatio), met: null },
-    { name: `Added latency p99 at ${o.rate} msg/s`, goal: '< 10 ms', value: Number.isFinite(p99) ? `${p99.toFixed(2)} ms` : 'n/a', met: Number.isFinite(p99) ? p99 < 10 : null },
-    { name: 'No message lost or duplicated (relay)', goal: '0', value: accounting.every((l) => l.ok) ? '0' : 'FAILED', met: !failure && accounting.every((l) => l.ok) },
+    {
+      name: `Added latency p99 at ${o.rate} msg/s`,
+      goal: '< 10 ms',
+      value: Number.isFinite(p99) ? `${p99.toFixed(2)} ms` : 'n/a',
+      met: Number.isFinite(p99) ? p99 < 10 : null,
+    },
+    {
+      name: 'No message lost or duplicated (relay)',
+      goal: '0',
+      value: accounting.every((l) => l.ok) ? '0' : 'FAILED',
+      met: !failure && accounting.every((l) => l.ok),
+    },
     ...footprintTargets(bridge),
   ];
   return {
@@ -100,7 +125,12 @@ export function footprintTargets(run: RelayRun): Target[] {
   const store = run.store ?? 'memory';
   if (!f) return [{ name: `Keys outliving 15 min per relayed message (${store})`, goal: '0', value: 'n/a', met: null }];
   return [
-    { name: `Keys outliving 15 min per relayed message (${store})`, goal: '0 (the chat-log entry is a list item)', value: String(f.longLivedKeysPerMessage), met: f.longLivedKeysPerMessage <= 0 },
+    {
+      name: `Keys outliving 15 min per relayed message (${store})`,
+      goal: '0 (the chat-log entry is a list item)',
+      value: String(f.longLivedKeysPerMessage),
+      met: f.longLivedKeysPerMessage <= 0,
+    },
   ];
 }
 
@@ -108,7 +138,9 @@ export function footprintMarkdown(run: RelayRun): string {
   const f = run.footprint;
   if (!f) return '';
   const redis = f.redisBytesPerMessage !== undefined ? `, Redis \`used_memory\` ${f.redisBytesPerMessage} B` : '';
-  const long = Object.entries(f.after.longLivedByPrefix).map(([k, v]) => `${k} ${v}`).join(', ');
+  const long = Object.entries(f.after.longLivedByPrefix)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return [
     `What relayed messages leave behind (${run.store ?? 'memory'}; one more exchange burst, ${f.messages} brokered messages, measured after full GCs): ` +
       `heap ${f.heapBytesPerMessage} B per message${redis} (both including the 15-minute marks, which then expire); keys ${f.keysPerMessage} per message (de-duplication and idempotency marks, all expiring within 15 minutes); ` +
@@ -119,25 +151,41 @@ export function footprintMarkdown(run: RelayRun): string {
 
 export function relayMarkdown(o: BenchOptions, runs: RelayRun[], comparison?: Comparison): string {
   const lines: string[] = [];
-  lines.push(`${o.chats} concurrent chats, ${o.messages} messages per chat per phase; exchange rounds of the servers interleaved; open loop at ${o.rate} msg/s for ${o.latencySeconds} s.`);
+  lines.push(
+    `${o.chats} concurrent chats, ${o.messages} messages per chat per phase; exchange rounds of the servers interleaved; open loop at ${o.rate} msg/s for ${o.latencySeconds} s.`,
+  );
   lines.push('');
-  lines.push('| server | phase | users -> agents msg/s | agents -> users msg/s | exchanges/s | server CPU ms / exchange | end-to-end p50 / p99 ms | added p50 / p95 / p99 ms | server CPU | generator CPU |');
+  lines.push(
+    '| server | phase | users -> agents msg/s | agents -> users msg/s | exchanges/s | server CPU ms / exchange | end-to-end p50 / p99 ms | added p50 / p95 / p99 ms | server CPU | generator CPU |',
+  );
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |');
   for (const run of runs) {
     const who = describeServer({ server: run.server, store: run.store, platform: run.platform, processes: run.processes }, o.echoMode);
     for (const p of run.phases) {
       if (p.phase === 'warm-up') continue;
-      const e2e = Object.entries(p.endToEnd).map(([k, s]) => `${short(k)} ${s.p50} / ${s.p99}`).join('; ');
-      const added = p.added ? Object.entries(p.added).map(([k, s]) => `${short(k)} ${s.p50} / ${s.p95} / ${s.p99}`).join('; ') : '';
-      const toAgent = run.server === 'echo' ? '' : p.rates.toAgent ?? '';
+      const e2e = Object.entries(p.endToEnd)
+        .map(([k, s]) => `${short(k)} ${s.p50} / ${s.p99}`)
+        .join('; ');
+      const added = p.added
+        ? Object.entries(p.added)
+            .map(([k, s]) => `${short(k)} ${s.p50} / ${s.p95} / ${s.p99}`)
+            .join('; ')
+        : '';
+      const toAgent = run.server === 'echo' ? '' : (p.rates.toAgent ?? '');
       const redis = p.redisCpuMs !== undefined ? ` + Redis ${p.redisCpuMs} ms` : '';
-      lines.push(`| ${who} | ${p.phase} | ${toAgent} | ${p.rates.toUser ?? ''} | ${p.exchangesPerSecond ?? ''} | ${p.cpuMsPerExchange ?? ''} | ${e2e} | ${added} | ${p.serverCpuPercent}%${redis} | ${p.generatorCpuPercent}% |`);
+      lines.push(
+        `| ${who} | ${p.phase} | ${toAgent} | ${p.rates.toUser ?? ''} | ${p.exchangesPerSecond ?? ''} | ${p.cpuMsPerExchange ?? ''} | ${e2e} | ${added} | ${p.serverCpuPercent}%${redis} | ${p.generatorCpuPercent}% |`,
+      );
     }
     if (run.failure) lines.push(`| ${who} | **FAILED** | ${run.failure} | | | | | | | |`);
   }
   if (comparison) lines.push('', comparisonLine(comparison, 'Bridge', runs[0]?.platform === 'slack' ? 'echo app' : 'echo bot'));
   const setup = runs.find((r) => r.server === 'bridge')?.setup;
-  if (setup) lines.push('', `Opening ${o.chats} chats through the real paths (message, offer card, Start, queue, agent accepts) took ${setup.seconds.toFixed(1)} s (${setup.perSecond.toFixed(0)} chats/s).`);
+  if (setup)
+    lines.push(
+      '',
+      `Opening ${o.chats} chats through the real paths (message, offer card, Start, queue, agent accepts) took ${setup.seconds.toFixed(1)} s (${setup.perSecond.toFixed(0)} chats/s).`,
+    );
   return lines.join('\n');
 }
 

@@ -18,7 +18,16 @@ export const scaleOut: Scenario = {
     const o = ctx.options;
     const problem = await redisReachable(o.redisUrl);
     if (problem) {
-      return { name: 'scale', title: this.title, status: 'skipped', reason: problem, targets: [], accounting: [], data: {}, markdown: `Skipped: ${problem}.` };
+      return {
+        name: 'scale',
+        title: this.title,
+        status: 'skipped',
+        reason: problem,
+        targets: [],
+        accounting: [],
+        data: {},
+        markdown: `Skipped: ${problem}.`,
+      };
     }
     const counts = [...new Set(o.scaleProcesses)].sort((a, b) => a - b);
     const runs = await runRelays(
@@ -35,7 +44,13 @@ export const scaleOut: Scenario = {
       const rounds = run.phases.filter((x) => x.phase.startsWith('exchange'));
       const redisMs = rounds.reduce((n, x) => n + (x.redisCpuMs ?? 0), 0);
       const allMs = rounds.reduce((n, x) => n + x.serverCpuMs + (x.redisCpuMs ?? 0), 0);
-      return { processes: counts[i], exchangesPerSecond: p?.exchangesPerSecond ?? NaN, cpuMsPerMessage: cpu, vsSingle: cpu / base, redisShare: allMs > 0 ? redisMs / allMs : NaN };
+      return {
+        processes: counts[i],
+        exchangesPerSecond: p?.exchangesPerSecond ?? NaN,
+        cpuMsPerMessage: cpu,
+        vsSingle: cpu / base,
+        redisShare: allMs > 0 ? redisMs / allMs : NaN,
+      };
     });
     const accounting = accountingOf(...runs);
     const failure = runs.find((r) => r.failure)?.failure;
@@ -56,9 +71,16 @@ export const scaleOut: Scenario = {
       '',
       '| bridge processes | exchanges/s (median round) | CPU ms per brokered message (bridges + Redis, median) | vs 1 process | Redis share of that CPU |',
       '| ---: | ---: | ---: | ---: | ---: |',
-      ...rows.map((r) => `| ${r.processes} | ${f(r.exchangesPerSecond, 1)} | ${f(r.cpuMsPerMessage, 4)} | ${f(r.vsSingle, 2)}x | ${Number.isFinite(r.redisShare) ? `${round(r.redisShare * 100, 1)}%` : 'n/a'} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.processes} | ${f(r.exchangesPerSecond, 1)} | ${f(r.cpuMsPerMessage, 4)} | ${f(r.vsSingle, 2)}x | ${Number.isFinite(r.redisShare) ? `${round(r.redisShare * 100, 1)}%` : 'n/a'} |`,
+      ),
     ];
-    if (redisScenario) lines.push('', `Single-process Redis figure from the redis scenario (same code, its own run): ${f(cpuPerMessage(redisScenario), 4)} CPU ms per brokered message.`);
+    if (redisScenario)
+      lines.push(
+        '',
+        `Single-process Redis figure from the redis scenario (same code, its own run): ${f(cpuPerMessage(redisScenario), 4)} CPU ms per brokered message.`,
+      );
     lines.push('', relayMarkdown(o, runs));
     return {
       name: 'scale',

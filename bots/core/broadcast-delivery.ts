@@ -48,7 +48,12 @@ export interface BroadcastDeliveryDeps {
 }
 
 /** Deliver `record` to its recipients while `keeper` holds its lease; progress is saved as it goes. */
-export async function deliverBroadcast(deps: BroadcastDeliveryDeps, record: BroadcastRecord, recipients: Recipient[], keeper: LeaseKeeper): Promise<void> {
+export async function deliverBroadcast(
+  deps: BroadcastDeliveryDeps,
+  record: BroadcastRecord,
+  recipients: Recipient[],
+  keeper: LeaseKeeper,
+): Promise<void> {
   const { store } = deps;
   const pages = new Map<number, Page>();
   const dirty = new Set<number>();
@@ -124,7 +129,12 @@ export async function deliverBroadcast(deps: BroadcastDeliveryDeps, record: Broa
   await flush(true);
 }
 
-async function deliverOne(deps: BroadcastDeliveryDeps, record: BroadcastRecord, to: Recipient, keepTrying: () => boolean): Promise<{ outcome: BroadcastOutcome; reason?: string } | undefined> {
+async function deliverOne(
+  deps: BroadcastDeliveryDeps,
+  record: BroadcastRecord,
+  to: Recipient,
+  keepTrying: () => boolean,
+): Promise<{ outcome: BroadcastOutcome; reason?: string } | undefined> {
   for (let attempt = 1; ; attempt++) {
     // Counted against the limits until the platform answered (see Pacer.run).
     const result = await deps.pacer
@@ -135,7 +145,8 @@ async function deliverOne(deps: BroadcastDeliveryDeps, record: BroadcastRecord, 
       })
       .catch((e: unknown) => {
         // Not sent again: the send itself may have happened before the store failed.
-        if (isBridgeError(e, ErrorCode.StoreUnavailable)) return { outcome: 'failed' as const, reason: 'the store was unreachable; not sent again to avoid a duplicate', retryable: false };
+        if (isBridgeError(e, ErrorCode.StoreUnavailable))
+          return { outcome: 'failed' as const, reason: 'the store was unreachable; not sent again to avoid a duplicate', retryable: false };
         throw e;
       });
     if (!result) return undefined;

@@ -42,9 +42,7 @@ export const broadcastSettingsSchema = z.object({
   /** Sends in flight at once, across recipients, shared by the surfaces (each still waits for the pacer). */
   concurrency: z.number().int().min(1).max(64).default(8),
   /** Shown instead of the buttons while the user chats with an agent. */
-  disabledNote: z
-    .string()
-    .default('Buttons are disabled while you are chatting with an agent. They come back when the chat ends.'),
+  disabledNote: z.string().default('Buttons are disabled while you are chatting with an agent. They come back when the chat ends.'),
   /** How long a broadcast's progress report is kept. */
   retentionDays: z.number().int().min(1).default(7),
 });
@@ -202,7 +200,6 @@ export class BroadcastService {
       .finally(() => this.running.delete(record.id));
     this.running.set(record.id, job);
   }
-
 
   private async addAnswers(id: string, results: RecipientResult[]): Promise<void> {
     const prefix = broadcastKeys.answer(id, '');

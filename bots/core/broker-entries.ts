@@ -48,7 +48,9 @@ export function restored(entry: Entry): Entry {
   if (entry.kind !== 'user' && entry.kind !== 'desk') return entry;
   const event = entry.event as { files?: PortableFile[] };
   if (!event.files?.some((f) => f.contentBase64 !== undefined)) return entry;
-  const decoded = mapFiles(event, ({ contentBase64, ...f }) => (contentBase64 === undefined ? f : { ...f, content: Buffer.from(contentBase64, 'base64') }));
+  const decoded = mapFiles(event, ({ contentBase64, ...f }) =>
+    contentBase64 === undefined ? f : { ...f, content: Buffer.from(contentBase64, 'base64') },
+  );
   return { ...entry, event: decoded } as Entry;
 }
 

@@ -136,7 +136,9 @@ export class Broker implements UserEventHandler {
       return;
     }
     const mark =
-      event.type === 'agentMessage' || event.type === 'systemMessage' ? keys.dedupe(`desk:${event.sessionId}:${event.messageId}`) : undefined;
+      event.type === 'agentMessage' || event.type === 'systemMessage'
+        ? keys.dedupe(`desk:${event.sessionId}:${event.messageId}`)
+        : undefined;
     // A desk may report an event from inside a call we are making for this user (the console
     // reports `queued` from openChat, ServiceNow the ticket number) and wait for us: waiting for
     // its outcome would wait on ourselves. Only that case is not waited for.
@@ -159,7 +161,13 @@ export class Broker implements UserEventHandler {
    * Deliver a broadcast to one user, through the user's inbox so it cannot race a chat starting
    * or ending. During a chat the buttons are disabled (with `disabledNote`) and put back when it ends.
    */
-  async deliverBroadcast(surface: SurfaceKind, userId: string, broadcastId: string, message: BroadcastMessage, disabledNote: string): Promise<BroadcastResult> {
+  async deliverBroadcast(
+    surface: SurfaceKind,
+    userId: string,
+    broadcastId: string,
+    message: BroadcastMessage,
+    disabledNote: string,
+  ): Promise<BroadcastResult> {
     const entry: Entry = { id: Inboxes.newId(), reply: this.owner, kind: 'broadcast', broadcastId, message, disabledNote };
     const { outcome } = await this.inboxes.post(userKey(surface, userId), entry, []);
     const result = (await outcome) as BroadcastResult | typeof TIMED_OUT;
@@ -246,8 +254,13 @@ export class Broker implements UserEventHandler {
       // Index first: a desk event may arrive as soon as the chat is opened.
       if (afterId && afterId !== beforeId) await store.set(keys.session(afterId), key, ttlMs);
       if (effects.length > 0 && loaded?.outbox?.entry !== entry.id) {
-        const outbox: Outbox = { entry: entry.id, effects: withoutBytes(effects), ...(step.outcome === undefined ? {} : { outcome: step.outcome }) };
-        if (!(await store.setIfLeaseHeld(keeper.lease, keys.conversation(key), storedConversation(state, outbox), ttlMs))) throw new LeaseLost();
+        const outbox: Outbox = {
+          entry: entry.id,
+          effects: withoutBytes(effects),
+          ...(step.outcome === undefined ? {} : { outcome: step.outcome }),
+        };
+        if (!(await store.setIfLeaseHeld(keeper.lease, keys.conversation(key), storedConversation(state, outbox), ttlMs)))
+          throw new LeaseLost();
       }
       const failures: BridgeError[] = [];
       const latest = await this.effects.runAll(state, effects, failures);

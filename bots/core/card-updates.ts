@@ -34,7 +34,11 @@ export function fillIn(template: string, values: Record<string, string>): string
  * clicked) gets `status`; the state forgets them. An older offer's wording is not kept: its card
  * shows only the status line.
  */
-export function retireOffers(state: Conversation, status: CardStatus, clicked?: { offerId: string; ref?: SentRef }): { state: Conversation; effects: Effect[] } {
+export function retireOffers(
+  state: Conversation,
+  status: CardStatus,
+  clicked?: { offerId: string; ref?: SentRef },
+): { state: Conversation; effects: Effect[] } {
   const latest = state.offer;
   const cards: { offerId: string; ref: SentRef }[] = [];
   const add = (offerId: string, ref: SentRef | undefined) => {
@@ -59,7 +63,9 @@ export function retireOffers(state: Conversation, status: CardStatus, clicked?: 
 /** A new offer becomes the latest; the previous one stays live (Start works on either) and is remembered. */
 export function withNewOffer(state: Conversation, offer: { offerId: string; message: string }): Conversation {
   const previous = state.offer;
-  const earlier = previous?.ref ? [...(state.earlierOffers ?? []), { offerId: previous.view.offerId, ref: previous.ref }].slice(-MAX_EARLIER_OFFERS) : state.earlierOffers;
+  const earlier = previous?.ref
+    ? [...(state.earlierOffers ?? []), { offerId: previous.view.offerId, ref: previous.ref }].slice(-MAX_EARLIER_OFFERS)
+    : state.earlierOffers;
   return { ...state, offer: { view: offer }, ...(earlier ? { earlierOffers: earlier } : {}) };
 }
 

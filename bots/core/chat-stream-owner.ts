@@ -24,10 +24,29 @@
  * de-duplication of desk messages by `messageId` drops the copy.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_STREAM_TIMINGS, streamKeys, type ChatStream, type ChatStreamEvents, type StreamDesk, type StreamTimings } from './chat-streams';
+import {
+  DEFAULT_STREAM_TIMINGS,
+  streamKeys,
+  type ChatStream,
+  type ChatStreamEvents,
+  type StreamDesk,
+  type StreamTimings,
+} from './chat-streams';
 import { asBridgeError, isBridgeError, ErrorCode } from './errors';
 import { LeaseKeeper } from './lease-keeper';
-import type { Availability, Clock, Desk, DeskEvent, DeskEventSink, EndReason, Logger, OpenChatRequest, Store, TimerHandle, UserMessage } from './ports';
+import type {
+  Availability,
+  Clock,
+  Desk,
+  DeskEvent,
+  DeskEventSink,
+  EndReason,
+  Logger,
+  OpenChatRequest,
+  Store,
+  TimerHandle,
+  UserMessage,
+} from './ports';
 import { StreamRegistry } from './stream-registry';
 
 export interface ChatStreamOwnerDeps {
@@ -167,9 +186,13 @@ export class ChatStreamOwner implements Desk {
       const free = open.filter((id) => !this.held.has(id));
       for (let i = 0; i < free.length && !this.stopping; i += TAKE_CONCURRENCY) {
         await Promise.all(
-          free.slice(i, i + TAKE_CONCURRENCY).map((id) =>
-            this.take(id).catch((e) => this.deps.logger.warn({ err: asBridgeError(e), sessionId: id }, 'could not take over a chat stream')),
-          ),
+          free
+            .slice(i, i + TAKE_CONCURRENCY)
+            .map((id) =>
+              this.take(id).catch((e) =>
+                this.deps.logger.warn({ err: asBridgeError(e), sessionId: id }, 'could not take over a chat stream'),
+              ),
+            ),
         );
       }
     } catch (e) {
@@ -182,9 +205,15 @@ export class ChatStreamOwner implements Desk {
     if (this.stopping || this.held.has(sessionId)) return;
     const { store, clock, logger } = this.deps;
     let chat: HeldChat | undefined;
-    const keeper = await LeaseKeeper.acquire({ store, clock, logger }, streamKeys.lease(this.name, sessionId), this.owner, this.timings.leaseTtlMs, () => {
-      if (chat) void this.letGo(chat, { release: false });
-    });
+    const keeper = await LeaseKeeper.acquire(
+      { store, clock, logger },
+      streamKeys.lease(this.name, sessionId),
+      this.owner,
+      this.timings.leaseTtlMs,
+      () => {
+        if (chat) void this.letGo(chat, { release: false });
+      },
+    );
     if (!keeper) return; // held by a live owner
     if (this.stopping || this.held.has(sessionId)) {
       await keeper.release();
@@ -252,7 +281,10 @@ export class ChatStreamOwner implements Desk {
     let delivered = true;
     await this.sink(event).catch((e) => {
       delivered = false;
-      this.deps.logger.warn({ err: asBridgeError(e), sessionId: chat.sessionId, type: event.type }, 'stream event not delivered to the user');
+      this.deps.logger.warn(
+        { err: asBridgeError(e), sessionId: chat.sessionId, type: event.type },
+        'stream event not delivered to the user',
+      );
     });
     if (cursor !== undefined) {
       chat.cursor = cursor;
@@ -271,7 +303,10 @@ export class ChatStreamOwner implements Desk {
   private onDropped(chat: HeldChat, generation: number, reason?: unknown): void {
     if (chat.closed || generation !== chat.generation) return;
     chat.stream = undefined;
-    this.deps.logger.info({ sessionId: chat.sessionId, reason: reason === undefined ? undefined : String(reason) }, 'chat stream dropped; reopening');
+    this.deps.logger.info(
+      { sessionId: chat.sessionId, reason: reason === undefined ? undefined : String(reason) },
+      'chat stream dropped; reopening',
+    );
     this.scheduleReopen(chat, generation);
   }
 
@@ -316,7 +351,10 @@ export class ChatStreamOwner implements Desk {
     chat.reopenTimer?.cancel();
     const stream = chat.stream;
     chat.stream = undefined;
-    if (stream) await stream.close().catch((e) => this.deps.logger.warn({ err: asBridgeError(e), sessionId: chat.sessionId }, 'could not close a chat stream'));
+    if (stream)
+      await stream
+        .close()
+        .catch((e) => this.deps.logger.warn({ err: asBridgeError(e), sessionId: chat.sessionId }, 'could not close a chat stream'));
     if (!opts.release) return;
     if (!opts.inChain) await chat.chain;
     if (opts.deleteCursor) await this.deps.store.delete(streamKeys.cursor(this.name, chat.sessionId)).catch(() => undefined);

@@ -69,7 +69,9 @@ export function storedConversation(conv: Conversation, outbox?: Outbox): object 
     ...rest,
     profile: named,
     ...(history.length > 0 ? { history } : {}),
-    ...(session ? { session: session.phase === 'queued' && !session.queuedNoticeSent ? { ...session, queuedNoticeSent: undefined } : session } : {}),
+    ...(session
+      ? { session: session.phase === 'queued' && !session.queuedNoticeSent ? { ...session, queuedNoticeSent: undefined } : session }
+      : {}),
     ...(outbox ? { outbox } : {}),
   };
 }

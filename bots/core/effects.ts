@@ -91,24 +91,43 @@ export class EffectRunner {
         }
       }
       case 'update':
-        await attempt(() => this.surface(state).update(state.address, effect.ref, effect.content), (err) =>
-          logger.warn({ ...log, err }, 'could not update an earlier card'));
+        await attempt(
+          () => this.surface(state).update(state.address, effect.ref, effect.content),
+          (err) => logger.warn({ ...log, err }, 'could not update an earlier card'),
+        );
         return [];
       case 'userTyping':
-        await attempt(async () => this.surface(state).sendTyping?.(state.address, effect.agent), () => undefined);
+        await attempt(
+          async () => this.surface(state).sendTyping?.(state.address, effect.agent),
+          () => undefined,
+        );
         return [];
       case 'offer': {
         const view = await this.offers.view(state.key, effect);
-        const sent = await this.execute(state, { type: 'send', content: { kind: 'card', view }, track: { slot: 'offer', id: effect.offerId } }, failures);
+        const sent = await this.execute(
+          state,
+          { type: 'send', content: { kind: 'card', view }, track: { slot: 'offer', id: effect.offerId } },
+          failures,
+        );
         if (view.showButton) return sent;
-        return [...sent, { type: 'offerHidden', offerId: effect.offerId, message: view.message, ...(view.hiddenReason ? { reason: view.hiddenReason } : {}) }];
+        return [
+          ...sent,
+          {
+            type: 'offerHidden',
+            offerId: effect.offerId,
+            message: view.message,
+            ...(view.hiddenReason ? { reason: view.hiddenReason } : {}),
+          },
+        ];
       }
       case 'deskOpen': {
         const { sessionId } = effect.request;
         const deadline = state.session?.phase === 'queued' ? state.session.deadline : this.deps.clock.now();
         // A desk that never answers must not hold the user (and their queue timeout) forever.
-        const outcome = await attempt(() => this.deskCall(state.key, () => this.beforeDeadline(desk.openChat(effect.request), deadline)), (err) =>
-          logger.error({ ...log, err, sessionId }, 'desk could not open the chat'));
+        const outcome = await attempt(
+          () => this.deskCall(state.key, () => this.beforeDeadline(desk.openChat(effect.request), deadline)),
+          (err) => logger.error({ ...log, err, sessionId }, 'desk could not open the chat'),
+        );
         if (outcome === 'timeout') return [{ type: 'queueTimeout', sessionId }];
         return outcome === failed ? [{ type: 'deskOpenFailed', sessionId }] : [];
       }
@@ -119,25 +138,35 @@ export class EffectRunner {
         if (!message.text.trim() && !message.files) return followUps;
         // The message carries its id (`messageId`), so a desk that sees it twice (a takeover after
         // a crash ran this effect again) can drop the copy.
-        const outcome = await attempt(() => this.deskCall(state.key, () => desk.sendMessage(effect.sessionId, message)), (err) =>
-          logger.error({ ...log, err, sessionId: effect.sessionId }, 'desk did not take a user message'));
-        if (outcome === failed) followUps.push({ type: 'deskSendFailed', sessionId: effect.sessionId, messageId: effect.message.messageId });
+        const outcome = await attempt(
+          () => this.deskCall(state.key, () => desk.sendMessage(effect.sessionId, message)),
+          (err) => logger.error({ ...log, err, sessionId: effect.sessionId }, 'desk did not take a user message'),
+        );
+        if (outcome === failed)
+          followUps.push({ type: 'deskSendFailed', sessionId: effect.sessionId, messageId: effect.message.messageId });
         return followUps;
       }
       case 'deskTyping':
-        await attempt(() => this.deskCall(state.key, async () => desk.sendTyping?.(effect.sessionId)), () => undefined);
+        await attempt(
+          () => this.deskCall(state.key, async () => desk.sendTyping?.(effect.sessionId)),
+          () => undefined,
+        );
         return [];
       case 'deskEnd':
-        await attempt(() => this.deskCall(state.key, () => desk.endChat(effect.sessionId, effect.reason)), (err) =>
-          logger.warn({ ...log, err, sessionId: effect.sessionId }, 'desk could not end the chat'));
+        await attempt(
+          () => this.deskCall(state.key, () => desk.endChat(effect.sessionId, effect.reason)),
+          (err) => logger.warn({ ...log, err, sessionId: effect.sessionId }, 'desk could not end the chat'),
+        );
         return [];
       case 'releaseBroadcasts':
         for (const item of effect.items) {
           const message = await this.broadcastMessage(item.broadcastId);
           if (!message) continue;
           const content: OutboundContent = { kind: 'card', view: broadcastView(item.broadcastId, message) };
-          await attempt(() => this.surface(state).update(state.address, item.ref, content), (err) =>
-            logger.warn({ ...log, err, broadcastId: item.broadcastId }, 'could not put the buttons back on a broadcast'));
+          await attempt(
+            () => this.surface(state).update(state.address, item.ref, content),
+            (err) => logger.warn({ ...log, err, broadcastId: item.broadcastId }, 'could not put the buttons back on a broadcast'),
+          );
         }
         return [];
       case 'recordBroadcastAnswer': {
@@ -148,7 +177,10 @@ export class EffectRunner {
         await this.deps.store.set(broadcastKeys.answer(effect.broadcastId, state.key), answer, retentionMs(this.deps.settings));
         if (effect.source) {
           const view = broadcastView(effect.broadcastId, message, { status: { text: `You answered: ${action.title}` } });
-          await attempt(() => this.surface(state).update(state.address, effect.source!, { kind: 'card', view }), () => undefined);
+          await attempt(
+            () => this.surface(state).update(state.address, effect.source!, { kind: 'card', view }),
+            () => undefined,
+          );
         }
         return [];
       }

@@ -29,4 +29,3 @@ export function screenFiles(
 export function fileRefusedText(name: string, reason: string, settings: CoreSettings): string {
   return settings.messages.fileRefused.split('{file}').join(name).split('{reason}').join(reason);
 }
-

@@ -26,9 +26,7 @@ export function historyForAgent(
   const kept = options.dropUserMessages ? history.filter((h) => h.from !== 'user') : [...history];
   const recent = kept.slice(Math.max(0, kept.length - options.maxMessages));
   if (!options.stripLinks) return recent;
-  return recent
-    .map((h) => ({ ...h, text: stripLinks(h.text) }))
-    .filter((h) => h.text.length > 0);
+  return recent.map((h) => ({ ...h, text: stripLinks(h.text) })).filter((h) => h.text.length > 0);
 }
 
 /**

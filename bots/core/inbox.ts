@@ -102,13 +102,21 @@ export class Inboxes<E extends EntryBase> {
     // One step: the marks, the append, the lease if it is free and then the inbox to apply.
     let answer: AppendResult<E>;
     try {
-      answer = await store.appendIfNew(marks, DEDUPE_TTL_MS, keys.inbox(key), entry, INBOX_TTL_MS, { name: keys.owner(key), owner, ttlMs: leaseMs });
+      answer = await store.appendIfNew(marks, DEDUPE_TTL_MS, keys.inbox(key), entry, INBOX_TTL_MS, {
+        name: keys.owner(key),
+        owner,
+        ttlMs: leaseMs,
+      });
     } catch (e) {
       outcome?.cancel();
       if (isBridgeError(e) && e.status) throw e;
       const err = asBridgeError(e);
       if (err.code !== ErrorCode.StoreUnavailable) throw e;
-      throw new BridgeError(ErrorCode.StoreUnavailable, 'The bridge cannot keep the event right now; try again', { cause: e, retryable: true, status: 503 });
+      throw new BridgeError(ErrorCode.StoreUnavailable, 'The bridge cannot keep the event right now; try again', {
+        cause: e,
+        retryable: true,
+        status: 503,
+      });
     }
     if (!answer.appended) {
       outcome?.cancel();
@@ -173,9 +181,11 @@ export class Inboxes<E extends EntryBase> {
       this.waiters.get(entry.id)?.(outcome);
       return;
     }
-    this.deps.store.publish(outcomeChannel(entry.reply), { id: entry.id, outcome: outcome ?? null }).catch((e: unknown) =>
-      this.deps.logger.warn({ err: asBridgeError(e), entry: entry.id }, 'could not report an outcome to the process waiting for it'),
-    );
+    this.deps.store
+      .publish(outcomeChannel(entry.reply), { id: entry.id, outcome: outcome ?? null })
+      .catch((e: unknown) =>
+        this.deps.logger.warn({ err: asBridgeError(e), entry: entry.id }, 'could not report an outcome to the process waiting for it'),
+      );
   }
 
   private expect(id: string): { promise: Promise<unknown>; cancel: () => void } {

@@ -43,7 +43,13 @@ export function needsAvailability(policy: OfferPolicy, hours: Hours, now: number
 
 const dayOrder: DayName[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const dayLabel: Record<DayName, string> = {
-  mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun',
+  mon: 'Mon',
+  tue: 'Tue',
+  wed: 'Wed',
+  thu: 'Thu',
+  fri: 'Fri',
+  sat: 'Sat',
+  sun: 'Sun',
 };
 
 /** The wall-clock date, weekday and minute of the day in a time zone. */
@@ -95,9 +101,7 @@ export function describeHours(hours: Hours): string {
     else groups.push({ from: d, to: d, spans });
   }
   if (groups.length === 0) return 'Agents are not available at the moment.';
-  const text = groups
-    .map((g) => `${dayLabel[g.from]}${g.from === g.to ? '' : `–${dayLabel[g.to]}`} ${g.spans}`)
-    .join('; ');
+  const text = groups.map((g) => `${dayLabel[g.from]}${g.from === g.to ? '' : `–${dayLabel[g.to]}`} ${g.spans}`).join('; ');
   return `Agents are available ${text} ${zoneLabel(hours.timeZone)}.`;
 }
 

@@ -13,7 +13,17 @@
  *
  * Nothing here does I/O: effects describe what the broker must do, in order.
  */
-import { detailsView, disableCard, fillIn, retireOffers, say, staleDetailsView, updateStatus, waitingCard, withNewOffer } from './card-updates';
+import {
+  detailsView,
+  disableCard,
+  fillIn,
+  retireOffers,
+  say,
+  staleDetailsView,
+  updateStatus,
+  waitingCard,
+  withNewOffer,
+} from './card-updates';
 import { endSession } from './end-session';
 import { fileRefusedText, screenFiles } from './file-screening';
 import { appendHistory, historyForDesk } from './history';
@@ -263,7 +273,8 @@ function onUserMessage(state: Conversation, event: MessageEvent, ctx: Transition
       };
       effects.push({ type: 'deskSend', sessionId: session.sessionId, message });
     }
-    let nextSession: Session = screened.accepted.length > 0 ? { ...session, filesSent: (session.filesSent ?? 0) + screened.accepted.length } : session;
+    let nextSession: Session =
+      screened.accepted.length > 0 ? { ...session, filesSent: (session.filesSent ?? 0) + screened.accepted.length } : session;
     if (hasContent && nextSession.phase === 'queued' && !nextSession.queuedNoticeSent) {
       effects.push(say(m.queuedNotice));
       nextSession = { ...nextSession, queuedNoticeSent: true };
@@ -298,11 +309,7 @@ function onUserMessage(state: Conversation, event: MessageEvent, ctx: Transition
   return offer(next, `${m.cannotHelp} ${m.offer}`, ctx, effects);
 }
 
-function onStartChat(
-  state: Conversation,
-  event: Extract<UserEvent, { type: 'startChat' }>,
-  ctx: TransitionContext,
-): TransitionResult {
+function onStartChat(state: Conversation, event: Extract<UserEvent, { type: 'startChat' }>, ctx: TransitionContext): TransitionResult {
   const m = ctx.settings.messages;
   const session = state.session;
   if (session?.phase === 'queued' || session?.phase === 'live') {
@@ -346,7 +353,8 @@ function onSubmitDetails(
   }
   if (session?.phase !== 'collecting' || session.offerId !== event.offerId) {
     const effects: Effect[] = [say(m.staleCard)];
-    if (event.source) effects.unshift(updateStatus(event.source, staleDetailsView(event.offerId, ctx.settings), { text: m.cardStatus.noLongerActive }));
+    if (event.source)
+      effects.unshift(updateStatus(event.source, staleDetailsView(event.offerId, ctx.settings), { text: m.cardStatus.noLongerActive }));
     return { state, effects };
   }
   // A topic-only form has no description field: the problem the user described before stands.
@@ -404,9 +412,10 @@ function onDeskEvent(state: Conversation, event: DeskEvent, ctx: TransitionConte
     }
     case 'agentMessage': {
       // Some desks send the agent's greeting before (or instead of) an explicit join.
-      const joined = session.phase === 'live' && session.agents.some((a) => a.id === event.agent.id)
-        ? { state, effects: [] as Effect[] }
-        : agentJoins(state, session, event.agent, ctx);
+      const joined =
+        session.phase === 'live' && session.agents.some((a) => a.id === event.agent.id)
+          ? { state, effects: [] as Effect[] }
+          : agentJoins(state, session, event.agent, ctx);
       const agent = ctx.settings.attribution.showAvatars ? event.agent : { ...event.agent, avatarUrl: undefined };
       const content: OutboundContent =
         ctx.settings.attribution.style === 'card' && !event.files?.length
@@ -490,7 +499,10 @@ function onInternalEvent(state: Conversation, event: InternalEvent, ctx: Transit
       if ((session?.phase === 'queued' || session?.phase === 'live') && session.sessionId === event.sessionId) {
         // Counted when it arrived (sizes are often unknown up front); a refused file gives its slot back.
         const filesSent = Math.max(0, (session.filesSent ?? 1) - 1);
-        return { state: { ...state, session: { ...session, filesSent } }, effects: [say(fileRefusedText(event.name, event.reason, ctx.settings))] };
+        return {
+          state: { ...state, session: { ...session, filesSent } },
+          effects: [say(fileRefusedText(event.name, event.reason, ctx.settings))],
+        };
       }
       return { state, effects: [] };
     case 'deskSendFailed':
@@ -538,7 +550,11 @@ function queueChat(
   details?: TrackedCard<DetailsView>,
 ): TransitionResult {
   const sessionId = ctx.newId();
-  const firstLine = input.description.split(/\r?\n/).find((l) => l.trim())?.trim() ?? input.description;
+  const firstLine =
+    input.description
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim() ?? input.description;
   const request: ChatRequestSummary = {
     title: firstLine.length > 120 ? `${firstLine.slice(0, 117)}...` : firstLine,
     ...(input.topic ? { topic: input.topic } : {}),
@@ -590,7 +606,10 @@ function offer(state: Conversation, message: string, ctx: TransitionContext, eff
   const offerId = ctx.newId();
   // The previous offer stays clickable (Start uses whatever the user said last either way); it
   // is remembered so that Start on any of them retires them all.
-  const next = withNewOffer({ ...state, history: appendHistory(state.history, { from: 'bot', text: message, at: ctx.now }) }, { offerId, message });
+  const next = withNewOffer(
+    { ...state, history: appendHistory(state.history, { from: 'bot', text: message, at: ctx.now }) },
+    { offerId, message },
+  );
   // With the button hidden, "I can connect you" would contradict the reason shown under it.
   const unavailableMessage = ctx.settings.messages.offerUnavailable;
   return { state: next, effects: [...effects, { type: 'offer', offerId, message, unavailableMessage }] };

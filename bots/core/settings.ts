@@ -6,28 +6,23 @@
 import { z } from 'zod';
 import { cardStatusSchema } from './card-status';
 
-const hhmm = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time as HH:MM, 24-hour, e.g. "08:00" or "17:30"');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time as HH:MM, 24-hour, e.g. "08:00" or "17:30"');
 
-const interval = z
-  .object({ start: hhmm, end: hhmm })
-  .refine((i) => i.start < i.end, { message: 'start must be before end' });
+const interval = z.object({ start: hhmm, end: hhmm }).refine((i) => i.start < i.end, { message: 'start must be before end' });
 
 const dayNames = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type DayName = (typeof dayNames)[number];
 
 /** A weekly schedule in one IANA time zone, with holidays (dates in that zone) closed all day. */
 export const hoursSchema = z.object({
-  timeZone: z
-    .string()
-    .refine(isTimeZone, { message: 'an IANA time zone such as "America/Los_Angeles"' })
-    .default('UTC'),
+  timeZone: z.string().refine(isTimeZone, { message: 'an IANA time zone such as "America/Los_Angeles"' }).default('UTC'),
   weekly: z
-    .object(Object.fromEntries(dayNames.map((d) => [d, z.array(interval).default([])])) as Record<
-      DayName,
-      z.ZodDefault<z.ZodArray<typeof interval>>
-    >)
+    .object(
+      Object.fromEntries(dayNames.map((d) => [d, z.array(interval).default([])])) as Record<
+        DayName,
+        z.ZodDefault<z.ZodArray<typeof interval>>
+      >,
+    )
     .default({}),
   holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')).default([]),
   /** Shown when the button is hidden for hours, e.g. "Mon–Fri 08:00–17:00 PT". Generated when absent. */
@@ -98,20 +93,33 @@ export const coreSettingsSchema = z.object({
        * The same messages as one plain-text extract for desks that show no structured history,
        * at most this many bytes of UTF-8 (newest lines kept). 0 sends no extract.
        */
-      maxTextBytes: z.number().int().min(0).max(1024 * 1024).default(10 * 1024),
+      maxTextBytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1024 * 1024)
+        .default(10 * 1024),
     })
     .default({}),
   /** Attachments during a chat, both ways. The desk may limit further. */
   files: z
     .object({
       /** Largest file relayed, in bytes (files are held in the store while in flight). */
-      maxBytes: z.number().int().min(1).default(20 * 1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .default(20 * 1024 * 1024),
       /** Files a user may send in one chat. */
       maxPerSession: z.number().int().min(0).default(20),
       /** Allowed MIME types, `image/*` style wildcards allowed. Empty: any type. */
       allowedTypes: z.array(z.string().regex(/^[\w.+-]+\/([\w.+-]+|\*)$/, 'a MIME type such as "image/png" or "image/*"')).default([]),
       /** How long a relayed file stays downloadable from the bridge. */
-      ttlMinutes: z.number().int().min(1).default(24 * 60),
+      ttlMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .default(24 * 60),
     })
     .default({}),
   /** Routing keys passed to the desk with every chat, in addition to language and region. */
@@ -133,24 +141,16 @@ export const coreSettingsSchema = z.object({
       /** The reason shown when no agent is online (policy `availability`). */
       noAgentsAvailable: z.string().default('No agents are available right now. Please try again later.'),
       cannotHelp: z.string().default("I can't help with that myself, but an agent can."),
-      greeting: z
-        .string()
-        .default('Hi! I can connect you with a live agent. Tell me what you need help with.'),
+      greeting: z.string().default('Hi! I can connect you with a live agent. Tell me what you need help with.'),
       queuedNotice: z.string().default('Thanks. The agent will see your messages when they join.'),
       agentJoined: z.string().default('{agent} joined the chat.'),
       agentLeft: z.string().default('{agent} left the chat.'),
       userEnded: z.string().default('You ended the chat with the agent. You are back with the bot.'),
       userCancelled: z.string().default('Your request for an agent was cancelled.'),
       agentEnded: z.string().default('The agent ended the chat. You are back with the bot.'),
-      queueTimeout: z
-        .string()
-        .default('No agent could take your chat right now. Please try again later.'),
-      deskError: z
-        .string()
-        .default('Sorry, the agent chat could not continue because of a problem on our side.'),
-      alreadyOpen: z
-        .string()
-        .default('You already have an agent chat open. Type "stop chat" to end it first.'),
+      queueTimeout: z.string().default('No agent could take your chat right now. Please try again later.'),
+      deskError: z.string().default('Sorry, the agent chat could not continue because of a problem on our side.'),
+      alreadyOpen: z.string().default('You already have an agent chat open. Type "stop chat" to end it first.'),
       notDelivered: z.string().default('Your last message could not be delivered to the agent.'),
       /** `{file}` is the file name, `{reason}` why it was refused. */
       fileRefused: z.string().default('"{file}" was not sent to the agent: {reason}. The chat goes on.'),
@@ -162,9 +162,7 @@ export const coreSettingsSchema = z.object({
       /** One closing message when the desk gave its own words: `{message}` is the desk's line. */
       deskClosing: z.string().default('{message} You are back with the bot.'),
       /** `{max}` is `maxMessageChars`. */
-      tooLong: z
-        .string()
-        .default('Your message was not sent: it is longer than {max} characters. Please shorten it or send it in parts.'),
+      tooLong: z.string().default('Your message was not sent: it is longer than {max} characters. Please shorten it or send it in parts.'),
       detailsPrompt: z.string().default('Before I connect you, tell us what you need help with.'),
       /** The form that asks only for the topic, when the problem is already described. */
       topicPrompt: z.string().default('Which topic is this about? Choose one so the right team picks up your chat.'),

@@ -22,7 +22,12 @@ export async function untilStoreBack<T>(clock: Clock, keepTrying: () => boolean,
  * Waits until `ping()` says the store answers (true), or `keepTrying()` turns false first (false):
  * for a step that cannot be retried once begun (a send), so it only starts while the store is there.
  */
-export async function untilStoreAnswers(clock: Clock, keepTrying: () => boolean, ping: () => Promise<boolean>, everyMs = 1000): Promise<boolean> {
+export async function untilStoreAnswers(
+  clock: Clock,
+  keepTrying: () => boolean,
+  ping: () => Promise<boolean>,
+  everyMs = 1000,
+): Promise<boolean> {
   for (;;) {
     if (await ping().catch(() => false)) return true;
     if (!keepTrying()) return false;

@@ -34,7 +34,9 @@ export class StreamRegistry {
   }
 
   async remove(sessionId: string): Promise<void> {
-    await this.update(sessionId, (entries) => (entries.some((e) => e.id === sessionId) ? entries.filter((e) => e.id !== sessionId) : undefined));
+    await this.update(sessionId, (entries) =>
+      entries.some((e) => e.id === sessionId) ? entries.filter((e) => e.id !== sessionId) : undefined,
+    );
   }
 
   /** Every open chat, oldest entry first per bucket; drops the expired entries it meets. */

@@ -15,7 +15,15 @@ import { boundedJson } from './json-bounds';
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 const actionSchema = z.union([
-  z.object({ title: text(80), url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL') }).strict(),
+  z
+    .object({
+      title: text(80),
+      url: z
+        .string()
+        .url()
+        .refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL'),
+    })
+    .strict(),
   // `data` is free-form and kept with the broadcast: bounded (json-bounds.ts) so it can be stored.
   z.object({ title: text(80), data: boundedJson() }).strict(),
 ]);
@@ -45,8 +53,15 @@ export const broadcastRequestSchema = z
       .object({
         title: text(200),
         text: text(4000),
-        imageUrl: z.string().url().refine((u) => /^https:\/\//i.test(u), 'an https URL').optional(),
-        facts: z.array(z.object({ title: text(100), value: text(500) }).strict()).max(20).optional(),
+        imageUrl: z
+          .string()
+          .url()
+          .refine((u) => /^https:\/\//i.test(u), 'an https URL')
+          .optional(),
+        facts: z
+          .array(z.object({ title: text(100), value: text(500) }).strict())
+          .max(20)
+          .optional(),
         actions: z.array(actionSchema).max(6).default([]),
       })
       .strict(),

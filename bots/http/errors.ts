@@ -49,7 +49,8 @@ export function statusOf(err: BridgeError): number {
 
 /** The status and body an error is answered with (what `jsonErrorHandler` sends for it). */
 export function errorAnswer(err: unknown): { status: number; body: { error: { code: string; message: string } } } {
-  if (!isBridgeError(err)) return { status: 500, body: { error: { code: ErrorCode.Unknown, message: 'Something went wrong on our side.' } } };
+  if (!isBridgeError(err))
+    return { status: 500, body: { error: { code: ErrorCode.Unknown, message: 'Something went wrong on our side.' } } };
   const status = statusOf(err);
   // The store's own message names the failed command and the network error: for the log only.
   const message =

@@ -46,7 +46,10 @@ interface KeptAnswer {
 export function idempotencyKey(header: string | string[] | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (typeof header === 'string' && KEY_FORMAT.test(header)) return header;
-  throw new BridgeError(ErrorCode.BadRequest, 'Idempotency-Key must be 1-255 printable ASCII characters without spaces (a UUID, for example).');
+  throw new BridgeError(
+    ErrorCode.BadRequest,
+    'Idempotency-Key must be 1-255 printable ASCII characters without spaces (a UUID, for example).',
+  );
 }
 
 /** A stable digest of what a request asks for, to tell a repeat from a different request. */
@@ -66,7 +69,11 @@ export class IdempotentAnswers {
    * from the first time, or `work()`'s (a thrown error is answered as the API's error handler would).
    */
   async once(scope: readonly string[], key: string, request: string, work: () => Promise<Answer>): Promise<Answer & { replayed: boolean }> {
-    const storeKey = PREFIX + createHash('sha256').update(JSON.stringify([...scope, key])).digest('base64url');
+    const storeKey =
+      PREFIX +
+      createHash('sha256')
+        .update(JSON.stringify([...scope, key]))
+        .digest('base64url');
     // Twice at most: a kept answer may expire between the failed claim and the read.
     for (let attempt = 0; ; attempt++) {
       if (await this.store.claim(storeKey, IN_FLIGHT_TTL_MS)) return { ...(await this.first(storeKey, request, work)), replayed: false };
@@ -76,9 +83,13 @@ export class IdempotentAnswers {
         throw new BridgeError(ErrorCode.Conflict, 'A request with this Idempotency-Key is still being processed. Try again in a moment.');
       }
       if (kept.request !== request) {
-        throw new BridgeError(ErrorCode.Conflict, 'This Idempotency-Key was already used for a different request. Use a new key for a new request.', {
-          status: 422,
-        });
+        throw new BridgeError(
+          ErrorCode.Conflict,
+          'This Idempotency-Key was already used for a different request. Use a new key for a new request.',
+          {
+            status: 422,
+          },
+        );
       }
       return { ...kept.answer, replayed: true };
     }

@@ -108,7 +108,8 @@ function hasBody(req: IncomingMessage): boolean {
 function parseStrict(text: string): unknown {
   if (text.length === 0) return {};
   const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
-  if (first !== '{' && first !== '[') throw new SyntaxError(`Unexpected token ${first ?? 'end'} in JSON: only objects and arrays are accepted`);
+  if (first !== '{' && first !== '[')
+    throw new SyntaxError(`Unexpected token ${first ?? 'end'} in JSON: only objects and arrays are accepted`);
   return JSON.parse(text);
 }
 

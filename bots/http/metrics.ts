@@ -129,9 +129,11 @@ export interface MetricsOptions {
 export function mountMetrics(app: express.Express, options: MetricsOptions): void {
   const { registry } = options;
   const requests = registry.counter('lab_http_requests_total', 'HTTP requests by API and status class.');
-  const duration = registry.histogram('lab_http_request_duration_seconds', 'Time to answer HTTP requests, by API.', [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-  ]);
+  const duration = registry.histogram(
+    'lab_http_request_duration_seconds',
+    'Time to answer HTTP requests, by API.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
   registry.gauge('process_resident_memory_bytes', 'Resident set size.', () => process.memoryUsage.rss());
@@ -178,7 +180,11 @@ export function mountMetrics(app: express.Express, options: MetricsOptions): voi
         return;
       }
     } else if (!loopback.has(req.socket.remoteAddress ?? '')) {
-      res.status(403).json({ error: { code: 'forbidden', message: 'Metrics are served to loopback only; set server.metricsToken to scrape from elsewhere.' } });
+      res
+        .status(403)
+        .json({
+          error: { code: 'forbidden', message: 'Metrics are served to loopback only; set server.metricsToken to scrape from elsewhere.' },
+        });
       return;
     }
     res.type('text/plain; version=0.0.4').send(registry.render());

@@ -35,7 +35,10 @@ export const hostPatternSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^[0-9a-f:]+$/, 'a host name such as files.example.com, or *.example.com for its subdomains');
+  .regex(
+    /^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^[0-9a-f:]+$/,
+    'a host name such as files.example.com, or *.example.com for its subdomains',
+  );
 
 /** The process-wide switches (`server.outboundFetch`). */
 export interface OutboundSwitches {
@@ -90,7 +93,10 @@ export function guardedFetch(policy: OutboundPolicy): OutboundFetch {
 export function hostMatches(hostname: string, patterns: readonly string[]): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
   return patterns.some((raw) => {
-    const p = raw.trim().toLowerCase().replace(/^\[|\]$/g, '');
+    const p = raw
+      .trim()
+      .toLowerCase()
+      .replace(/^\[|\]$/g, '');
     if (p.startsWith('*.')) return host.endsWith(p.slice(1)) && host.length > p.length - 1;
     return host === p;
   });
@@ -139,7 +145,10 @@ async function fetchGuarded(policy: OutboundPolicy, raw: string | URL, init: Out
     const location = res.headers.get('location');
     if (!location) return new Response(null, { status: res.status, headers: res.headers });
     if (hop >= maxRedirects) {
-      throw new OutboundRefusedError('too_many_redirects', 'the download was redirected too many times', { host: url.hostname, redirect: true });
+      throw new OutboundRefusedError('too_many_redirects', 'the download was redirected too many times', {
+        host: url.hostname,
+        redirect: true,
+      });
     }
     url = checkOutboundUrl(new URL(location, url), policy, true);
     if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
@@ -213,7 +222,11 @@ function checkedLookup(policy: OutboundPolicy, redirect: boolean, onRefused: (e:
           const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
           return callback(e, '', 0);
         }
-        if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, usable.map((a) => ({ address: a.address, family: a.family })));
+        if (options.all)
+          (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(
+            null,
+            usable.map((a) => ({ address: a.address, family: a.family })),
+          );
         else callback(null, usable[0].address, usable[0].family);
       },
       (err: NodeJS.ErrnoException) => callback(err, '', 0),
@@ -222,5 +235,9 @@ function checkedLookup(policy: OutboundPolicy, redirect: boolean, onRefused: (e:
 }
 
 function privateAddress(host: string, address: string, redirect: boolean): OutboundRefusedError {
-  return new OutboundRefusedError('private_address', 'its address is on a private network, which the bridge does not download from', { host, address, redirect });
+  return new OutboundRefusedError('private_address', 'its address is on a private network, which the bridge does not download from', {
+    host,
+    address,
+    redirect,
+  });
 }

@@ -177,7 +177,9 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
       }
     },
     async stop() {
-      await socket?.client.disconnect().catch((err: unknown) => logger.warn({ surface: 'slack', err }, 'Slack: Socket Mode did not close cleanly'));
+      await socket?.client
+        .disconnect()
+        .catch((err: unknown) => logger.warn({ surface: 'slack', err }, 'Slack: Socket Mode did not close cleanly'));
     },
   };
 }
@@ -194,7 +196,10 @@ function holdEnvelopesWhileStoreDown(receiver: SocketModeReceiver, storeUp: () =
     const gated = Object.create(app) as App;
     gated.processEvent = async (event) => {
       if (storeUp()) return app.processEvent(event);
-      logger.warn({ surface: 'slack', retryNum: event.retryNum }, 'Slack: envelope left unacknowledged while the store is unreachable; Slack will send it again');
+      logger.warn(
+        { surface: 'slack', retryNum: event.retryNum },
+        'Slack: envelope left unacknowledged while the store is unreachable; Slack will send it again',
+      );
     };
     init(gated);
   };

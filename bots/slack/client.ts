@@ -140,12 +140,17 @@ export function slackLogger(logger: Logger): SlackLogger {
   let level = LogLevel.INFO;
   let name = 'slack';
   const enabled = (l: LogLevel) => levels.indexOf(l) >= levels.indexOf(level);
-  const write = (l: LogLevel, sink: (obj: object, msg?: string) => void) => (...msg: unknown[]) => {
-    if (!enabled(l)) return;
-    const err = msg.find((m): m is Error => m instanceof Error);
-    const text = msg.filter((m) => !(m instanceof Error)).map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
-    sink({ surface: 'slack', component: name, ...(err ? { err } : {}) }, text);
-  };
+  const write =
+    (l: LogLevel, sink: (obj: object, msg?: string) => void) =>
+    (...msg: unknown[]) => {
+      if (!enabled(l)) return;
+      const err = msg.find((m): m is Error => m instanceof Error);
+      const text = msg
+        .filter((m) => !(m instanceof Error))
+        .map((m) => (typeof m === 'string' ? m : JSON.stringify(m)))
+        .join(' ');
+      sink({ surface: 'slack', component: name, ...(err ? { err } : {}) }, text);
+    };
   return {
     debug: write(LogLevel.DEBUG, (o, m) => logger.debug(o, m)),
     info: write(LogLevel.INFO, (o, m) => logger.info(o, m)),

@@ -5,7 +5,7 @@
  * Lookups never fail an event: when Slack does not answer, the user id stands in for the name
  * and the next event tries again (failures are not cached).
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import type { Logger, UserProfile } from '../core/ports';
 import { slackCall } from './client';
 

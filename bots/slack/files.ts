@@ -13,7 +13,7 @@
  * the bytes, files.completeUploadExternal); a file that only has a URL is fetched first, within
  * the same size limit.
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { BridgeError, ErrorCode } from '../core/errors';
 import { formatBytes } from '../core/file-vault';
 import type { FileRef } from '../core/ports';
@@ -69,7 +69,9 @@ export async function downloadSlackFile(deps: SlackFileDeps, file: FileRef, maxB
   let size = file.size;
 
   if ((handle.stub === true || !url) && typeof handle.id === 'string') {
-    const info = await slackCall('files.info', () => deps.client.files.info({ file: handle.id as string }), { code: ErrorCode.SurfaceUnavailable });
+    const info = await slackCall('files.info', () => deps.client.files.info({ file: handle.id as string }), {
+      code: ErrorCode.SurfaceUnavailable,
+    });
     const f = info.file;
     url = f?.url_private_download ?? f?.url_private;
     expectedType = f?.mimetype ?? expectedType;
@@ -84,13 +86,15 @@ export async function downloadSlackFile(deps: SlackFileDeps, file: FileRef, maxB
   }
 
   // The guard follows redirects itself and drops the token once a hop leaves the first origin.
-  const res = await deps.fetch(url, {
-    headers: { authorization: `Bearer ${deps.token}` },
-    signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
-  }).catch((err: unknown) => {
-    if (err instanceof BridgeError) throw err; // refused by the guard: the user is told why
-    throw new BridgeError(ErrorCode.SurfaceUnavailable, 'Slack file download failed (no response)', { cause: err, retryable: true });
-  });
+  const res = await deps
+    .fetch(url, {
+      headers: { authorization: `Bearer ${deps.token}` },
+      signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+    })
+    .catch((err: unknown) => {
+      if (err instanceof BridgeError) throw err; // refused by the guard: the user is told why
+      throw new BridgeError(ErrorCode.SurfaceUnavailable, 'Slack file download failed (no response)', { cause: err, retryable: true });
+    });
   if (!res.ok) {
     await discardBody(res);
     throw new BridgeError(ErrorCode.SurfaceUnavailable, `Slack file download failed (HTTP ${res.status})`, {

@@ -6,7 +6,7 @@
  * events are still handled (the bot's own messages are recognised by their `bot_id` anyway) and
  * the question is asked again later.
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import type { Logger } from '../core/ports';
 import { slackCall } from './client';
 import { missingScopes, SLACK_BOT_SCOPES } from './scopes';
@@ -48,7 +48,10 @@ export class SlackIdentity {
           teamId: result.team_id,
           scopes: result.response_metadata?.scopes,
         };
-        this.logger.info({ surface: 'slack', team: result.team, botUserId: result.user_id, scopes: this.known.scopes }, 'Slack: connected as the bot user');
+        this.logger.info(
+          { surface: 'slack', team: result.team, botUserId: result.user_id, scopes: this.known.scopes },
+          'Slack: connected as the bot user',
+        );
         const missing = this.known.scopes ? missingScopes(this.known.scopes) : [];
         if (missing.length > 0) {
           // Reinstall the app from manifest/slack/manifest.yaml to grant them.

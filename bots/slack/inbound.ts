@@ -134,7 +134,11 @@ export function fileRef(file: SlackFile): FileRef {
     contentType: file.mimetype ?? '',
     ...(typeof file.size === 'number' ? { size: file.size } : {}),
     ...(url ? { url } : {}),
-    handle: { id: file.id, ...(isStubFile(file) ? { stub: true } : {}), ...(file.is_external || file.mode === 'external' ? { external: true } : {}) },
+    handle: {
+      id: file.id,
+      ...(isStubFile(file) ? { stub: true } : {}),
+      ...(file.is_external || file.mode === 'external' ? { external: true } : {}),
+    },
   };
 }
 
@@ -191,12 +195,23 @@ export function actionToOutcome(body: SlackBlockActionBody, ctx: ActionContext):
       if (action.action_id !== BlockActionId.startChat) return { kind: 'ignore' };
       return { kind: 'event', event: { type: 'startChat', offerId: parsed.offerId, source, ...base(true) } };
     case 'submitDetails':
-      if ((action.action_id !== BlockActionId.addDetails && action.action_id !== BlockActionId.addTopic) || !body.trigger_id) return { kind: 'ignore' };
-      return { kind: 'openDetails', offerId: parsed.offerId, channel, ts, triggerId: body.trigger_id, topicOnly: action.action_id === BlockActionId.addTopic };
+      if ((action.action_id !== BlockActionId.addDetails && action.action_id !== BlockActionId.addTopic) || !body.trigger_id)
+        return { kind: 'ignore' };
+      return {
+        kind: 'openDetails',
+        offerId: parsed.offerId,
+        channel,
+        ts,
+        triggerId: body.trigger_id,
+        topicOnly: action.action_id === BlockActionId.addTopic,
+      };
     case 'cancel':
       return { kind: 'event', event: { type: 'cancel', sessionId: parsed.sessionId, source, ...base(false) } };
     case 'broadcastAction':
-      return { kind: 'event', event: { type: 'broadcastAction', broadcastId: parsed.broadcastId, index: parsed.index, source, ...base(false) } };
+      return {
+        kind: 'event',
+        event: { type: 'broadcastAction', broadcastId: parsed.broadcastId, index: parsed.index, source, ...base(false) },
+      };
   }
 }
 

@@ -76,7 +76,10 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
     const event = envelope.event;
     if (!isUserMessage(event, deps.identity.current?.botUserId)) return;
     if (context.retryNum) {
-      logger.info({ surface: 'slack', eventId: envelope.event_id, retryNum: context.retryNum, retryReason: context.retryReason }, 'Slack redelivered an event');
+      logger.info(
+        { surface: 'slack', eventId: envelope.event_id, retryNum: context.retryNum, retryReason: context.retryReason },
+        'Slack redelivered an event',
+      );
     }
     await perUser.run(event.user!, async () => {
       if (hasStubFiles(event)) event.files = await completeStubs(deps, event.files ?? []);
@@ -168,4 +171,3 @@ async function completeStubs(deps: Pick<ListenerDeps, 'client' | 'logger'>, file
     }),
   );
 }
-

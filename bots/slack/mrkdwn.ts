@@ -70,8 +70,9 @@ export function slackToMarkdown(text: string, options: SlackTextOptions = {}): s
   out = out.replace(/<([^<>\n]+)>/g, (_m, body: string) => held.hold(convertToken(body, options)));
 
   // Emoji codes stand alone: `10:30:00` holds no emoji.
-  out = out.replace(/(?<!\w):([a-z0-9_+'-]+):(?::skin-tone-([2-6]):)?(?!\w)/gi, (whole, name: string, tone?: string) =>
-    emojiFor(name.toLowerCase(), tone, options.emoji) ?? whole,
+  out = out.replace(
+    /(?<!\w):([a-z0-9_+'-]+):(?::skin-tone-([2-6]):)?(?!\w)/gi,
+    (whole, name: string, tone?: string) => emojiFor(name.toLowerCase(), tone, options.emoji) ?? whole,
   );
 
   // *bold* → **bold**, ~strike~ → ~~strike~~ (Slack's rules: markers hug the words).
@@ -183,8 +184,9 @@ export function markdownToMrkdwn(markdown: string): string {
   out = out.replace(/`([^`\n]+)`/g, (_m, code: string) => held.hold(`\`${escapeMrkdwn(code)}\``));
 
   // Links and images become Slack links; autolinks and bare URLs stay links.
-  out = out.replace(/!?\[([^\]\n]*)\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+"[^"]*")?\s*\)/g, (_m, label: string, url: string) =>
-    held.hold(slackLink(url, label)),
+  out = out.replace(
+    /!?\[([^\]\n]*)\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+"[^"]*")?\s*\)/g,
+    (_m, label: string, url: string) => held.hold(slackLink(url, label)),
   );
   out = out.replace(/<((?:https?|mailto):[^<>\s]+)>/gi, (_m, url: string) => held.hold(slackLink(url, '')));
 

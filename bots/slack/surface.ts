@@ -95,9 +95,7 @@ export class SlackSurface implements Surface {
     }
     const ts = r.ts;
     const message =
-      content.kind === 'card'
-        ? renderBlocks(content.view, this.render)
-        : { text: markdownToMrkdwn(content.text), blocks: [] };
+      content.kind === 'card' ? renderBlocks(content.view, this.render) : { text: markdownToMrkdwn(content.text), blocks: [] };
     await this.order.run(r.channel, () =>
       slackCall('chat.update', () => this.client.chat.update({ channel: r.channel, ts, text: message.text, blocks: message.blocks })),
     );
@@ -157,7 +155,9 @@ export class SlackSurface implements Surface {
     // The modal first (the trigger is ticking), then the message that can reopen it.
     const message = renderBlocks(view, this.render);
     try {
-      const res = await slackCall('chat.postMessage', () => this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks }));
+      const res = await slackCall('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks }),
+      );
       return messageRef(channel, res.ts, viewId);
     } catch (err) {
       this.logger.warn({ surface: 'slack', err }, 'details modal opened, but its message could not be posted');
@@ -183,7 +183,9 @@ export class SlackSurface implements Surface {
 
     let ts: string | undefined;
     if (text) {
-      const res = await slackCall('chat.postMessage', () => this.client.chat.postMessage({ channel, text: this.attributed(text, agent), ...this.sender(agent) }));
+      const res = await slackCall('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel, text: this.attributed(text, agent), ...this.sender(agent) }),
+      );
       ts = res.ts;
     }
     const failed: BridgeError[] = [];

@@ -70,17 +70,31 @@ export function createSlackTransport(options: SlackTransportOptions = {}): Slack
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   // Idle pooled sockets close before the server's do (Node servers: 5 s), which avoids most
   // writes onto a socket the server is closing; a call in flight is bounded by WebClient's timeout.
-  const agents = keepAliveAgents({ maxSocketsPerHost: maxSockets, idleSocketTimeoutMs: options.idleSocketTimeoutMs ?? DEFAULT_IDLE_SOCKET_TIMEOUT_MS });
+  const agents = keepAliveAgents({
+    maxSocketsPerHost: maxSockets,
+    idleSocketTimeoutMs: options.idleSocketTimeoutMs ?? DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
+  });
 
   const transport = (input: string | URL | Request, init: RequestInit = {}): Promise<TransportResponse> => {
     const url = plainHttpUrl(input);
     const method = (init.method ?? 'GET').toUpperCase();
     const body = init.body ?? undefined;
     const handled =
-      url !== undefined && init.redirect === 'error' && (method === 'POST' || (method === 'GET' && body === undefined)) && (body === undefined || typeof body === 'string');
+      url !== undefined &&
+      init.redirect === 'error' &&
+      (method === 'POST' || (method === 'GET' && body === undefined)) &&
+      (body === undefined || typeof body === 'string');
     // The cast: this project's lib "dom" (without "dom.iterable") omits the iterators Node's Headers has.
     if (!handled) return globalThis.fetch(input, init) as unknown as Promise<TransportResponse>;
-    return send({ url, method, headers: requestHeaders(init.headers), body, signal: init.signal ?? undefined, agent: agents[url.protocol as keyof KeepAliveAgents], maxBytes });
+    return send({
+      url,
+      method,
+      headers: requestHeaders(init.headers),
+      body,
+      signal: init.signal ?? undefined,
+      agent: agents[url.protocol as keyof KeepAliveAgents],
+      maxBytes,
+    });
   };
   return Object.assign(transport, {
     destroy() {
@@ -126,7 +140,11 @@ function send(call: Call): Promise<TransportResponse> {
       let req: http.ClientRequest;
       try {
         // `agent: false` is a one-off connection outside the pool: certainly not the stale one.
-        req = (url.protocol === 'https:' ? https : http).request(url, { method: call.method, headers: call.headers, agent: freshSocket ? false : call.agent });
+        req = (url.protocol === 'https:' ? https : http).request(url, {
+          method: call.method,
+          headers: call.headers,
+          agent: freshSocket ? false : call.agent,
+        });
       } catch (err) {
         return fetchFailed(err); // an invalid header, say
       }
@@ -147,7 +165,17 @@ function send(call: Call): Promise<TransportResponse> {
         }
         readWhole(res, call.maxBytes, (err, raw) => {
           if (err || !raw) return fetchFailed(err);
-          finish(undefined, new BufferedResponse(status, res.statusMessage ?? '', responseUrl(url), new ResponseHeaders(res.rawHeaders), raw, call.maxBytes));
+          finish(
+            undefined,
+            new BufferedResponse(
+              status,
+              res.statusMessage ?? '',
+              responseUrl(url),
+              new ResponseHeaders(res.rawHeaders),
+              raw,
+              call.maxBytes,
+            ),
+          );
         });
       });
       req.end(call.body);
@@ -299,7 +327,11 @@ class BufferedResponse implements TransportResponse {
 async function decodeBody(raw: Buffer, contentEncoding: string | null, maxBytes: number): Promise<Buffer> {
   if (!contentEncoding || raw.length === 0) return raw;
   let body = raw;
-  const codings = contentEncoding.toLowerCase().split(',').map((c) => c.trim()).reverse();
+  const codings = contentEncoding
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim())
+    .reverse();
   for (const coding of codings) body = await decompress(body, coding, maxBytes);
   return body;
 }

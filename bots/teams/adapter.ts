@@ -60,11 +60,9 @@ export function teamsAuthConfig(settings: TeamsSettings): ConfigurationBotFramew
     ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
     ToBotFromChannelOpenIdMetadataUrl:
       settings.ToBotFromChannelOpenIdMetadataUrl ?? AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
-    ToBotFromChannelTokenIssuer:
-      settings.ToBotFromChannelTokenIssuer ?? AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    ToBotFromChannelTokenIssuer: settings.ToBotFromChannelTokenIssuer ?? AuthenticationConstants.ToBotFromChannelTokenIssuer,
     ToChannelFromBotLoginUrl: settings.ToChannelFromBotLoginUrl ?? AuthenticationConstants.ToChannelFromBotLoginUrl,
-    ToChannelFromBotOAuthScope:
-      settings.ToChannelFromBotOAuthScope ?? AuthenticationConstants.ToChannelFromBotOAuthScope,
+    ToChannelFromBotOAuthScope: settings.ToChannelFromBotOAuthScope ?? AuthenticationConstants.ToChannelFromBotOAuthScope,
   };
 }
 
@@ -86,9 +84,7 @@ class StrictBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthenti
 }
 
 function isJwtError(err: unknown): err is Error {
-  return (
-    err instanceof Error && ['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError'].includes(err.name)
-  );
+  return err instanceof Error && ['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError'].includes(err.name);
 }
 
 /**
@@ -129,7 +125,11 @@ export class ConnectorCachingCloudAdapter extends CloudAdapter {
    * owns. The same authentication runs first (`processActivity` below); a request that fails it
    * throws botbuilder's AuthenticationError. Resolves with the invoke response, if any.
    */
-  async processBody(authHeader: string, body: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+  async processBody(
+    authHeader: string,
+    body: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<InvokeResponse | undefined> {
     return this.processActivity(authHeader, withDates(body), logic);
   }
 

@@ -24,7 +24,6 @@ export const TEAMS_DEFAULT_FILE_HOSTS = [
   '*.teams.microsoft.us',
 ];
 
-
 export const teamsSettingsSchema = z
   .object({
     MicrosoftAppId: z.string().default(''),

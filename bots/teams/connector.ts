@@ -175,7 +175,14 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  * One HTTP exchange. A keep-alive socket the server closed just as we reused it (see
  * `isStaleSocketFailure`) is tried once more, and marked `notSent` if that fails the same way.
  */
-function exchange(method: string, url: string, headers: http.OutgoingHttpHeaders, body: string, timeoutMs: number, retried = false): Promise<RawResponse> {
+function exchange(
+  method: string,
+  url: string,
+  headers: http.OutgoingHttpHeaders,
+  body: string,
+  timeoutMs: number,
+  retried = false,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';

@@ -80,8 +80,7 @@ function base(activity: Partial<Activity>): { user: UserContext; dedupeKeys: str
       address: addressFromActivity(activity),
     },
     // Teams redelivers an activity it thinks timed out with the same conversation and activity id.
-    dedupeKeys:
-      activity.conversation?.id && activity.id ? [`teams:${activity.conversation.id}:${activity.id}`] : [],
+    dedupeKeys: activity.conversation?.id && activity.id ? [`teams:${activity.conversation.id}:${activity.id}`] : [],
   };
 }
 

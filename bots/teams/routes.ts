@@ -5,7 +5,7 @@
  * activities it has not had an answer for in ~15 s, so a short turn is also what keeps it from
  * sending duplicates.
  */
-import express from 'express';
+import type express from 'express';
 import type { Activity } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import type { UserEventHandler } from '../core/events';

@@ -119,7 +119,9 @@ export class TeamsSurface implements Surface {
         retryable: false,
       });
     }
-    const id = await this.inOrder(ref.conversation.id, () => this.call(ref, 'send', () => this.connector.send(target(ref), addressed(activity, ref))));
+    const id = await this.inOrder(ref.conversation.id, () =>
+      this.call(ref, 'send', () => this.connector.send(target(ref), addressed(activity, ref))),
+    );
     if (!id) {
       // Teams always returns one. The message was delivered, so this is not a failed send, but
       // the message cannot be updated later (a card's buttons will stay).
@@ -222,7 +224,11 @@ function sendError(err: unknown, operation: string, conversationId: string | und
   const status = err instanceof ConnectorCallError ? err.status : undefined;
   const retryable = status === undefined || status === 408 || status === 412 || status === 429 || status >= 500;
   // Not a ConnectorCallError: the call never started, because getting the bot's token failed.
-  const reason = !(err instanceof ConnectorCallError) ? 'could not get a bot token' : status === undefined ? 'no response' : `HTTP ${status}`;
+  const reason = !(err instanceof ConnectorCallError)
+    ? 'could not get a bot token'
+    : status === undefined
+      ? 'no response'
+      : `HTTP ${status}`;
   return new BridgeError(ErrorCode.SurfaceSendFailed, `Teams ${operation} failed (${reason})`, {
     cause: err,
     status,

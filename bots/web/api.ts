@@ -60,7 +60,10 @@ export const MAX_FILES_PER_MESSAGE = 10;
 const JSON_LIMIT = 64 * 1024;
 
 const clientId = z
-  .string({ required_error: 'is required (an id the client makes up per send, so a retry is not sent twice)', invalid_type_error: 'must be a string' })
+  .string({
+    required_error: 'is required (an id the client makes up per send, so a retry is not sent twice)',
+    invalid_type_error: 'must be a string',
+  })
   .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, "-" or "_"');
 
 const sessionBody = z
@@ -108,7 +111,13 @@ export function createApiRouter(deps: ApiDeps): Router {
   api.get('/config', (_req, res) => {
     res.json({
       title: deps.settings.title,
-      signIn: deps.settings.secret ? (deps.settings.allowGuests ? 'token_or_guest' : 'token') : deps.settings.allowGuests ? 'guest' : 'closed',
+      signIn: deps.settings.secret
+        ? deps.settings.allowGuests
+          ? 'token_or_guest'
+          : 'token'
+        : deps.settings.allowGuests
+          ? 'guest'
+          : 'closed',
       stopPhrase: deps.bot.stopPhrases[0],
       files: { enabled: deps.bot.files.maxPerSession > 0, maxBytes, allowedTypes: deps.bot.files.allowedTypes },
     });
@@ -186,7 +195,11 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   api.post('/files', express.raw({ type: () => true, limit: maxBytes }), async (req, res) => {
     const signIn = signInOf(res);
-    const file = await acceptUpload({ files: deps.files, store: deps.store, clock: deps.clock, limits: deps.bot.files }, signIn.profile.id, req);
+    const file = await acceptUpload(
+      { files: deps.files, store: deps.store, clock: deps.clock, limits: deps.bot.files },
+      signIn.profile.id,
+      req,
+    );
     res.status(201).json({ file });
   });
 
@@ -251,7 +264,9 @@ function eventBase(signIn: WebSignIn, clientMessageId?: string): { user: UserCon
   };
 }
 
-type ClickEvent<E = UserEvent> = E extends { type: 'startChat' | 'submitDetails' | 'cancel' | 'broadcastAction' } ? Omit<E, 'user' | 'dedupeKeys'> : never;
+type ClickEvent<E = UserEvent> = E extends { type: 'startChat' | 'submitDetails' | 'cancel' | 'broadcastAction' }
+  ? Omit<E, 'user' | 'dedupeKeys'>
+  : never;
 
 function actionEvent(action: CardAction, messageId: string): ClickEvent {
   const source = { messageId };
@@ -279,7 +294,11 @@ function parse<T extends z.ZodTypeAny>(schema: T, body: unknown, what: string, e
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const parts = parsed.error.issues.map((i) =>
-    i.path.length ? `${i.path.join('.')}: ${i.message}` : /expected object/i.test(i.message) ? `the body must be a JSON object like ${example}` : i.message,
+    i.path.length
+      ? `${i.path.join('.')}: ${i.message}`
+      : /expected object/i.test(i.message)
+        ? `the body must be a JSON object like ${example}`
+        : i.message,
   );
   throw new BridgeError(ErrorCode.BadRequest, `Invalid ${what}. ${parts.join('; ')}.`);
 }

@@ -23,9 +23,19 @@ export const webSettingsSchema = z
      * The longest an embed token may live: a token whose `exp` is further ahead is refused, so a
      * site cannot (by mistake) hand out identities that never expire. Seconds.
      */
-    tokenMaxAgeSeconds: z.number().int().min(30).max(7 * 24 * 3600).default(3600),
+    tokenMaxAgeSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(7 * 24 * 3600)
+      .default(3600),
     /** How long a browser stays signed in after exchanging a token (or as a guest). Hours. */
-    sessionHours: z.number().int().min(1).max(24 * 90).default(24),
+    sessionHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24),
     /** The page's heading and title. */
     title: z.string().min(1).max(80).default('Help chat'),
   })

@@ -57,7 +57,9 @@ export class UserStreams {
 
   /** Exchange pushes with every process on `store`; resolves once subscribed. */
   async share(store: Store): Promise<void> {
-    this.live ??= new LiveChannel<SharedPush>({ store, logger: this.logger, channel: WEB_EVENTS_CHANNEL }, (m) => this.deliver(m.u, m.e, m.d));
+    this.live ??= new LiveChannel<SharedPush>({ store, logger: this.logger, channel: WEB_EVENTS_CHANNEL }, (m) =>
+      this.deliver(m.u, m.e, m.d),
+    );
     await this.live.start();
   }
 

@@ -55,7 +55,9 @@ const printable = (max: number) =>
 const claimsSchema = z.object({
   sub: printable(128).refine((s) => !s.startsWith(GUEST_PREFIX), `must not start with "${GUEST_PREFIX}" (reserved for guests)`),
   // Whitespace around a name is a formatting slip; around an id it would be a different id.
-  name: printable(200).transform((s) => s.trim()).refine((s) => s !== '', 'must not be blank'),
+  name: printable(200)
+    .transform((s) => s.trim())
+    .refine((s) => s !== '', 'must not be blank'),
   email: printable(320).optional(),
   locale: printable(35).refine(isLocale, 'a BCP 47 locale such as "en-US"').optional(),
   tz: printable(64).refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"').optional(),

@@ -68,7 +68,24 @@ export function createWebChat(deps: WebChatDeps): WebChat {
     surface,
     mount(app, b) {
       broker = b;
-      app.use('/chat', createWebRouter({ settings, bot, store, sessions, surface, handler: b, streams, files, log, clock, logger, chatState, eventStreams: deps.eventStreams }));
+      app.use(
+        '/chat',
+        createWebRouter({
+          settings,
+          bot,
+          store,
+          sessions,
+          surface,
+          handler: b,
+          streams,
+          files,
+          log,
+          clock,
+          logger,
+          chatState,
+          eventStreams: deps.eventStreams,
+        }),
+      );
     },
     start() {
       return streams.share(store);

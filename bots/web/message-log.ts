@@ -47,7 +47,10 @@ export class MessageLog {
    * Add the entry `build` makes for the new version, or nothing when it returns an existing
    * entry instead (a retried user message).
    */
-  append(userId: string, build: (rev: number, log: LogValue) => { entry: ChatEntry; isNew: boolean }): Promise<{ entry: ChatEntry; isNew: boolean }> {
+  append(
+    userId: string,
+    build: (rev: number, log: LogValue) => { entry: ChatEntry; isNew: boolean },
+  ): Promise<{ entry: ChatEntry; isNew: boolean }> {
     return this.mutate(userId, (log, rev) => {
       const made = build(rev, log);
       if (!made.isNew) return { result: made };

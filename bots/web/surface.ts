@@ -101,7 +101,10 @@ export class WebSurface implements Surface {
    * Log a message the user typed, once per client id (a retried POST returns the first entry),
    * and show it in the user's other tabs.
    */
-  async recordUserMessage(userId: string, message: { clientId: string; text: string; files: ChatFile[] }): Promise<{ entry: ChatEntry; isNew: boolean }> {
+  async recordUserMessage(
+    userId: string,
+    message: { clientId: string; text: string; files: ChatFile[] },
+  ): Promise<{ entry: ChatEntry; isNew: boolean }> {
     const result = await this.options.log.append(userId, (rev, log) => {
       const earlier = log.entries.find((e) => e.from === 'user' && e.clientId === message.clientId);
       if (earlier) return { entry: earlier, isNew: false };

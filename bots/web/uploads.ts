@@ -26,7 +26,10 @@ export interface UploadDeps {
 export async function uploadedFile(vault: FileVault, userId: string, id: string): Promise<{ ref: FileRef; shown: ChatFile }> {
   const found = await vault.get(id);
   if (!found || found.entry.sessionId !== uploadOwner(userId)) {
-    throw new BridgeError(ErrorCode.BadRequest, `Invalid message. files: no upload ${id} (it expired, or was never uploaded with POST /chat/api/files).`);
+    throw new BridgeError(
+      ErrorCode.BadRequest,
+      `Invalid message. files: no upload ${id} (it expired, or was never uploaded with POST /chat/api/files).`,
+    );
   }
   const { entry } = found;
   const url = vault.urlOf(entry);
@@ -82,6 +85,9 @@ function fileName(raw: string | undefined): string {
     throw new BridgeError(ErrorCode.BadRequest, 'X-File-Name must be the file name encoded with encodeURIComponent.');
   }
   // eslint-disable-next-line no-control-regex
-  name = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim().slice(0, 200);
+  name = name
+    .replace(/[\u0000-\u001f\u007f/\\]/g, '_')
+    .trim()
+    .slice(0, 200);
   return name && name !== '.' && name !== '..' ? name : 'file';
 }

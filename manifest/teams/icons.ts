@@ -75,7 +75,10 @@ function render(size: number, shade: (u: number, v: number) => Rgba): Buffer {
   const pixels = Buffer.alloc(size * size * 4);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0, a = 0; // prettier-ignore
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0; // prettier-ignore
       for (let sy = 0; sy < n; sy++) {
         for (let sx = 0; sx < n; sx++) {
           const [cr, cg, cb, ca] = shade((x + (sx + 0.5) / n) / size, (y + (sy + 0.5) / n) / size);

@@ -151,7 +151,9 @@ export function describeDeskConformance(name: string, makeHarness: () => Promise
       const sessionId = newSessionId();
       const request = chatRequest(sessionId);
       expect(request.history).toEqual(HISTORY);
-      expect(request.historyText).toBe('[2023-11-14 22:13 UTC] User: vpn broken\n[2023-11-14 22:13 UTC] Bot: Have you tried restarting the client?');
+      expect(request.historyText).toBe(
+        '[2023-11-14 22:13 UTC] User: vpn broken\n[2023-11-14 22:13 UTC] Bot: Have you tried restarting the client?',
+      );
       await desk.openChat(request);
       const shown = await agents.context(sessionId);
       for (const entry of HISTORY) expect(shown).toContain(entry.text);
@@ -170,12 +172,10 @@ export function describeDeskConformance(name: string, makeHarness: () => Promise
       await desk.sendMessage(sessionId, { ...retried });
       await desk.sendMessage(sessionId, userMessage('third'));
 
-      await eventually(async () =>
-        expect(await agents.received(sessionId)).toEqual(['sent while waiting', 'first', 'second', 'third']),
-      );
+      await eventually(async () => expect(await agents.received(sessionId)).toEqual(['sent while waiting', 'first', 'second', 'third']));
     });
 
-    it("relays agent messages attributed to the agent who sent them", async () => {
+    it('relays agent messages attributed to the agent who sent them', async () => {
       const sessionId = await openAndAccept(0);
       await agents.say(sessionId, 'Hi Jordan, I can help with that.');
       await agents.say(sessionId, 'Can you restart the VPN client?');

@@ -23,11 +23,7 @@ const LONG_TTL = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function describeStoreConformance(
-  name: string,
-  makeStore: () => Promise<Store>,
-  options: ConformanceOptions = {},
-): void {
+export function describeStoreConformance(name: string, makeStore: () => Promise<Store>, options: ConformanceOptions = {}): void {
   describe(`Store conformance: ${name}`, () => {
     // Keys are unique per run and per test, so runs sharing a Redis never see each other.
     const run = `conformance-${randomUUID()}`;
@@ -179,21 +175,14 @@ export function describeStoreConformance(
       await sleep(PAST_SHORT_TTL);
 
       const listed = await store.keys(`${base}users:`);
-      expect([...listed].sort()).toEqual(
-        [`${base}users:1`, `${base}users:2`, `${base}users:claimed`, `${base}users:deeper:3`].sort(),
-      );
+      expect([...listed].sort()).toEqual([`${base}users:1`, `${base}users:2`, `${base}users:claimed`, `${base}users:deeper:3`].sort());
       await expect(store.keys(`${base}nothing-here:`)).resolves.toEqual([]);
     });
 
     test('keys with odd characters work everywhere', async () => {
-      const odd = [
-        'a:b::c',
-        'with space',
-        'ünïcødé ✓ 👋',
-        'glob*?[x]\\^',
-        'tab\tand\nnewline',
-        '{"json":true}',
-      ].map((suffix) => `${base}${suffix}`);
+      const odd = ['a:b::c', 'with space', 'ünïcødé ✓ 👋', 'glob*?[x]\\^', 'tab\tand\nnewline', '{"json":true}'].map(
+        (suffix) => `${base}${suffix}`,
+      );
       for (const [i, key] of odd.entries()) await store.set(key, { i }, LONG_TTL);
       // A decoy that an unescaped `glob*?[x]` pattern would match.
       await store.set(`${base}globXY[x]\\^`, 'decoy', LONG_TTL);
@@ -340,9 +329,7 @@ export function describeStoreConformance(
     test('concurrent claims from two instances: exactly one wins', async () => {
       const b = await open();
       const key = `${base}race-two`;
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : b).claim(key, LONG_TTL)),
-      );
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : b).claim(key, LONG_TTL)));
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 

@@ -131,7 +131,9 @@ export function describeCoordinationConformance(ctx: CoordinationContext): void 
       await store().set(`${base()}value`, { not: 'a lease' }, LONG_TTL);
       await store().append(`${base()}list`, 1, LONG_TTL);
       for (const key of [`${base()}value`, `${base()}list`]) {
-        const e = await store().acquireLease(key, 'alpha', LONG_TTL).catch((err: unknown) => err);
+        const e = await store()
+          .acquireLease(key, 'alpha', LONG_TTL)
+          .catch((err: unknown) => err);
         expect((e as Error).name).toBe('TypeError');
         expect(isBridgeError(e, 'store_unavailable')).toBe(false);
       }

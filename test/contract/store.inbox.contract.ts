@@ -38,7 +38,9 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       expect(results.filter((r) => r.appended)).toHaveLength(1);
       await expect(store().list(list)).resolves.toHaveLength(1);
       // Without marks every append lands, each once.
-      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store()).appendIfNew([], LONG_TTL, list, { id: `f${i}` }, LONG_TTL)));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store()).appendIfNew([], LONG_TTL, list, { id: `f${i}` }, LONG_TTL)),
+      );
       await expect(store().list(list)).resolves.toHaveLength(21);
     });
 
@@ -46,7 +48,9 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       const list = `${base()}inbox`;
       const mark = `${base()}mark`;
       await store().appendIfNew([mark], SHORT_TTL, list, { id: 'a' }, SHORT_TTL);
-      await eventually(async () => expect(await store().appendIfNew([mark], SHORT_TTL, `${list}2`, { id: 'b' }, LONG_TTL)).toEqual({ appended: true }));
+      await eventually(async () =>
+        expect(await store().appendIfNew([mark], SHORT_TTL, `${list}2`, { id: 'b' }, LONG_TTL)).toEqual({ appended: true }),
+      );
       await eventually(async () => expect(await store().list(list)).toEqual([]));
     });
 
@@ -57,7 +61,11 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       const take = (owner: string) => ({ name, owner, ttlMs: LONG_TTL });
       await store().appendIfNew([], LONG_TTL, list, { id: 'a' }, LONG_TTL);
       const won = await store().appendIfNew([mark], LONG_TTL, list, { id: 'b', text: 'x' }, LONG_TTL, take('alpha'));
-      expect(won).toEqual({ appended: true, lease: { name, owner: 'alpha', token: expect.any(Number) }, entries: [{ id: 'a' }, { id: 'b', text: 'x' }] });
+      expect(won).toEqual({
+        appended: true,
+        lease: { name, owner: 'alpha', token: expect.any(Number) },
+        entries: [{ id: 'a' }, { id: 'b', text: 'x' }],
+      });
       await expect(store().leaseHolder(name)).resolves.toEqual({ owner: 'alpha', token: won.lease!.token });
       // Held (by anyone, its owner too): appended, no lease, no read.
       await expect(store().appendIfNew([], LONG_TTL, list, { id: 'c' }, LONG_TTL, take('beta'))).resolves.toEqual({ appended: true });
@@ -76,7 +84,9 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       const name = `${base()}owner`;
       const other: Store = ctx.shared ? await ctx.open() : store();
       const answers = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store()).appendIfNew([], LONG_TTL, list, { id: `e${i}` }, LONG_TTL, { name, owner: `p${i}`, ttlMs: LONG_TTL })),
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? other : store()).appendIfNew([], LONG_TTL, list, { id: `e${i}` }, LONG_TTL, { name, owner: `p${i}`, ttlMs: LONG_TTL }),
+        ),
       );
       expect(answers.filter((a) => a.lease)).toHaveLength(1);
       await expect(store().list(list)).resolves.toHaveLength(20);
@@ -90,7 +100,9 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       const lease = (await store().acquireLease(name, 'alpha', LONG_TTL))!;
       // Not the head ('ab' is not 'a'... but 'a' is): the prefix of another id does not match.
       await expect(store().settleHead(lease, list, { headId: 'b', release: true })).resolves.toEqual({ remaining: 3, released: false });
-      await expect(store().settleHead(lease, list, { headId: 'a', writes: [{ key: conv, value: { v: 1 }, ttlMs: LONG_TTL }], release: true })).resolves.toEqual({ remaining: 2, released: false });
+      await expect(
+        store().settleHead(lease, list, { headId: 'a', writes: [{ key: conv, value: { v: 1 }, ttlMs: LONG_TTL }], release: true }),
+      ).resolves.toEqual({ remaining: 2, released: false });
       await expect(store().get(conv)).resolves.toEqual({ v: 1 });
       await expect(store().settleHead(lease, list, { headId: 'a' })).resolves.toEqual({ remaining: 2, released: false });
       await expect(store().settleHead(lease, list, { headId: 'ab' })).resolves.toEqual({ remaining: 1, released: false });
@@ -100,7 +112,9 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       await expect(store().list(list)).resolves.toEqual([]);
       // Released: the lease is lost for further settles, which then change nothing.
       await store().appendIfNew([], LONG_TTL, list, { id: 'c' }, LONG_TTL);
-      await expect(store().settleHead(lease, list, { headId: 'c', writes: [{ key: conv, value: { v: 2 }, ttlMs: LONG_TTL }] })).resolves.toBe('lost');
+      await expect(
+        store().settleHead(lease, list, { headId: 'c', writes: [{ key: conv, value: { v: 2 }, ttlMs: LONG_TTL }] }),
+      ).resolves.toBe('lost');
       await expect(store().get(conv)).resolves.toEqual({ v: 1 });
       await expect(store().list(list)).resolves.toEqual([{ id: 'c' }]);
       // The next holder gets a larger token and settles.
@@ -124,7 +138,10 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
         // The appender took the lease (the holder released before it appended), or the holder kept it and saw the entry.
         expect(appended !== undefined || (settled.remaining === 1 && !settled.released)).toBe(true);
         const holder = appended ?? lease;
-        await expect(other.settleHead(holder, list, { headId: `x${round}`, release: true })).resolves.toEqual({ remaining: 0, released: true });
+        await expect(other.settleHead(holder, list, { headId: `x${round}`, release: true })).resolves.toEqual({
+          remaining: 0,
+          released: true,
+        });
       }
     });
 

@@ -57,9 +57,7 @@ describe('Redis store start-up failures', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
     const { port } = silent.address() as net.AddressInfo;
     try {
-      const { ms, error } = await timed(
-        createStore({ redisUrl: `redis://127.0.0.1:${port}`, namespace }, undefined, { redisTimeouts }),
-      );
+      const { ms, error } = await timed(createStore({ redisUrl: `redis://127.0.0.1:${port}`, namespace }, undefined, { redisTimeouts }));
       expect(ms).toBeLessThan(3000);
       expectStoreUnavailable(error);
       expect((error as Error).message).toMatch(/^Cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: /);

@@ -72,7 +72,8 @@ async function measure(page: Page, oneLine: string[], noOverflow: string[], onSc
       for (const sel of oneLine) {
         const found = Array.from(document.querySelectorAll(sel)).filter(visible);
         if (found.length === 0) wrapped.push(`${sel}: not on the page`);
-        for (const el of found) if (lines(el) > 1) wrapped.push(`${sel}: ${lines(el)} lines ("${(el.textContent ?? '').trim().slice(0, 40)}")`);
+        for (const el of found)
+          if (lines(el) > 1) wrapped.push(`${sel}: ${lines(el)} lines ("${(el.textContent ?? '').trim().slice(0, 40)}")`);
       }
       const overflowing: string[] = [];
       for (const sel of noOverflow) {
@@ -88,7 +89,10 @@ async function measure(page: Page, oneLine: string[], noOverflow: string[], onSc
         for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
           if (getComputedStyle(p).overflowX !== 'visible') clipped = true;
         }
-        if (!clipped && box.right > innerWidth + 1) offscreen.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}: right edge at ${Math.round(box.right)} px`);
+        if (!clipped && box.right > innerWidth + 1)
+          offscreen.push(
+            `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}: right edge at ${Math.round(box.right)} px`,
+          );
       }
       const unreachable: string[] = [];
       for (const sel of onScreen) {
@@ -96,7 +100,9 @@ async function measure(page: Page, oneLine: string[], noOverflow: string[], onSc
         const box = el?.getBoundingClientRect();
         if (!el || !box || !visible(el)) unreachable.push(`${sel}: not shown`);
         else if (box.top < 0 || box.left < 0 || box.bottom > innerHeight + 1 || box.right > innerWidth + 1) {
-          unreachable.push(`${sel}: at ${Math.round(box.left)},${Math.round(box.top)} to ${Math.round(box.right)},${Math.round(box.bottom)} in ${innerWidth}×${innerHeight}`);
+          unreachable.push(
+            `${sel}: at ${Math.round(box.left)},${Math.round(box.top)} to ${Math.round(box.right)},${Math.round(box.bottom)} in ${innerWidth}×${innerHeight}`,
+          );
         }
       }
       return { pageOverflow: document.documentElement.scrollWidth - innerWidth, overflowing, wrapped, offscreen, unreachable };
@@ -148,7 +154,7 @@ describeWithChromium('both pages at the widths people use: phone, small window, 
     await h?.close();
   });
 
-  it('the console shows the whole first line of the request as its title, not the core\'s 117-character cut', async () => {
+  it("the console shows the whole first line of the request as its title, not the core's 117-character cut", async () => {
     expect(await textOf(desk.locator('#chat-title'))).toBe(FIRST_LINE);
     expect(await desk.locator('#chat-title').getAttribute('title')).toBe(FIRST_LINE);
     // The list keeps the short title: it is one line with an ellipsis anyway.
@@ -190,7 +196,11 @@ describeWithChromium('both pages at the widths people use: phone, small window, 
       for (const page of [desk, chat]) {
         const header = await page.locator('.topbar').evaluate((bar: HTMLElement) => {
           const style = getComputedStyle(bar);
-          const chrome = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + parseFloat(style.borderTopWidth) + parseFloat(style.borderBottomWidth);
+          const chrome =
+            parseFloat(style.paddingTop) +
+            parseFloat(style.paddingBottom) +
+            parseFloat(style.borderTopWidth) +
+            parseFloat(style.borderBottomWidth);
           const tallest = Math.max(...Array.from(bar.children).map((c) => c.getBoundingClientRect().height));
           return { height: Math.round(bar.getBoundingClientRect().height), oneLine: Math.round(tallest + chrome) };
         });

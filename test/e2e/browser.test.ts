@@ -11,7 +11,18 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AGENTS, startBridgeHarness, type BridgeHarness } from '../helpers/bridge-harness';
-import { ARTIFACTS_DIR, avatarSvg, describeWithChromium, inView, launchChromium, PageProblems, Screenshots, serveExternal, textOf, until } from '../helpers/browser';
+import {
+  ARTIFACTS_DIR,
+  avatarSvg,
+  describeWithChromium,
+  inView,
+  launchChromium,
+  PageProblems,
+  Screenshots,
+  serveExternal,
+  textOf,
+  until,
+} from '../helpers/browser';
 
 const BROADCAST_TOKEN = 'browser-broadcast-token-0123456789';
 const BETH = { ...AGENTS.beth, name: 'Beth Jones', avatarUrl: 'https://cdn.example.com/avatars/beth.svg' };
@@ -35,7 +46,12 @@ describeWithChromium('the product in a real browser: web chat and agent console'
   beforeAll(async () => {
     h = await startBridgeHarness({
       config: {
-        bot: { topics: [{ id: 'hardware', label: 'Hardware' }, { id: 'access', label: 'Access and accounts' }] },
+        bot: {
+          topics: [
+            { id: 'hardware', label: 'Hardware' },
+            { id: 'access', label: 'Access and accounts' },
+          ],
+        },
         console: { agents: [BETH, CARL] },
         broadcasts: { token: BROADCAST_TOKEN, minIntervalPerUserMs: 0 },
       },
@@ -142,10 +158,19 @@ describeWithChromium('the product in a real browser: web chat and agent console'
     // 6. The employee sees who joined, with her avatar; the waiting card loses Cancel.
     const joined = entry('Beth Jones joined the chat');
     await joined.waitFor();
-    await until(async () => expect(await joined.locator(`img[src="${BETH.avatarUrl}"]`).first().evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0));
+    await until(async () =>
+      expect(
+        await joined
+          .locator(`img[src="${BETH.avatarUrl}"]`)
+          .first()
+          .evaluate((img: HTMLImageElement) => img.naturalWidth),
+      ).toBeGreaterThan(0),
+    );
     await entry(DESCRIPTION).filter({ hasText: 'Connected to Beth Jones' }).waitFor();
     expect(await entry(DESCRIPTION).getByRole('button', { name: 'Cancel' }).count()).toBe(0);
-    await until(async () => expect(await textOf(chat.locator('#hint'))).toBe('You are chatting with Beth Jones. Type "stop chat" to end the chat.'));
+    await until(async () =>
+      expect(await textOf(chat.locator('#hint'))).toBe('You are chatting with Beth Jones. Type "stop chat" to end the chat.'),
+    );
     await shots.take('accepted', ['chat', 'console']);
 
     // 7. Messages both ways, each with its author's name; Enter sends.
@@ -193,7 +218,10 @@ describeWithChromium('the product in a real browser: web chat and agent console'
     expect(await textOf(guide.locator('.who'))).toBe('Beth Jones');
     const href = await guideLink.evaluate((a: HTMLAnchorElement) => a.href);
     expect(await (await fetch(href)).text()).toBe(GUIDE);
-    await deskMessages.filter({ hasText: 'Here is the cleaning guide' }).getByRole('link', { name: /fan-guide\.txt/ }).waitFor();
+    await deskMessages
+      .filter({ hasText: 'Here is the cleaning guide' })
+      .getByRole('link', { name: /fan-guide\.txt/ })
+      .waitFor();
     await until(async () => expect(await desk.locator('#text').inputValue()).toBe('')); // sent: the box is empty again
     await until(async () => expect(await inView(guide)).toBe(true));
     await until(async () => expect(await inView(deskMessages.last())).toBe(true));
@@ -284,7 +312,9 @@ describeWithChromium('the product in a real browser: web chat and agent console'
     expect(broadcastText).toContain('VPN, remote desktop');
     expect(broadcastText).toContain('Buttons are disabled while you are chatting with an agent. They come back when the chat ends.');
     expect(await broadcast.locator('.ac-pushButton, button, [role="button"], [role="link"]').count()).toBe(0);
-    await until(async () => expect(await broadcast.locator(`img[src="${BROADCAST_IMAGE}"]`).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(600));
+    await until(async () =>
+      expect(await broadcast.locator(`img[src="${BROADCAST_IMAGE}"]`).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(600),
+    );
     await until(async () => expect(await inView(broadcast)).toBe(true));
     await until(async () => expect((await broadcastReport(broadcastId)).recipients[0].outcome).toBe('delivered_buttons_disabled'));
     expect(await textOf(desk.locator('#messages'))).not.toMatch(/maintenance/i);

@@ -83,7 +83,11 @@ describeWithRedis('live views across two processes on one Redis', () => {
     await Promise.all(titles.map((title, i) => queueThrough(i % 2 === 0 ? a : b, title)));
 
     const expected = [...titles].sort();
-    const queuedTitles = (list: WireSummary[]) => list.filter((c) => c.status === 'queued').map((c) => c.title).sort();
+    const queuedTitles = (list: WireSummary[]) =>
+      list
+        .filter((c) => c.status === 'queued')
+        .map((c) => c.title)
+        .sort();
     // The waiting card may come before the desk has listed the chat: wait for all of them.
     for (const agent of [a.beth, a.carl, b.beth, b.carl]) {
       await eventually(async () => expect(queuedTitles(await agent.chats())).toEqual(expected), 10_000);
@@ -94,7 +98,10 @@ describeWithRedis('live views across two processes on one Redis', () => {
 
     // Each agent's stream had every chat's creation, once, whichever process queued it.
     const created = (reader: ConsoleEventReader) =>
-      reader.events.filter((e) => e.event === 'chat.created').map((e) => (e.data as { chat: WireSummary }).chat.title).sort();
+      reader.events
+        .filter((e) => e.event === 'chat.created')
+        .map((e) => (e.data as { chat: WireSummary }).chat.title)
+        .sort();
     for (const reader of [bethOnB, carlOnA]) await eventually(() => expect(created(reader)).toEqual(expected));
   });
 
@@ -128,7 +135,11 @@ describeWithRedis('live views across two processes on one Redis', () => {
     ]);
     await Promise.all([a.bridge.broker.idle(), b.bridge.broker.idle()]);
 
-    const joinLines = async (id: string) => (await a.beth.messages(id)).filter((m) => m.from === 'system' && /joined the chat/.test(m.text)).map((m) => m.text).sort();
+    const joinLines = async (id: string) =>
+      (await a.beth.messages(id))
+        .filter((m) => m.from === 'system' && /joined the chat/.test(m.text))
+        .map((m) => m.text)
+        .sort();
     for (const [i, id] of ids.entries()) {
       const chat = await b.carl.chat(id);
       expect(chat.status).toBe('live');

@@ -28,9 +28,15 @@ interface BridgeProcess {
 }
 
 async function startBridge(env: Record<string, string>): Promise<BridgeProcess> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_)/.test(k)));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_)/.test(k)),
+  );
   // Node itself with tsx's loader, not the `tsx` wrapper: SIGKILL must reach the bridge, not a parent that leaves it running.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bots/main.ts'], { cwd: root, env: { ...clean, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bots/main.ts'], {
+    cwd: root,
+    env: { ...clean, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -103,8 +109,7 @@ describeWithRedis('three bridge processes on one Redis', () => {
   }
 
   const expected = (side: string, c: number) => Array.from({ length: MESSAGES }, (_, i) => `${side}-${c}-${i}`);
-  const agentSaw = async (id: string, c: number) =>
-    (await agent().messages(id)).map((m) => m.text).filter((t) => t.startsWith(`u-${c}-`));
+  const agentSaw = async (id: string, c: number) => (await agent().messages(id)).map((m) => m.text).filter((t) => t.startsWith(`u-${c}-`));
   const userSaw = (chat: TeamsUser['chat'], c: number) =>
     new TeamsUser(anyUrl(), connector, chat).texts().flatMap((t) => t.match(new RegExp(`a-${c}-\\d+`)) ?? []);
 
@@ -135,7 +140,8 @@ describeWithRedis('three bridge processes on one Redis', () => {
     let live = [...bridges];
     const liveUrl = () => live[Math.floor(Math.random() * live.length)].url;
     // Agents use the survivors (the users' process is the one that dies, as in the issue).
-    const survivorAgent = () => new ConsoleAgentClient(`${survivors[Math.floor(Math.random() * survivors.length)].url}/console`, BETH.token);
+    const survivorAgent = () =>
+      new ConsoleAgentClient(`${survivors[Math.floor(Math.random() * survivors.length)].url}/console`, BETH.token);
     /** Teams' behaviour: an activity not answered 200 is sent again, the same activity, until it is. */
     const deliver = async (chat: TeamsUser['chat'], text: string) => {
       const activity = messageActivity(chat, text);

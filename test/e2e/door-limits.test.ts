@@ -39,7 +39,10 @@ describe('door limits', () => {
     const big = await post(`${h.url}/api/messages`, JSON.stringify({ type: 'message', text: 'x'.repeat(1024 * 1024) }));
     expect(big).toEqual({ status: 413, body: { error: 'too_large', message: 'The request body is too large (1 MB at most).' } });
     const nested = await post(`${h.url}/api/messages`, `{"type":"message","value":${deep(100).slice(5, -1)}}`);
-    expect(nested).toEqual({ status: 400, body: { error: 'bad_request', message: 'The request body is nested more than 64 levels deep.' } });
+    expect(nested).toEqual({
+      status: 400,
+      body: { error: 'bad_request', message: 'The request body is nested more than 64 levels deep.' },
+    });
     expect(h.connector.requests).toEqual([]);
     await unchanged();
   });
@@ -71,9 +74,13 @@ describe('door limits', () => {
   });
 
   it('broadcasts: 413 past 2 MB', async () => {
-    const big = await post(`${h.url}/api/broadcasts`, JSON.stringify({ recipients: 'all', message: { title: 't', text: 'x'.repeat(2 * 1024 * 1024) } }), {
-      authorization: `Bearer ${BROADCAST_TOKEN}`,
-    });
+    const big = await post(
+      `${h.url}/api/broadcasts`,
+      JSON.stringify({ recipients: 'all', message: { title: 't', text: 'x'.repeat(2 * 1024 * 1024) } }),
+      {
+        authorization: `Bearer ${BROADCAST_TOKEN}`,
+      },
+    );
     expect(big.status).toBe(413);
     expect(big.body.error.message).toBe('The request body is too large (2 MB at most).');
     await unchanged();

@@ -29,7 +29,9 @@ async function stalledReader(url: string, path: string, token: string): Promise<
 
 async function dropped(h: BridgeHarness): Promise<Record<string, number>> {
   const text = await (await fetch(`${h.url}/metrics`)).text();
-  return Object.fromEntries([...text.matchAll(/^lab_event_stream_dropped_total\{stream="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+  return Object.fromEntries(
+    [...text.matchAll(/^lab_event_stream_dropped_total\{stream="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]),
+  );
 }
 
 describe('event streams and readers that stop reading', () => {

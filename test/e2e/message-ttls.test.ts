@@ -17,7 +17,10 @@ const MESSAGES = 6;
 
 /** Keys that outlive 15 minutes. */
 function longLived(ttls: Map<string, number>): string[] {
-  return [...ttls].filter(([, ms]) => ms > FIFTEEN_MINUTES).map(([k]) => k).sort();
+  return [...ttls]
+    .filter(([, ms]) => ms > FIFTEEN_MINUTES)
+    .map(([k]) => k)
+    .sort();
 }
 
 function scenario(engine: 'memory' | 'redis') {

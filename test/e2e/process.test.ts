@@ -10,8 +10,14 @@ const root = join(__dirname, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp)/.test(k)));
-  const child = spawn(tsx, ['bots/main.ts'], { cwd: root, env: { ...clean, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp)/.test(k)),
+  );
+  const child = spawn(tsx, ['bots/main.ts'], {
+    cwd: root,
+    env: { ...clean, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -44,7 +50,11 @@ describe('the bridge process', () => {
       const [, port] = await waitFor(() => p.output().match(/Live Agent Bridge on http:\/\/0\.0\.0\.0:(\d+)/), 20_000);
       expect(p.output()).toMatch(/Teams is OFF/);
       expect(p.output()).toMatch(/Teams: +off/);
-      const res = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"message"}' });
+      const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"type":"message"}',
+      });
       expect(res.status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
@@ -65,7 +75,10 @@ describe('the bridge process', () => {
       const controller = new AbortController();
       const stream = await fetch(`${url}/console/api/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
       expect(stream.status).toBe(200);
-      const reading = stream.body!.getReader().read().catch(() => undefined);
+      const reading = stream
+        .body!.getReader()
+        .read()
+        .catch(() => undefined);
       await reading;
 
       p.child.kill('SIGTERM');

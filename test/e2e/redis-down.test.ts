@@ -91,7 +91,9 @@ describeWithRedisServer('Redis down mid-chat', () => {
 
     // The web chat, the console and the broadcast API: the same 503 and the same words.
     const webSay = await web.request('POST', '/messages', { body: { id: randomUUID(), text: 'web while down' } });
-    const consolePost = await h.beth.request('POST', `/api/chats/${encodeURIComponent(chatId)}/messages`, { body: { text: 'Beth while down' } });
+    const consolePost = await h.beth.request('POST', `/api/chats/${encodeURIComponent(chatId)}/messages`, {
+      body: { text: 'Beth while down' },
+    });
     const broadcast = await fetch(`${h.url}/api/broadcasts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${BROADCAST_TOKEN}` },
@@ -145,7 +147,10 @@ describeWithRedisServer('Redis down mid-chat', () => {
     const created = await fetch(`${h.url}/api/broadcasts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${BROADCAST_TOKEN}` },
-      body: JSON.stringify({ recipients: users.map((u) => ({ surface: 'teams', user: u.id })), message: { title, text: 'Nothing to do.' } }),
+      body: JSON.stringify({
+        recipients: users.map((u) => ({ surface: 'teams', user: u.id })),
+        message: { title, text: 'Nothing to do.' },
+      }),
     });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
@@ -162,12 +167,20 @@ describeWithRedisServer('Redis down mid-chat', () => {
     await redis.start();
     await eventually(async () => expect(await readiness(h.url)).toBe(200), 20_000, 100);
 
-    const done = await eventually(async () => {
-      const res = await fetch(`${h.url}/api/broadcasts/${id}`, { headers: { authorization: `Bearer ${BROADCAST_TOKEN}` } });
-      const report = (await res.json()) as { status: string; counts: Record<string, number>; recipients: { user: string; outcome: string; reason?: string }[] };
-      if (report.status !== 'done') throw new Error(`still ${report.status}: ${JSON.stringify(report.counts)}`);
-      return report;
-    }, 20_000, 100);
+    const done = await eventually(
+      async () => {
+        const res = await fetch(`${h.url}/api/broadcasts/${id}`, { headers: { authorization: `Bearer ${BROADCAST_TOKEN}` } });
+        const report = (await res.json()) as {
+          status: string;
+          counts: Record<string, number>;
+          recipients: { user: string; outcome: string; reason?: string }[];
+        };
+        if (report.status !== 'done') throw new Error(`still ${report.status}: ${JSON.stringify(report.counts)}`);
+        return report;
+      },
+      20_000,
+      100,
+    );
     expect(done.counts.pending).toBe(0);
     // Delivered after the outage too, and to nobody twice; a send cut by the outage is reported.
     expect(done.counts.delivered).toBeGreaterThan(before);

@@ -9,7 +9,6 @@ import { DEFAULT_OUTBOUND_AUTH, servicenowSettings } from '../helpers/servicenow
 import { hasButton, startSlackHarness, statusLineOf, type SlackHarness, type SlackUser } from '../helpers/slack-harness';
 import { ServiceNowSimulator, type SimConversation } from '../simulators/servicenow/simulator';
 
-
 describe('Slack end to end, with ServiceNow Agent Chat as the desk', () => {
   let sim: ServiceNowSimulator;
   let h: SlackHarness;
@@ -52,7 +51,10 @@ describe('Slack end to end, with ServiceNow Agent Chat as the desk', () => {
     expect(conv).toMatchObject({
       userId: ana.id,
       emailId: 'ana@acme.example',
-      opening: { contextVariables: expect.objectContaining({ topic: 'network', language: 'pt', region: 'BR' }), timezone: 'America/Sao_Paulo' },
+      opening: {
+        contextVariables: expect.objectContaining({ topic: 'network', language: 'pt', region: 'BR' }),
+        timezone: 'America/Sao_Paulo',
+      },
     });
     await ana.waitForText('Please stand by while I connect you to a live agent.');
 

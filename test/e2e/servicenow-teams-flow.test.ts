@@ -5,7 +5,15 @@
  * its agents (posting the documented payloads to the bridge's webhook). Nothing is mocked.
  */
 import { FILE_DOWNLOAD_INFO } from '../../bots/teams/inbound';
-import { isDetails, isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import {
+  isDetails,
+  isOffer,
+  isWaiting,
+  startBridgeHarness,
+  type BridgeHarness,
+  type SentCard,
+  type TeamsUser,
+} from '../helpers/bridge-harness';
 import { eventually } from '../helpers/eventually';
 import { startFakeFileServer, type FakeFileServer } from '../helpers/fake-file-server';
 import { DEFAULT_OUTBOUND_AUTH, servicenowSettings } from '../helpers/servicenow-harness';
@@ -76,9 +84,18 @@ describe('Teams end to end, with ServiceNow Agent Chat as the desk', () => {
       opening: {
         // The user's talk with the bot follows as a plain-text extract (servicenow.history: text).
         text: expect.stringMatching(
-          new RegExp(`^VPN drops every hour\nSince Monday, on Wi-Fi only\n\nTopic: Network and VPN\nTicket: ${incident.number}\n\nConversation with the bot before the handoff:\n\\[[-0-9 :]+ UTC\\] User: I need to talk to an agent\n\\[[-0-9 :]+ UTC\\] Bot: `),
+          new RegExp(
+            `^VPN drops every hour\nSince Monday, on Wi-Fi only\n\nTopic: Network and VPN\nTicket: ${incident.number}\n\nConversation with the bot before the handoff:\n\\[[-0-9 :]+ UTC\\] User: I need to talk to an agent\n\\[[-0-9 :]+ UTC\\] Bot: `,
+          ),
         ),
-        contextVariables: expect.objectContaining({ live_agent_only: 'true', topic: 'network', language: 'fr', region: 'CA', LiveAgent_queue: 'vpn-queue-sysid', incident_number: incident.number }),
+        contextVariables: expect.objectContaining({
+          live_agent_only: 'true',
+          topic: 'network',
+          language: 'fr',
+          region: 'CA',
+          LiveAgent_queue: 'vpn-queue-sysid',
+          incident_number: incident.number,
+        }),
         clientVariables: expect.objectContaining({ bridgeSessionId: conv.id, surface: 'teams' }),
       },
     });
@@ -111,11 +128,19 @@ describe('Teams end to end, with ServiceNow Agent Chat as the desk', () => {
     await ana.connector.waitFor((r) => r.conversationId === ana.chat.conversationId && r.body.type === 'typing');
 
     // 6. A file from the user: ServiceNow downloads it from the bridge with the chat's header.
-    const downloadUrl = sharepoint.serve('/personal/ana/_layouts/15/download.aspx?UniqueId=1&tempauth=t1', { body: PDF, contentType: 'application/pdf' });
+    const downloadUrl = sharepoint.serve('/personal/ana/_layouts/15/download.aspx?UniqueId=1&tempauth=t1', {
+      body: PDF,
+      contentType: 'application/pdf',
+    });
     await ana.say('the client log', {
       attachments: [
         { contentType: 'text/html', content: '<p>the client log</p>' },
-        { contentType: FILE_DOWNLOAD_INFO, name: 'vpn client.pdf', contentUrl: 'https://contoso-my.sharepoint.com/x/vpn client.pdf', content: { downloadUrl, uniqueId: 'u1', fileType: 'pdf' } },
+        {
+          contentType: FILE_DOWNLOAD_INFO,
+          name: 'vpn client.pdf',
+          contentUrl: 'https://contoso-my.sharepoint.com/x/vpn client.pdf',
+          content: { downloadUrl, uniqueId: 'u1', fileType: 'pdf' },
+        },
       ],
     });
     const withFile = await eventually(() => {
@@ -131,7 +156,12 @@ describe('Teams end to end, with ServiceNow Agent Chat as the desk', () => {
 
     // 7. Files from the agent: an image shown inline and a document as a link, both from the bridge.
     await sim.sendFile(conv.id, { name: 'settings.png', contentType: 'image/png', bytes: PNG });
-    const image = await ana.connector.waitFor((r) => r.conversationId === ana.chat.conversationId && Array.isArray(r.body.attachments) && (r.body.attachments as { name?: string }[]).some((a) => a.name === 'settings.png'));
+    const image = await ana.connector.waitFor(
+      (r) =>
+        r.conversationId === ana.chat.conversationId &&
+        Array.isArray(r.body.attachments) &&
+        (r.body.attachments as { name?: string }[]).some((a) => a.name === 'settings.png'),
+    );
     const imageUrl = (image.body.attachments as { contentUrl: string }[])[0].contentUrl;
     expect(imageUrl.startsWith(`${h.url}/files/`)).toBe(true);
     expect(same(new Uint8Array(await (await fetch(imageUrl)).arrayBuffer()), PNG)).toBe(true);
@@ -213,7 +243,10 @@ describe('Teams end to end, with ServiceNow Agent Chat as the desk', () => {
     const payload = agentText(sim.conversation(conv.id), sim.agents[0], 'said once', 'dup-1');
     await sim.post(conv.id, payload);
     await sim.post(conv.id, payload);
-    const forged = await sim.post(conv.id, agentText(sim.conversation(conv.id), sim.agents[0], 'forged'), { mode: 'header', headers: { token: 'wrong-secret-000000000' } });
+    const forged = await sim.post(conv.id, agentText(sim.conversation(conv.id), sim.agents[0], 'forged'), {
+      mode: 'header',
+      headers: { token: 'wrong-secret-000000000' },
+    });
     expect(forged.status).toBe(401);
     await eve.waitForText('**Beth Anglin:** said once');
     await h.bridge.broker.idle();

@@ -10,7 +10,13 @@ import type { ServiceNowSettingsInput } from '../../adapters/desks/servicenow/co
 import { DEFAULT_SIM_AUTH } from '../simulators/servicenow/simulator';
 import { agentText } from '../simulators/servicenow/payloads';
 import { testClock } from '../helpers/console-harness';
-import { servicenowSettings, startServiceNowHarness, WEBHOOK_SECRET, type ServiceNowHarness, type ServiceNowHarnessOptions } from '../helpers/servicenow-harness';
+import {
+  servicenowSettings,
+  startServiceNowHarness,
+  WEBHOOK_SECRET,
+  type ServiceNowHarness,
+  type ServiceNowHarnessOptions,
+} from '../helpers/servicenow-harness';
 
 const BASIC = DEFAULT_SIM_AUTH.basic!;
 const OAUTH = { clientId: 'bridge-client', clientSecret: 'bridge-client-secret', username: BASIC.username, password: BASIC.password };
@@ -19,7 +25,8 @@ const SIGNING_SECRET = 'message-signing-secret-0123456789';
 
 let n = 0;
 const sessionId = () => `sn-wire-${Date.now().toString(36)}-${++n}`;
-const of = (events: DeskEvent[], id: string, type?: DeskEvent['type']) => events.filter((e) => e.sessionId === id && (!type || e.type === type));
+const of = (events: DeskEvent[], id: string, type?: DeskEvent['type']) =>
+  events.filter((e) => e.sessionId === id && (!type || e.type === type));
 
 describe('ServiceNow connector over the wire', () => {
   let h: ServiceNowHarness | undefined;
@@ -47,22 +54,51 @@ describe('ServiceNow connector over the wire', () => {
     it.each([
       ['basic', { auth: { mode: 'basic', username: BASIC.username, password: BASIC.password } }, { basic: BASIC }, {}, 'basic'],
       ['oauth, password grant', { auth: { mode: 'oauth', ...OAUTH } }, { oauth: OAUTH }, {}, 'oauth'],
-      ['oauth, client credentials', { auth: { mode: 'oauth', grantType: 'client_credentials', clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret } }, { oauth: OAUTH }, {}, 'oauth'],
-      ['message auth: token header', { auth: { mode: 'none' }, messageAuth: { mode: 'token', secret: MESSAGE_TOKEN }, availability: { enabled: false } }, {}, { token: MESSAGE_TOKEN }, 'token'],
-      ['message auth: x-b2b-signature', { auth: { mode: 'none' }, messageAuth: { mode: 'signature', secret: SIGNING_SECRET }, availability: { enabled: false } }, {}, { signatureSecret: SIGNING_SECRET }, 'signature'],
+      [
+        'oauth, client credentials',
+        { auth: { mode: 'oauth', grantType: 'client_credentials', clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret } },
+        { oauth: OAUTH },
+        {},
+        'oauth',
+      ],
+      [
+        'message auth: token header',
+        { auth: { mode: 'none' }, messageAuth: { mode: 'token', secret: MESSAGE_TOKEN }, availability: { enabled: false } },
+        {},
+        { token: MESSAGE_TOKEN },
+        'token',
+      ],
+      [
+        'message auth: x-b2b-signature',
+        { auth: { mode: 'none' }, messageAuth: { mode: 'signature', secret: SIGNING_SECRET }, availability: { enabled: false } },
+        {},
+        { signatureSecret: SIGNING_SECRET },
+        'signature',
+      ],
     ] as const)('%s', async (_label, settings, simAuth, messageAuth, used) => {
-      const harness = await start({ settings: settingsWith(settings as Partial<ServiceNowSettingsInput>), sim: { auth: simAuth, messageAuth } });
+      const harness = await start({
+        settings: settingsWith(settings as Partial<ServiceNowSettingsInput>),
+        sim: { auth: simAuth, messageAuth },
+      });
       await roundTrip(harness);
       const va = harness.sim.requests.filter((r) => r.path === '/api/sn_va_as_service/bot/integration');
       expect(va.length).toBeGreaterThanOrEqual(2);
       expect(va.every((r) => r.auth === used && r.status === 200)).toBe(true);
-      if (used === 'oauth') expect(harness.sim.auth.grants).toEqual([settings.auth.mode === 'oauth' && 'grantType' in settings.auth ? 'client_credentials' : 'password']);
+      if (used === 'oauth')
+        expect(harness.sim.auth.grants).toEqual([
+          settings.auth.mode === 'oauth' && 'grantType' in settings.auth ? 'client_credentials' : 'password',
+        ]);
       expect(harness.logger.text()).not.toMatch(new RegExp([BASIC.password, OAUTH.clientSecret, MESSAGE_TOKEN, SIGNING_SECRET].join('|')));
     });
 
     it('wrong credentials: the chat is not opened and the error says why', async () => {
-      const harness = await start({ settings: settingsWith({ auth: { mode: 'basic', username: BASIC.username, password: 'wrong-password' } }) });
-      await expect(harness.desk.openChat(chatRequest(sessionId()))).rejects.toMatchObject({ code: 'desk_unavailable', cause: expect.objectContaining({ code: 'desk_auth_failed' }) });
+      const harness = await start({
+        settings: settingsWith({ auth: { mode: 'basic', username: BASIC.username, password: 'wrong-password' } }),
+      });
+      await expect(harness.desk.openChat(chatRequest(sessionId()))).rejects.toMatchObject({
+        code: 'desk_unavailable',
+        cause: expect.objectContaining({ code: 'desk_auth_failed' }),
+      });
       expect(harness.sim.conversations.size).toBe(0);
     });
 
@@ -78,37 +114,61 @@ describe('ServiceNow connector over the wire', () => {
 
   describe('auth, ServiceNow -> bridge (webhook)', () => {
     it.each([
-      ['static header', { mode: 'header', header: 'token', secret: WEBHOOK_SECRET }, () => ({ mode: 'header', headers: { token: WEBHOOK_SECRET } })],
-      ['basic', { mode: 'basic', username: 'servicenow', secret: WEBHOOK_SECRET }, () => ({ mode: 'basic', username: 'servicenow', password: WEBHOOK_SECRET })],
-      ['oauth (client credentials from our token URL)', { mode: 'oauth', clientId: 'servicenow', secret: WEBHOOK_SECRET }, (bot: string) => ({ mode: 'oauth', tokenUrl: `${bot}/servicenow/webhook/oauth/token`, clientId: 'servicenow', clientSecret: WEBHOOK_SECRET })],
+      [
+        'static header',
+        { mode: 'header', header: 'token', secret: WEBHOOK_SECRET },
+        () => ({ mode: 'header', headers: { token: WEBHOOK_SECRET } }),
+      ],
+      [
+        'basic',
+        { mode: 'basic', username: 'servicenow', secret: WEBHOOK_SECRET },
+        () => ({ mode: 'basic', username: 'servicenow', password: WEBHOOK_SECRET }),
+      ],
+      [
+        'oauth (client credentials from our token URL)',
+        { mode: 'oauth', clientId: 'servicenow', secret: WEBHOOK_SECRET },
+        (bot: string) => ({
+          mode: 'oauth',
+          tokenUrl: `${bot}/servicenow/webhook/oauth/token`,
+          clientId: 'servicenow',
+          clientSecret: WEBHOOK_SECRET,
+        }),
+      ],
       ['signature', { mode: 'signature', secret: WEBHOOK_SECRET }, () => ({ mode: 'signature', secret: WEBHOOK_SECRET })],
-    ] as const)('%s: accepted with the right credentials, 401 and nothing applied with wrong ones', async (_label, webhookAuth, outbound) => {
-      const harness = await start({ settings: settingsWith({ webhook: { auth: webhookAuth } }), outboundAuth: outbound as never });
-      const id = await roundTrip(harness);
-      if (webhookAuth.mode === 'oauth') expect(harness.sim.outbound.tokenRequests).toBe(1);
+    ] as const)(
+      '%s: accepted with the right credentials, 401 and nothing applied with wrong ones',
+      async (_label, webhookAuth, outbound) => {
+        const harness = await start({ settings: settingsWith({ webhook: { auth: webhookAuth } }), outboundAuth: outbound as never });
+        const id = await roundTrip(harness);
+        if (webhookAuth.mode === 'oauth') expect(harness.sim.outbound.tokenRequests).toBe(1);
 
-      const before = JSON.stringify(await harness.store.get(`sn:chat:${id}`));
-      const eventsBefore = harness.events.length;
-      const conv = harness.sim.conversation(id);
-      const wrong = [
-        { mode: 'none' },
-        { mode: 'header', headers: { token: 'not-the-secret-000000' } },
-        { mode: 'basic', username: 'servicenow', password: 'not-the-secret' },
-        { mode: 'signature', secret: 'not-the-secret-000000' },
-      ] as const;
-      for (const auth of wrong) {
-        const res = await harness.sim.post(id, agentText(conv, harness.sim.agents[0], 'forged message'), auth);
-        expect(res.status).toBe(401);
-        expect(JSON.parse(res.body)).toEqual({ status: 'failure', error: expect.objectContaining({ message: expect.any(String) }) });
-      }
-      await new Promise((r) => setTimeout(r, 100));
-      expect(harness.events.length).toBe(eventsBefore);
-      expect(JSON.stringify(await harness.store.get(`sn:chat:${id}`))).toBe(before);
-      expect(harness.store.ops.filter((o) => o.op === 'claim' && o.key.startsWith('sn:payload:')).length).toBe(harness.sim.outbound.posts.filter((p) => p.status === 200).length);
-    });
+        const before = JSON.stringify(await harness.store.get(`sn:chat:${id}`));
+        const eventsBefore = harness.events.length;
+        const conv = harness.sim.conversation(id);
+        const wrong = [
+          { mode: 'none' },
+          { mode: 'header', headers: { token: 'not-the-secret-000000' } },
+          { mode: 'basic', username: 'servicenow', password: 'not-the-secret' },
+          { mode: 'signature', secret: 'not-the-secret-000000' },
+        ] as const;
+        for (const auth of wrong) {
+          const res = await harness.sim.post(id, agentText(conv, harness.sim.agents[0], 'forged message'), auth);
+          expect(res.status).toBe(401);
+          expect(JSON.parse(res.body)).toEqual({ status: 'failure', error: expect.objectContaining({ message: expect.any(String) }) });
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        expect(harness.events.length).toBe(eventsBefore);
+        expect(JSON.stringify(await harness.store.get(`sn:chat:${id}`))).toBe(before);
+        expect(harness.store.ops.filter((o) => o.op === 'claim' && o.key.startsWith('sn:payload:')).length).toBe(
+          harness.sim.outbound.posts.filter((p) => p.status === 200).length,
+        );
+      },
+    );
 
     it('the token endpoint refuses a wrong client secret', async () => {
-      const harness = await start({ settings: settingsWith({ webhook: { auth: { mode: 'oauth', clientId: 'servicenow', secret: WEBHOOK_SECRET } } }) });
+      const harness = await start({
+        settings: settingsWith({ webhook: { auth: { mode: 'oauth', clientId: 'servicenow', secret: WEBHOOK_SECRET } } }),
+      });
       const res = await fetch(`${harness.webhookUrl}/oauth/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -134,26 +194,43 @@ describe('ServiceNow connector over the wire', () => {
 
     it('bad JSON is a 400; a payload for an unknown chat is answered and ignored', async () => {
       const harness = await start();
-      const res = await fetch(harness.webhookUrl, { method: 'POST', headers: { token: WEBHOOK_SECRET, 'Content-Type': 'application/json' }, body: '{nope' });
+      const res = await fetch(harness.webhookUrl, {
+        method: 'POST',
+        headers: { token: WEBHOOK_SECRET, 'Content-Type': 'application/json' },
+        body: '{nope',
+      });
       expect(res.status).toBe(400);
-      const unknown = await fetch(harness.webhookUrl, { method: 'POST', headers: { token: WEBHOOK_SECRET }, body: JSON.stringify({ clientSessionId: 'nobody', body: [{ uiType: 'OutputText', value: 'hi' }] }) });
+      const unknown = await fetch(harness.webhookUrl, {
+        method: 'POST',
+        headers: { token: WEBHOOK_SECRET },
+        body: JSON.stringify({ clientSessionId: 'nobody', body: [{ uiType: 'OutputText', value: 'hi' }] }),
+      });
       expect(unknown.status).toBe(200);
       await eventually(() => expect(harness.logger.text()).toMatch(/unknown chat/));
     });
 
-    it('a body past maxBodyBytes is a 413 and one nested past 64 levels a 400, in ServiceNow\'s failure shape, applying nothing', async () => {
-      const harness = await start({ settings: settingsWith({ webhook: { auth: { mode: 'header', header: 'token', secret: WEBHOOK_SECRET }, maxBodyBytes: 4096 } }) });
+    it("a body past maxBodyBytes is a 413 and one nested past 64 levels a 400, in ServiceNow's failure shape, applying nothing", async () => {
+      const harness = await start({
+        settings: settingsWith({ webhook: { auth: { mode: 'header', header: 'token', secret: WEBHOOK_SECRET }, maxBodyBytes: 4096 } }),
+      });
       const id = sessionId();
       await harness.desk.openChat(chatRequest(id));
       await harness.sim.accept(id);
       const headers = { token: WEBHOOK_SECRET, 'Content-Type': 'application/json' };
-      const big = await fetch(harness.webhookUrl, { method: 'POST', headers, body: JSON.stringify({ clientSessionId: id, pad: 'x'.repeat(5000) }) });
+      const big = await fetch(harness.webhookUrl, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ clientSessionId: id, pad: 'x'.repeat(5000) }),
+      });
       expect(big.status).toBe(413);
       expect(await big.json()).toEqual({ status: 'failure', error: { message: 'The body is too large.', detail: 'too_large' } });
       const nested = `{"clientSessionId":"${id}","body":[${'['.repeat(100)}${']'.repeat(100)}]}`;
       const deep = await fetch(harness.webhookUrl, { method: 'POST', headers, body: nested });
       expect(deep.status).toBe(400);
-      expect(await deep.json()).toEqual({ status: 'failure', error: { message: 'The body is nested more than 64 levels deep.', detail: 'bad_request' } });
+      expect(await deep.json()).toEqual({
+        status: 'failure',
+        error: { message: 'The body is nested more than 64 levels deep.', detail: 'bad_request' },
+      });
       await new Promise((r) => setTimeout(r, 50));
       expect(of(harness.events, id, 'agentMessage')).toEqual([]);
     });
@@ -164,9 +241,18 @@ describe('ServiceNow connector over the wire', () => {
       await harness.desk.openChat(chatRequest(id));
       await harness.sim.accept(id);
       const conv = harness.sim.conversation(id);
-      const res = await harness.sim.post(id, { clientSessionId: id, body: [{ uiType: 'Hologram' }, { uiType: 'ActionMsg', actionType: 'Teleport' }, ...(agentText(conv, harness.sim.agents[0], 'after the odd ones').body as object[])] });
+      const res = await harness.sim.post(id, {
+        clientSessionId: id,
+        body: [
+          { uiType: 'Hologram' },
+          { uiType: 'ActionMsg', actionType: 'Teleport' },
+          ...(agentText(conv, harness.sim.agents[0], 'after the odd ones').body as object[]),
+        ],
+      });
       expect(res.status).toBe(200);
-      await eventually(() => expect(of(harness.events, id, 'agentMessage')).toEqual([expect.objectContaining({ text: 'after the odd ones' })]));
+      await eventually(() =>
+        expect(of(harness.events, id, 'agentMessage')).toEqual([expect.objectContaining({ text: 'after the odd ones' })]),
+      );
       expect(harness.logger.text()).toMatch(/Hologram/);
       expect(harness.logger.text()).toMatch(/ActionMsg\/Teleport/);
     });
@@ -255,7 +341,8 @@ describe('ServiceNow connector over the wire', () => {
     const pdf = new Uint8Array(Buffer.from('%PDF-1.4 a small test document'));
 
     /** A user file as the broker hands it over: in the vault, with the bridge URL and the bytes. */
-    const userFile = (harness: ServiceNowHarness, id: string): Promise<FileRef> => harness.vault.put(id, { name: 'error log.pdf', contentType: 'application/pdf' }, pdf);
+    const userFile = (harness: ServiceNowHarness, id: string): Promise<FileRef> =>
+      harness.vault.put(id, { name: 'error log.pdf', contentType: 'application/pdf' }, pdf);
 
     it('url mode: ServiceNow downloads the file from the bridge with the per-chat Authorization header; nobody else can', async () => {
       const harness = await start();
@@ -267,7 +354,10 @@ describe('ServiceNow connector over the wire', () => {
       await harness.desk.sendMessage(a, { messageId: 'f1', text: 'here is the log', files: [file], at: Date.now() });
       await harness.sim.idle();
       const [message] = harness.sim.conversation(a).messages;
-      expect(message).toMatchObject({ text: 'here is the log', attachment: { fileName: 'error log.pdf', contentType: 'application/pdf', url: file.url } });
+      expect(message).toMatchObject({
+        text: 'here is the log',
+        attachment: { fileName: 'error log.pdf', contentType: 'application/pdf', url: file.url },
+      });
       expect(message.download).toMatchObject({ status: 200, contentType: 'application/pdf' });
       expect(Buffer.from(message.download!.bytes!).equals(Buffer.from(pdf))).toBe(true);
       expect(message.attachment!.headers!.Authorization).toMatch(/^Bearer [\w-]{40,}$/);
@@ -307,7 +397,11 @@ describe('ServiceNow connector over the wire', () => {
       const [message] = harness.sim.conversation(id).messages;
       expect(message.attachment?.url).toMatch(new RegExp(`^${harness.sim.url}/api/now/v1/cccif/media/`));
       expect(Buffer.from(message.download!.bytes!).equals(Buffer.from(pdf))).toBe(true);
-      expect(harness.sim.requests.find((r) => r.path === '/api/now/v1/cccif/media/upload')).toMatchObject({ status: 200, auth: 'basic', body: { user_id: 'u-1' } });
+      expect(harness.sim.requests.find((r) => r.path === '/api/now/v1/cccif/media/upload')).toMatchObject({
+        status: 200,
+        auth: 'basic',
+        body: { user_id: 'u-1' },
+      });
     });
 
     it('agent files on the instance are fetched with our credentials and reach the user as files from the bridge', async () => {
@@ -319,7 +413,7 @@ describe('ServiceNow connector over the wire', () => {
       await harness.sim.sendFile(id, { name: 'vpn-settings.png', contentType: 'image/png', bytes: png });
       await harness.sim.sendFile(id, { name: 'vpn-guide.pdf', contentType: 'application/pdf', bytes: pdf });
       const files = await eventually(() => {
-        const found = of(harness.events, id, 'agentMessage').flatMap((e) => (e.type === 'agentMessage' ? e.files ?? [] : []));
+        const found = of(harness.events, id, 'agentMessage').flatMap((e) => (e.type === 'agentMessage' ? (e.files ?? []) : []));
         expect(found).toHaveLength(2);
         return found;
       });
@@ -373,7 +467,13 @@ describe('ServiceNow connector over the wire', () => {
       await structured.desk.openChat(request(a));
       const fields = [
         { displayName: 'Jordan Example', isBotMessage: false, timestamp: '1700000000000', type: 'text', value: 'vpn broken' },
-        { displayName: 'Virtual Agent', isBotMessage: true, timestamp: '1700000001000', type: 'text', value: 'Have you tried restarting the client?' },
+        {
+          displayName: 'Virtual Agent',
+          isBotMessage: true,
+          timestamp: '1700000001000',
+          type: 'text',
+          value: 'Have you tried restarting the client?',
+        },
       ];
       expect(structured.sim.conversation(a).opening).toMatchObject({ history: fields });
       expect(structured.sim.conversation(a).opening.text).not.toContain('Conversation with the bot');
@@ -421,7 +521,9 @@ describe('ServiceNow connector over the wire', () => {
   });
 
   it('files a ticket on handoff and tells both sides its number', async () => {
-    const harness = await start({ settings: settingsWith({ incident: { enabled: true, shortDescriptionPrefix: '[Chat] ', fields: { contact_type: 'chat' } } }) });
+    const harness = await start({
+      settings: settingsWith({ incident: { enabled: true, shortDescriptionPrefix: '[Chat] ', fields: { contact_type: 'chat' } } }),
+    });
     const id = sessionId();
     await harness.desk.openChat(chatRequest(id));
     const [incident] = harness.sim.incidents;
@@ -431,7 +533,11 @@ describe('ServiceNow connector over the wire', () => {
       work_notes: expect.stringContaining('Have you tried restarting the client?'),
       contact_type: 'chat',
     });
-    await eventually(() => expect(of(harness.events, id, 'systemMessage')).toEqual([expect.objectContaining({ text: `I filed ${incident.number} for your request. The agent can see it.` })]));
+    await eventually(() =>
+      expect(of(harness.events, id, 'systemMessage')).toEqual([
+        expect.objectContaining({ text: `I filed ${incident.number} for your request. The agent can see it.` }),
+      ]),
+    );
     const conv = harness.sim.conversation(id);
     expect(conv.opening.text).toContain(`Ticket: ${incident.number}`);
     expect(conv.opening.contextVariables.incident_number).toBe(incident.number);

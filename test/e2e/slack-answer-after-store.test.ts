@@ -37,11 +37,19 @@ describe('Slack events are answered after they are stored', () => {
 
     failing = false;
     // Slack's retry carries the same envelope (same event id).
-    const retry = await postToSlackEndpoint(h.url, JSON.stringify(body), 'application/json', { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_error' } });
+    const retry = await postToSlackEndpoint(h.url, JSON.stringify(body), 'application/json', {
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_error' },
+    });
     expect(retry.status).toBe(200);
     await eventually(() => expect(user.messages().filter(hasButton('lab_start_chat'))).toHaveLength(1));
     // And a second retry is a duplicate: still one offer.
-    expect((await postToSlackEndpoint(h.url, JSON.stringify(body), 'application/json', { headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_error' } })).status).toBe(200);
+    expect(
+      (
+        await postToSlackEndpoint(h.url, JSON.stringify(body), 'application/json', {
+          headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_error' },
+        })
+      ).status,
+    ).toBe(200);
     await h.bridge.broker.idle();
     expect(user.messages().filter(hasButton('lab_start_chat'))).toHaveLength(1);
   });

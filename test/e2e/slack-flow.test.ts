@@ -55,7 +55,10 @@ describe('Slack end to end, with the built-in console as the desk', () => {
   }
 
   /** Ask, Start, fill the modal: the queued chat's id and the waiting message. */
-  async function queueChat(user: SlackUser, description = 'My laptop will not start after the update'): Promise<{ chatId: string; waiting: FakeMessage; offer: FakeMessage }> {
+  async function queueChat(
+    user: SlackUser,
+    description = 'My laptop will not start after the update',
+  ): Promise<{ chatId: string; waiting: FakeMessage; offer: FakeMessage }> {
     const before = h.slack.views.length;
     await user.say('I need to talk to an agent');
     const offer = await user.waitForMessage(hasButton('lab_start_chat'));
@@ -92,7 +95,10 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     const invalid = await ana.submit(modal, { description: '   ' });
     expect(invalid).toEqual({
       status: 200,
-      json: { response_action: 'errors', errors: { description: 'Please tell us what you need help with.', topic: 'Please choose a topic.' } },
+      json: {
+        response_action: 'errors',
+        errors: { description: 'Please tell us what you need help with.', topic: 'Please choose a topic.' },
+      },
     });
     await h.bridge.broker.idle();
     expect(await h.beth.chats()).toEqual([]);
@@ -114,13 +120,19 @@ describe('Slack end to end, with the built-in console as the desk', () => {
       surface: 'slack',
       routing: { language: 'pt', region: 'BR', domain: 'it' },
     });
-    expect((chat.history as { text: string }[]).map((m) => m.text)).toEqual(expect.arrayContaining(['hello', 'I need to talk to an agent']));
+    expect((chat.history as { text: string }[]).map((m) => m.text)).toEqual(
+      expect.arrayContaining(['hello', 'I need to talk to an agent']),
+    );
 
     // 4. Not blocked while queued: messages wait for the agent, and the user is told once.
     await ana.say('It also happens on the train');
     await ana.waitForText(/agent will see your messages/i);
     await ana.say('and at home');
-    await eventually(async () => expect((await h.beth.messages(chatId)).map((m) => m.text)).toEqual(expect.arrayContaining(['It also happens on the train', 'and at home'])));
+    await eventually(async () =>
+      expect((await h.beth.messages(chatId)).map((m) => m.text)).toEqual(
+        expect.arrayContaining(['It also happens on the train', 'and at home']),
+      ),
+    );
     expect(ana.texts().filter((t) => /agent will see your messages/i.test(t))).toHaveLength(1);
 
     // 5. Beth accepts: the Cancel button goes, the user sees who joined.
@@ -152,7 +164,9 @@ describe('Slack end to end, with the built-in console as the desk', () => {
       ),
     });
     await eventually(async () =>
-      expect((await h.beth.messages(chatId)).map((m) => m.text)).toContain('@Dana Scully says **5.2** & [this page](https://intranet.acme.example/vpn) 🤔'),
+      expect((await h.beth.messages(chatId)).map((m) => m.text)).toContain(
+        '@Dana Scully says **5.2** & [this page](https://intranet.acme.example/vpn) 🤔',
+      ),
     );
 
     // 8. Files user → agent: downloaded with the bot token (a stub completed with files.info),
@@ -177,7 +191,13 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     const big = h.slack.addFile({ id: 'F0BIG', name: 'dump.zip', mimetype: 'application/zip', bytes: Buffer.alloc(MAX_FILE_BYTES + 1) });
     await ana.say('', { files: [big] });
     await ana.waitForText('"dump.zip" was not sent to the agent: it is larger than 64 KB. The chat goes on.');
-    const foreign = h.slack.addFile({ id: 'F0EXT', name: 'secret.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF'), token: 'xoxb-some-other-app' });
+    const foreign = h.slack.addFile({
+      id: 'F0EXT',
+      name: 'secret.pdf',
+      mimetype: 'application/pdf',
+      bytes: Buffer.from('%PDF'),
+      token: 'xoxb-some-other-app',
+    });
     await ana.say('one more', { files: [foreign] });
     await ana.waitForText('"secret.pdf" was not sent to the agent: it could not be downloaded. The chat goes on.');
     await eventually(async () => expect((await h.beth.messages(chatId)).map((m) => m.text)).toContain('one more'));
@@ -228,7 +248,10 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     const form = await cy.waitForMessage(hasButton('lab_add_topic'));
     expect(buttonsOf(form)[0]).toMatchObject({ text: { text: 'Choose a topic' } });
     // No topic: an inline error on the topic alone, nothing queued.
-    expect(await cy.submit(modal, {})).toEqual({ status: 200, json: { response_action: 'errors', errors: { topic: 'Please choose a topic.' } } });
+    expect(await cy.submit(modal, {})).toEqual({
+      status: 200,
+      json: { response_action: 'errors', errors: { topic: 'Please choose a topic.' } },
+    });
     // Reopened from the message: still the topic-only form.
     await cy.click(form, 'lab_add_topic');
     const reopened = await cy.waitForModal(before + 1);
@@ -341,7 +364,10 @@ describe('Slack end to end, with the built-in console as the desk', () => {
       expect(missing.status).toBe(401);
       // A signature over another body (the request was altered on the way).
       const ts = Math.floor(Date.now() / 1000);
-      const altered = await postToSlackEndpoint(h.url, body, 'application/json', { timestamp: ts, signature: signSlackRequest(`${body} `, ts) });
+      const altered = await postToSlackEndpoint(h.url, body, 'application/json', {
+        timestamp: ts,
+        signature: signSlackRequest(`${body} `, ts),
+      });
       expect(altered.status).toBe(401);
       await expectNothingRelayed(user);
     });
@@ -378,7 +404,11 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     });
 
     it("answers Slack's URL verification and leaves other routes' bodies alone", async () => {
-      const res = await postToSlackEndpoint(h.url, JSON.stringify({ type: 'url_verification', challenge: 'c-123', token: 't' }), 'application/json');
+      const res = await postToSlackEndpoint(
+        h.url,
+        JSON.stringify({ type: 'url_verification', challenge: 'c-123', token: 't' }),
+        'application/json',
+      );
       expect(res).toMatchObject({ status: 200, json: { challenge: 'c-123' } });
       // The Teams endpoint still parses its own JSON next to Bolt's raw-body receiver.
       const teams = h.teamsUser();

@@ -33,7 +33,11 @@ describe('Slack in Socket Mode', () => {
 
   it('receives events and interactions over the WebSocket, acknowledging each, and mounts no HTTP endpoint', async () => {
     expect(h.slack.calls.find((c) => c.method === 'apps.connections.open')?.token).toBe(APP_TOKEN);
-    const notMounted = await fetch(`${h.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const notMounted = await fetch(`${h.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(notMounted.status).toBe(404);
 
     const user = h.slackUser();
@@ -47,7 +51,10 @@ describe('Slack in Socket Mode', () => {
     expect(modal.triggerId).toBe(click.trigger_id);
 
     const invalid = await socket.send('interactive', user.submissionPayload(modal, { description: '' }));
-    expect(invalid.payload).toMatchObject({ response_action: 'errors', errors: { description: expect.any(String), topic: expect.any(String) } });
+    expect(invalid.payload).toMatchObject({
+      response_action: 'errors',
+      errors: { description: expect.any(String), topic: expect.any(String) },
+    });
 
     await socket.send('interactive', user.submissionPayload(modal, { description: 'Monitor flickers', topic: 'hardware' }));
     const chat = await eventually(async () => {

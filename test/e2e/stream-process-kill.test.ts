@@ -40,7 +40,9 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
   let observer: Store;
 
   async function startBridge(): Promise<BridgeProcess> {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_NAMESPACE)/.test(k)));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_NAMESPACE)/.test(k)),
+    );
     // node itself with tsx's loader (not the tsx wrapper, which would survive as a parent whose
     // child, the bridge, a SIGKILL does not reach).
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/desks/stream-test-desk/main.ts'], {
@@ -63,11 +65,15 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const url = await eventually(() => {
-      const m = /Live Agent Bridge on (http:\/\/\S+)/.exec(out);
-      if (!m) throw new Error(`not listening yet: ${out}`);
-      return m[1];
-    }, 30_000, 100);
+    const url = await eventually(
+      () => {
+        const m = /Live Agent Bridge on (http:\/\/\S+)/.exec(out);
+        if (!m) throw new Error(`not listening yet: ${out}`);
+        return m[1];
+      },
+      30_000,
+      100,
+    );
     return { child, url, output: () => out, exited };
   }
 
@@ -90,7 +96,10 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
     // Five users, each talking to one process (so that process opens, and owns, their chat).
     const users = Array.from({ length: 5 }, (_, i) => {
       const via = i % 2 === 0 ? a : b;
-      return { via, user: new TeamsUser(via.url, connector, teamsChat({ serviceUrl: connector.url, botId: 'bridge-bot', userName: `User ${i}` })) };
+      return {
+        via,
+        user: new TeamsUser(via.url, connector, teamsChat({ serviceUrl: connector.url, botId: 'bridge-bot', userName: `User ${i}` })),
+      };
     });
     const sessions: string[] = [];
     for (const { user } of users) {
@@ -130,7 +139,11 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
         await sleep(150);
       }
     })();
-    const agentTexts = (user: TeamsUser) => user.texts().filter((t) => /agent message \d+/.test(t)).map((t) => /agent message \d+/.exec(t)![0]);
+    const agentTexts = (user: TeamsUser) =>
+      user
+        .texts()
+        .filter((t) => /agent message \d+/.test(t))
+        .map((t) => /agent message \d+/.exec(t)![0]);
     await eventually(() => {
       for (const { user } of users) expect(agentTexts(user).length).toBeGreaterThanOrEqual(3);
     }, 15_000);
@@ -138,9 +151,13 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
     a.child.kill('SIGKILL');
     await a.exited;
     const opensBefore = server.streamOpens.length;
-    await eventually(async () => {
-      for (const s of sessions) expect(await holder(s)).toMatchObject({ owner: ownerOfB });
-    }, 20_000, 200);
+    await eventually(
+      async () => {
+        for (const s of sessions) expect(await holder(s)).toMatchObject({ owner: ownerOfB });
+      },
+      20_000,
+      200,
+    );
     const resumes = server.streamOpens.slice(opensBefore);
     expect(resumes.map((r) => r.sessionId).sort()).toEqual([sessions[0], sessions[2], sessions[4]].sort());
     for (const r of resumes) expect(r.after).toBeGreaterThan(0);
@@ -148,9 +165,13 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
     await sleep(500);
     writing = false;
     await writer;
-    await eventually(() => {
-      users.forEach(({ user }, i) => expect(agentTexts(user)).toEqual(sent.get(sessions[i])));
-    }, 20_000, 200);
+    await eventually(
+      () => {
+        users.forEach(({ user }, i) => expect(agentTexts(user)).toEqual(sent.get(sessions[i])));
+      },
+      20_000,
+      200,
+    );
     expect(b.output()).not.toMatch(/"level":(50|60)/);
     b.child.kill('SIGTERM');
     await b.exited;

@@ -123,8 +123,18 @@ describeWithRedis('stream desk chats survive the death of the process that owned
       await by.owner.openChat(chatRequest(sessionId));
       chats.push({ sessionId, conversationId: `teams-conv-user-${i}`, by });
     }
-    expect(a.owner.owned.sort()).toEqual(chats.filter((c) => c.by === a).map((c) => c.sessionId).sort());
-    expect(b.owner.owned.sort()).toEqual(chats.filter((c) => c.by === b).map((c) => c.sessionId).sort());
+    expect(a.owner.owned.sort()).toEqual(
+      chats
+        .filter((c) => c.by === a)
+        .map((c) => c.sessionId)
+        .sort(),
+    );
+    expect(b.owner.owned.sort()).toEqual(
+      chats
+        .filter((c) => c.by === b)
+        .map((c) => c.sessionId)
+        .sort(),
+    );
     for (const c of chats) server.accept(c.sessionId);
 
     // The agents write in every chat, all along.
@@ -140,7 +150,8 @@ describeWithRedis('stream desk chats survive the death of the process that owned
         await sleep(100);
       }
     })();
-    const agentTexts = (conversationId: string) => seen.filter((s) => s.conversationId === conversationId && s.text.startsWith('agent message ')).map((s) => s.text);
+    const agentTexts = (conversationId: string) =>
+      seen.filter((s) => s.conversationId === conversationId && s.text.startsWith('agent message ')).map((s) => s.text);
     // A's users get messages through A before it dies.
     await eventually(() => {
       for (const c of chats) expect(agentTexts(c.conversationId).length).toBeGreaterThanOrEqual(3);
@@ -152,10 +163,14 @@ describeWithRedis('stream desk chats survive the death of the process that owned
     const orphaned = chats.filter((c) => c.by === a).map((c) => c.sessionId);
     const opensBefore = server.streamOpens.length;
 
-    await eventually(async () => {
-      expect(b.owner.owned.sort()).toEqual(chats.map((c) => c.sessionId).sort());
-      for (const id of orphaned) expect(await b.store.leaseHolder(streamKeys.lease('stream-test', id))).toMatchObject({ owner: 'B' });
-    }, 20_000, 200);
+    await eventually(
+      async () => {
+        expect(b.owner.owned.sort()).toEqual(chats.map((c) => c.sessionId).sort());
+        for (const id of orphaned) expect(await b.store.leaseHolder(streamKeys.lease('stream-test', id))).toMatchObject({ owner: 'B' });
+      },
+      20_000,
+      200,
+    );
     // Resumed from the persisted cursors, not replayed from the start.
     const resumes = server.streamOpens.slice(opensBefore).filter((o) => orphaned.includes(o.sessionId));
     expect(resumes.map((o) => o.sessionId).sort()).toEqual([...orphaned].sort());
@@ -165,9 +180,13 @@ describeWithRedis('stream desk chats survive the death of the process that owned
     writing = false;
     await writer;
 
-    await eventually(() => {
-      for (const c of chats) expect(agentTexts(c.conversationId)).toEqual(sent.get(c.sessionId));
-    }, 15_000, 100);
+    await eventually(
+      () => {
+        for (const c of chats) expect(agentTexts(c.conversationId)).toEqual(sent.get(c.sessionId));
+      },
+      15_000,
+      100,
+    );
     // The orphans' users were served by A, then by B.
     for (const c of chats.filter((x) => x.by === a)) {
       const by = seen.filter((s) => s.conversationId === c.conversationId && s.text.startsWith('agent message ')).map((s) => s.by);

@@ -29,7 +29,11 @@ describe('Teams: activities without sender, conversation or service URL', () => 
       { name: 'no conversation', activity: without(message, (a) => delete a.conversation), expect: [/"conversation\.id"/] },
       { name: 'empty conversation.id', activity: without(message, (a) => (a.conversation.id = ' ')), expect: [/"conversation\.id"/] },
       { name: 'no serviceUrl', activity: without(message, (a) => delete a.serviceUrl), expect: [/"serviceUrl" \(where replies go\)/] },
-      { name: 'a serviceUrl that is not http(s)', activity: without(message, (a) => (a.serviceUrl = 'file:///etc/passwd')), expect: [/"serviceUrl"/] },
+      {
+        name: 'a serviceUrl that is not http(s)',
+        activity: without(message, (a) => (a.serviceUrl = 'file:///etc/passwd')),
+        expect: [/"serviceUrl"/],
+      },
       { name: 'a message without id', activity: without(message, (a) => delete a.id), expect: [/"id" \(the message's activity id\)/] },
       { name: 'no channelId', activity: without(message, (a) => delete a.channelId), expect: [/"channelId"/] },
       { name: 'typing with no sender', activity: without(typingActivity(user.chat), (a) => delete a.from), expect: [/"from\.id"/] },

@@ -139,7 +139,10 @@ describe('Teams endpoint with Bot Framework authentication', () => {
     ['a token not valid yet', (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, notBefore: 600 })],
     ['a token signed by a key the JWKS does not list', (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, key: 'unknown-kid' })],
     ['a forged token that reuses the published key id', (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, key: 'forged' })],
-    ['a token for another bot', (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, audience: 'f0000000-0000-0000-0000-000000000000' })],
+    [
+      'a token for another bot',
+      (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, audience: 'f0000000-0000-0000-0000-000000000000' }),
+    ],
     ['a token from another issuer', (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, issuer: 'https://evil.example' })],
     ['a token minted for another serviceUrl', (c) => keys.mintChannelToken({ serviceUrl: 'https://evil.example/amer/' })],
     ['garbage', async () => 'not-a-jwt'],
@@ -264,7 +267,12 @@ describe('Teams endpoint without an app id (local development)', () => {
 
   it('answers an invoke it has no handler for as botbuilder does (501), handing nothing on', async () => {
     const c = chat();
-    const invoke = { ...messageActivity(c, ''), type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute' } } };
+    const invoke = {
+      ...messageActivity(c, ''),
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: { action: { type: 'Action.Execute' } },
+    };
     const res = await postActivity(bot.url, invoke);
     expect(res.status).toBe(501);
     expect(bot.handler.events).toEqual([]);

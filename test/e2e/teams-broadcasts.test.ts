@@ -4,7 +4,7 @@
  * per recipient, pacing, restart on Redis.
  */
 import { randomUUID } from 'node:crypto';
-import { isOffer, startBridgeHarness, TeamsUser, type BridgeHarness, type SentCard } from '../helpers/bridge-harness';
+import { isOffer, startBridgeHarness, type TeamsUser, type BridgeHarness, type SentCard } from '../helpers/bridge-harness';
 import { eventually } from '../helpers/eventually';
 import { startFakeConnector, type ConnectorRequest } from '../helpers/fake-connector';
 
@@ -66,7 +66,10 @@ describe('broadcasts to Teams users', () => {
     const before = h.connector.requests.length;
     expect((await post(h, { recipients: 'all', message: message('x') }, null)).status).toBe(401);
     expect((await post(h, { recipients: 'all', message: message('x') }, 'wrong-token-wrong-token!')).status).toBe(401);
-    const bad = await post(h, { recipients: [{ surface: 'fax', user: ana.id }], message: { title: '', text: 'x', actions: [{ title: 'go' }] } });
+    const bad = await post(h, {
+      recipients: [{ surface: 'fax', user: ana.id }],
+      message: { title: '', text: 'x', actions: [{ title: 'go' }] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/recipients\.0\.surface/);
     expect(bad.body.error.message).toMatch(/message\.title/);
@@ -124,7 +127,14 @@ describe('broadcasts to Teams users', () => {
     await h.beth.accept(chatId);
     await ben.waitForCard((c) => c.text.includes('Beth joined'));
 
-    const created = await post(h, { recipients: [{ surface: 'teams', user: ana.id }, { surface: 'teams', user: ben.id }, { surface: 'teams', user: 'nobody-we-know' }], message: message('Planned maintenance') });
+    const created = await post(h, {
+      recipients: [
+        { surface: 'teams', user: ana.id },
+        { surface: 'teams', user: ben.id },
+        { surface: 'teams', user: 'nobody-we-know' },
+      ],
+      message: message('Planned maintenance'),
+    });
     expect(created.status).toBe(202);
     expect(created.body).toEqual({ id: expect.any(String), recipients: 3 });
 
@@ -179,7 +189,10 @@ describe('broadcasts across a restart on Redis', () => {
   it('resumes an unfinished broadcast and sends nobody the same message twice', async () => {
     const connector = await startFakeConnector();
     const namespace = `bcast-${randomUUID()}`;
-    const config = { store: { redisUrl: REDIS_URL, namespace }, broadcasts: { token: TOKEN, ratePerSecond: { teams: 10 }, minIntervalPerUserMs: 0 } };
+    const config = {
+      store: { redisUrl: REDIS_URL, namespace },
+      broadcasts: { token: TOKEN, ratePerSecond: { teams: 10 }, minIntervalPerUserMs: 0 },
+    };
     const first = await startBridgeHarness({ config, connector });
     const users: TeamsUser[] = [];
     for (let i = 0; i < 30; i++) users.push(await knownUser(first, `User ${i}`));

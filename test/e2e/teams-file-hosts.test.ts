@@ -62,8 +62,22 @@ describe('Teams files: only from the hosts Teams uses, never from private addres
     const ana = bridge.teamsUser();
     const chatId = await liveChat(bridge, ana);
     const privateNet = /its address is on a private network, which the bridge does not download from\. The chat goes on\.$/;
-    await expectRefused(bridge, ana, chatId, 'loopback.pdf', sharepoint.serve('/personal/ana/loopback.pdf', { body: '%PDF-1.7' }), privateNet);
-    await expectRefused(bridge, ana, chatId, 'metadata.pdf', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/', privateNet);
+    await expectRefused(
+      bridge,
+      ana,
+      chatId,
+      'loopback.pdf',
+      sharepoint.serve('/personal/ana/loopback.pdf', { body: '%PDF-1.7' }),
+      privateNet,
+    );
+    await expectRefused(
+      bridge,
+      ana,
+      chatId,
+      'metadata.pdf',
+      'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
+      privateNet,
+    );
     await expectRefused(bridge, ana, chatId, 'office.pdf', 'http://10.20.30.40/share/report.pdf', privateNet);
     expect(sharepoint.requests).toEqual([]);
 
@@ -79,15 +93,35 @@ describe('Teams files: only from the hosts Teams uses, never from private addres
       const bridge = await start({ server: { outboundFetch: TEST_OUTBOUND }, teams: { fileHosts: ['127.0.0.1'] } });
       const ana = bridge.teamsUser();
       const chatId = await liveChat(bridge, ana);
-      const elsewhere = other.serve('/stolen.pdf', { body: '%PDF-1.7 secret', contentType: 'application/pdf' }).replace('127.0.0.1', 'localhost');
-      await expectRefused(bridge, ana, chatId, 'elsewhere.pdf', elsewhere, /it is stored somewhere the bridge does not download files from/);
+      const elsewhere = other
+        .serve('/stolen.pdf', { body: '%PDF-1.7 secret', contentType: 'application/pdf' })
+        .replace('127.0.0.1', 'localhost');
+      await expectRefused(
+        bridge,
+        ana,
+        chatId,
+        'elsewhere.pdf',
+        elsewhere,
+        /it is stored somewhere the bridge does not download files from/,
+      );
       const hop = sharepoint.serve('/personal/ana/hop.aspx', { redirectTo: elsewhere });
-      await expectRefused(bridge, ana, chatId, 'hop.pdf', hop, /the download was sent on to a place the bridge does not download files from/);
+      await expectRefused(
+        bridge,
+        ana,
+        chatId,
+        'hop.pdf',
+        hop,
+        /the download was sent on to a place the bridge does not download files from/,
+      );
       expect(sharepoint.requestsFor('/personal/ana/hop.aspx')).toHaveLength(1);
       expect(other.requests).toEqual([]);
 
       // An allowed host still works.
-      await ana.say('', { attachments: [shared('ok.pdf', sharepoint.serve('/personal/ana/ok.pdf', { body: '%PDF-1.7 fine', contentType: 'application/pdf' }))] });
+      await ana.say('', {
+        attachments: [
+          shared('ok.pdf', sharepoint.serve('/personal/ana/ok.pdf', { body: '%PDF-1.7 fine', contentType: 'application/pdf' })),
+        ],
+      });
       await eventually(async () => {
         const files = (await bridge.beth.messages(chatId)).flatMap((m) => (m as { files?: { name: string }[] }).files ?? []);
         expect(files.map((f) => f.name)).toEqual(['ok.pdf']);
@@ -98,12 +132,29 @@ describe('Teams files: only from the hosts Teams uses, never from private addres
   });
 
   it("by default takes only Teams' own hosts, over https", async () => {
-    const bridge = await start({ server: { outboundFetch: { allowPrivateNetworks: true, allowHttp: false } }, teams: { fileHosts: undefined } });
+    const bridge = await start({
+      server: { outboundFetch: { allowPrivateNetworks: true, allowHttp: false } },
+      teams: { fileHosts: undefined },
+    });
     expect(bridge.bridge.config.teams.fileHosts).toEqual(expect.arrayContaining(['*.sharepoint.com', 'smba.trafficmanager.net']));
     const ana = bridge.teamsUser();
     const chatId = await liveChat(bridge, ana);
-    await expectRefused(bridge, ana, chatId, 'plain.pdf', 'http://contoso-my.sharepoint.com/personal/ana/plain.pdf', /no secure \(https\) address/);
-    await expectRefused(bridge, ana, chatId, 'local.pdf', sharepoint.serve('/personal/ana/local.pdf', { body: '%PDF' }).replace('http:', 'https:'), /stored somewhere the bridge does not download files from/);
+    await expectRefused(
+      bridge,
+      ana,
+      chatId,
+      'plain.pdf',
+      'http://contoso-my.sharepoint.com/personal/ana/plain.pdf',
+      /no secure \(https\) address/,
+    );
+    await expectRefused(
+      bridge,
+      ana,
+      chatId,
+      'local.pdf',
+      sharepoint.serve('/personal/ana/local.pdf', { body: '%PDF' }).replace('http:', 'https:'),
+      /stored somewhere the bridge does not download files from/,
+    );
     expect(sharepoint.requests).toEqual([]);
   });
 });

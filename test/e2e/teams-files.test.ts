@@ -26,7 +26,15 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
   beforeEach(async () => {
     sharepoint = await startFakeFileServer();
     h = await startBridgeHarness({
-      config: { bot: { files: { maxBytes: MAX_BYTES, maxPerSession: MAX_FILES, allowedTypes: ['image/*', 'application/pdf', 'text/plain', 'application/zip'] } } },
+      config: {
+        bot: {
+          files: {
+            maxBytes: MAX_BYTES,
+            maxPerSession: MAX_FILES,
+            allowedTypes: ['image/*', 'application/pdf', 'text/plain', 'application/zip'],
+          },
+        },
+      },
     });
   });
   afterEach(async () => {
@@ -84,7 +92,10 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
       oneDriveFile('crash log.pdf', 'pdf', { body: pdf, contentType: 'application/pdf' }),
       { contentType: 'image/*', contentUrl: imageUrl },
       // An emoji sprite: never a file.
-      { contentType: 'image/*', contentUrl: 'https://statics.teams.cdn.office.net/evergreen-assets/personal-expressions/v2/assets/emoticons/smile/default/20_f.png' },
+      {
+        contentType: 'image/*',
+        contentUrl: 'https://statics.teams.cdn.office.net/evergreen-assets/personal-expressions/v2/assets/emoticons/smile/default/20_f.png',
+      },
     ]);
     const [message] = await eventually(async () => {
       const found = (await userMessages(chatId)).filter((m) => m.text === 'the error log and a screenshot');
@@ -92,7 +103,12 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
       return found;
     });
     expect(message.files).toEqual([
-      { name: 'crash log.pdf', contentType: 'application/pdf', size: pdf.byteLength, url: expect.stringMatching(new RegExp(`^${h.url}/files/`)) },
+      {
+        name: 'crash log.pdf',
+        contentType: 'application/pdf',
+        size: pdf.byteLength,
+        url: expect.stringMatching(new RegExp(`^${h.url}/files/`)),
+      },
       { name: 'image.png', contentType: 'image/png', size: PNG.byteLength, url: expect.stringMatching(new RegExp(`^${h.url}/files/`)) },
     ]);
     const [pdfFile, imageFile] = message.files!;
@@ -103,8 +119,16 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
     expect(sharepoint.requests[0].authorization).toBeUndefined();
 
     // 2. Beth sends a screenshot with a caption: the user sees it inline, by the bridge URL.
-    const shot = await h.beth.sendFile(chatId, { bytes: PNG, name: 'fix-steps.png', contentType: 'image/png', text: 'Do this, then restart' });
-    const imageActivity = await activityTo(ana, (b) => Array.isArray(b.attachments) && b.attachments.some((a: any) => a.name === 'fix-steps.png'));
+    const shot = await h.beth.sendFile(chatId, {
+      bytes: PNG,
+      name: 'fix-steps.png',
+      contentType: 'image/png',
+      text: 'Do this, then restart',
+    });
+    const imageActivity = await activityTo(
+      ana,
+      (b) => Array.isArray(b.attachments) && b.attachments.some((a: any) => a.name === 'fix-steps.png'),
+    );
     expect(imageActivity.body.text).toBe('**Beth:** Do this, then restart');
     expect(imageActivity.body.attachments).toEqual([{ contentType: 'image/png', contentUrl: shot.files![0].url, name: 'fix-steps.png' }]);
     const served = await fetch(shot.files![0].url!);
@@ -115,7 +139,9 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
     const manual = bytes(20 * KB, 7);
     const doc = await h.beth.sendFile(chatId, { bytes: manual, name: 'VPN setup (v2).pdf', contentType: 'application/pdf' });
     const linkText = await ana.waitForText('VPN setup (v2).pdf');
-    expect(linkText).toMatch(/^\*\*Beth:\*\*\n\n📎 \[VPN setup \(v2\)\.pdf\]\(http:\/\/127\.0\.0\.1:\d+\/files\/[\w-]+\/VPN%20setup%20%28v2%29\.pdf\)$/);
+    expect(linkText).toMatch(
+      /^\*\*Beth:\*\*\n\n📎 \[VPN setup \(v2\)\.pdf\]\(http:\/\/127\.0\.0\.1:\d+\/files\/[\w-]+\/VPN%20setup%20%28v2%29\.pdf\)$/,
+    );
     const linked = linkText.slice(linkText.indexOf('](') + 2, -1);
     const fromLink = await fetch(linked);
     expect(fromLink.status).toBe(200);
@@ -138,8 +164,12 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
     const chatId = await liveChat(ana);
 
     // Too large: refused while downloading (Teams does not tell the size up front).
-    await sendFiles(ana, 'here is the dump', [oneDriveFile('memory.zip', 'zip', { body: bytes(MAX_BYTES + 1), contentType: 'application/zip', chunkSize: 16 * KB })]);
-    expect(await ana.waitForText('"memory.zip" was not sent to the agent')).toBe('"memory.zip" was not sent to the agent: it is larger than 256 KB. The chat goes on.');
+    await sendFiles(ana, 'here is the dump', [
+      oneDriveFile('memory.zip', 'zip', { body: bytes(MAX_BYTES + 1), contentType: 'application/zip', chunkSize: 16 * KB }),
+    ]);
+    expect(await ana.waitForText('"memory.zip" was not sent to the agent')).toBe(
+      '"memory.zip" was not sent to the agent: it is larger than 256 KB. The chat goes on.',
+    );
     // The words still reach the agent; the file does not.
     const [withText] = await eventually(async () => {
       const found = (await userMessages(chatId)).filter((m) => m.text === 'here is the dump');
@@ -150,7 +180,10 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
 
     // Expired link: SharePoint answers with its sign-in page.
     await sendFiles(ana, '', [
-      oneDriveFile('old.pdf', 'pdf', { body: '<!DOCTYPE html><html><body>Sign in to your account</body></html>', contentType: 'text/html; charset=utf-8' }),
+      oneDriveFile('old.pdf', 'pdf', {
+        body: '<!DOCTYPE html><html><body>Sign in to your account</body></html>',
+        contentType: 'text/html; charset=utf-8',
+      }),
     ]);
     expect(await ana.waitForText('"old.pdf" was not sent')).toMatch(/web page instead of the file/);
 
@@ -165,11 +198,15 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
   it(`takes at most ${MAX_FILES} files from the user in one chat`, async () => {
     const ana = h.teamsUser();
     const chatId = await liveChat(ana);
-    const files = Array.from({ length: MAX_FILES + 1 }, (_, i) => oneDriveFile(`note-${i + 1}.txt`, 'txt', { body: `note ${i + 1}`, contentType: 'text/plain' }));
+    const files = Array.from({ length: MAX_FILES + 1 }, (_, i) =>
+      oneDriveFile(`note-${i + 1}.txt`, 'txt', { body: `note ${i + 1}`, contentType: 'text/plain' }),
+    );
 
     await sendFiles(ana, 'first two', files.slice(0, 2));
     await sendFiles(ana, 'the next two', files.slice(2));
-    expect(await ana.waitForText('"note-4.txt" was not sent')).toBe(`"note-4.txt" was not sent to the agent: only ${MAX_FILES} files can be sent in one chat. The chat goes on.`);
+    expect(await ana.waitForText('"note-4.txt" was not sent')).toBe(
+      `"note-4.txt" was not sent to the agent: only ${MAX_FILES} files can be sent in one chat. The chat goes on.`,
+    );
     const relayed = await eventually(async () => {
       const names = (await userMessages(chatId)).flatMap((m) => (m.files ?? []).map((f) => f.name));
       expect(names).toHaveLength(MAX_FILES);

@@ -4,9 +4,18 @@
  * console HTTP API. Nothing in between is mocked.
  */
 import { ManualClock } from '../helpers/console-clock';
-import { AGENTS, cardFrom, isDetails, isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type SentCard, type TeamsUser } from '../helpers/bridge-harness';
+import {
+  AGENTS,
+  cardFrom,
+  isDetails,
+  isOffer,
+  isWaiting,
+  startBridgeHarness,
+  type BridgeHarness,
+  type SentCard,
+  type TeamsUser,
+} from '../helpers/bridge-harness';
 import { eventually } from '../helpers/eventually';
-
 
 describe('Teams end to end, with the built-in console as the desk', () => {
   let h: BridgeHarness;
@@ -30,7 +39,10 @@ describe('Teams end to end, with the built-in console as the desk', () => {
   afterEach(() => h.close());
 
   /** Ask, Start, fill the details: returns the queued chat's id as the console shows it. */
-  async function queueChat(user: TeamsUser, description = 'My laptop will not start after the update'): Promise<{ chatId: string; waiting: SentCard; offer: SentCard }> {
+  async function queueChat(
+    user: TeamsUser,
+    description = 'My laptop will not start after the update',
+  ): Promise<{ chatId: string; waiting: SentCard; offer: SentCard }> {
     await user.say('I need to talk to an agent');
     const offer = await user.waitForCard(isOffer);
     await user.click(offer, 'startChat');
@@ -95,7 +107,11 @@ describe('Teams end to end, with the built-in console as the desk', () => {
     await ana.say('It also happens on the train');
     await ana.waitForText(/agent will see your messages/i);
     await ana.say('and at home');
-    await eventually(async () => expect((await h.beth.messages(queued.id)).map((m) => m.text)).toEqual(expect.arrayContaining(['It also happens on the train', 'and at home'])));
+    await eventually(async () =>
+      expect((await h.beth.messages(queued.id)).map((m) => m.text)).toEqual(
+        expect.arrayContaining(['It also happens on the train', 'and at home']),
+      ),
+    );
     expect(ana.texts().filter((t) => /agent will see your messages/i.test(t))).toHaveLength(1);
 
     // 5. Beth accepts: the user sees who joined, and the Cancel button goes.
@@ -110,7 +126,9 @@ describe('Teams end to end, with the built-in console as the desk', () => {
     await h.beth.post(queued.id, 'Hi Ana, which VPN client version do you run? 🙂');
     expect(await ana.waitForText('**Beth:** Hi Ana, which VPN client version do you run? 🙂')).toBeTruthy();
     await ana.say('5.2, see https://intranet.example/vpn');
-    await eventually(async () => expect((await h.beth.messages(queued.id)).map((m) => m.text)).toContain('5.2, see https://intranet.example/vpn'));
+    await eventually(async () =>
+      expect((await h.beth.messages(queued.id)).map((m) => m.text)).toContain('5.2, see https://intranet.example/vpn'),
+    );
 
     // 7. A second agent joins; each is attributed; private notes stay between agents.
     await h.carl.accept(queued.id);
@@ -149,13 +167,21 @@ describe('Teams end to end, with the built-in console as the desk', () => {
     expect(sent.text).toContain('Sent (Hardware)');
     const waiting = await ben.waitForCard(isWaiting);
     expect(waiting.text).toContain('The printer on floor 3 jams on every page');
-    expect(ben.sent().map((r) => r.body).some((b) => JSON.stringify(b).includes('"id":"description"'))).toBe(false);
+    expect(
+      ben
+        .sent()
+        .map((r) => r.body)
+        .some((b) => JSON.stringify(b).includes('"id":"description"')),
+    ).toBe(false);
     const chat = await eventually(async () => {
       const found = (await h.beth.chats()).find((c) => c.title === 'The printer on floor 3 jams on every page');
       if (!found) throw new Error('not queued yet');
       return found;
     });
-    expect(await h.beth.chat(chat.id)).toMatchObject({ details: 'The printer on floor 3 jams on every page', topic: { id: 'hardware', label: 'Hardware' } });
+    expect(await h.beth.chat(chat.id)).toMatchObject({
+      details: 'The printer on floor 3 jams on every page',
+      topic: { id: 'hardware', label: 'Hardware' },
+    });
   });
 
   it('tells the user when the agent ends the chat, and the next message goes back to the bot', async () => {
@@ -211,7 +237,10 @@ describe('Teams end to end, with the built-in console as the desk', () => {
     await user.waitForText(/already have an agent chat open/i);
     await h.bridge.broker.idle();
 
-    const offers = user.sent().filter((r) => { const c = cardFrom(r); return c !== undefined && isOffer(c); });
+    const offers = user.sent().filter((r) => {
+      const c = cardFrom(r);
+      return c !== undefined && isOffer(c);
+    });
     expect(offers).toHaveLength(2);
     // The last update of every offer card shows no button.
     for (const offer of [first, second]) {
@@ -232,7 +261,7 @@ describe('Teams end to end, with the built-in console as the desk', () => {
       let n = 0;
       for (const key of await h.bridge.store.keys('')) {
         try {
-          n += JSON.stringify(await h.bridge.store.get(key) ?? '').length;
+          n += JSON.stringify((await h.bridge.store.get(key)) ?? '').length;
         } catch {
           n += JSON.stringify(await h.bridge.store.list(key)).length;
         }
@@ -266,7 +295,7 @@ describe('Teams end to end, with the built-in console as the desk', () => {
     await user.waitForText(/No agent could take your chat/);
     const update = await user.waitForUpdate(waiting.activityId, (c) => c.actions.length === 0);
     expect(update.text).toMatch(/No agent was available/);
-    await eventually(async () => expect((await h.beth.chat(chatId))).toMatchObject({ status: 'ended', endedReason: 'queue_timeout' }));
+    await eventually(async () => expect(await h.beth.chat(chatId)).toMatchObject({ status: 'ended', endedReason: 'queue_timeout' }));
     // An agent who accepts too late gets a conflict, and the user hears nothing more.
     await expect(h.beth.accept(chatId)).rejects.toMatchObject({ status: 409 });
   });

@@ -12,7 +12,13 @@ import { AGENTS, startBridgeHarness, type BridgeHarness, type SentCard } from '.
 import { eventually } from '../helpers/eventually';
 import { cardActions, cardInputs, hasButton, isDetailsCard, webRequest, WebChatUser } from '../helpers/web-user';
 
-const PNG = Uint8Array.from(Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082', 'hex'));
+const PNG = Uint8Array.from(
+  Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+      '1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082',
+    'hex',
+  ),
+);
 const SECRET = 'web-chat-test-secret-0123456789abcdef';
 
 describe('web chat end to end, with the built-in console as the desk', () => {
@@ -30,7 +36,14 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     clock = new ManualClock(Date.now());
     h = await startBridgeHarness({
       clock,
-      config: { bot: { topics: [{ id: 'hardware', label: 'Hardware' }, { id: 'access', label: 'Access and accounts' }] } },
+      config: {
+        bot: {
+          topics: [
+            { id: 'hardware', label: 'Hardware' },
+            { id: 'access', label: 'Access and accounts' },
+          ],
+        },
+      },
     });
   });
   afterEach(async () => {
@@ -68,7 +81,11 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     // 2. Start: the details form comes, and the offer's button goes (the logged card is updated).
     await ana.click(offer, 'startChat');
     const details = await ana.waitForCard(isDetailsCard);
-    expect(cardInputs(details).map((i) => i.type).sort()).toEqual(['Input.ChoiceSet', 'Input.Text']);
+    expect(
+      cardInputs(details)
+        .map((i) => i.type)
+        .sort(),
+    ).toEqual(['Input.ChoiceSet', 'Input.Text']);
     const offerAfter = await ana.waitForUpdate(offer.id, (e) => cardActions(e).length === 0);
     expect(offerAfter.cardText).toMatch(/Agent chat requested/);
 
@@ -102,7 +119,9 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     expect(fromBeth).toMatchObject({ from: 'agent', agent: { name: 'Beth' } });
     const sent = await ana.say('Yes, see https://intranet.example/fan');
     expect(sent).toMatchObject({ status: 'accepted', entry: { from: 'user', text: 'Yes, see https://intranet.example/fan' } });
-    await eventually(async () => expect((await h.beth.messages(chatId)).map((m) => m.text)).toContain('Yes, see https://intranet.example/fan'));
+    await eventually(async () =>
+      expect((await h.beth.messages(chatId)).map((m) => m.text)).toContain('Yes, see https://intranet.example/fan'),
+    );
 
     // 6. A file from the user: uploaded, then sent with a message; the agent can fetch the bytes.
     const upload = await ana.upload('fan noise.png', 'image/png', PNG);
@@ -132,7 +151,14 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     //    the chat goes on over the new stream.
     const history = await ana.reload();
     const texts = history.entries.map((e) => e.text);
-    expect(texts).toEqual(expect.arrayContaining(['I need to talk to an agent', 'Hi, does it happen on battery too? 🙂', 'Yes, see https://intranet.example/fan', 'a photo']));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        'I need to talk to an agent',
+        'Hi, does it happen on battery too? 🙂',
+        'Yes, see https://intranet.example/fan',
+        'a photo',
+      ]),
+    );
     const loggedOffer = history.entries.find((e) => e.id === offer.id)!;
     expect(cardActions(loggedOffer)).toHaveLength(0);
     expect(cardActions(history.entries.find((e) => e.id === waiting.id)!)).toHaveLength(0);
@@ -164,11 +190,14 @@ describe('web chat end to end, with the built-in console as the desk', () => {
 
   /** Through the console's file upload when it has one, else straight into the desk's sink. */
   async function agentSendsFile(chatId: string, name: string, contentType: string, bytes: Uint8Array, text: string) {
-    const res = await fetch(`${h.url}/console/api/chats/${encodeURIComponent(chatId)}/files?name=${encodeURIComponent(name)}&text=${encodeURIComponent(text)}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${AGENTS.beth.token}`, 'content-type': contentType },
-      body: Buffer.from(bytes),
-    });
+    const res = await fetch(
+      `${h.url}/console/api/chats/${encodeURIComponent(chatId)}/files?name=${encodeURIComponent(name)}&text=${encodeURIComponent(text)}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${AGENTS.beth.token}`, 'content-type': contentType },
+        body: Buffer.from(bytes),
+      },
+    );
     if (res.status !== 404) {
       expect(res.status).toBe(201);
       return res.json();
@@ -192,13 +221,21 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     await teams.say('I need to talk to an agent');
     const webOffer = await web.waitForCard(hasButton('startChat'));
     const teamsOffer = await teams.waitForCard((c: SentCard) => c.actions.some((a) => (a.data as { lab?: string })?.lab === 'startChat'));
-    const offerIdOf = (actions: { data?: unknown }[]) => (actions.find((a) => (a.data as { lab?: string })?.lab === 'startChat')!.data as { offerId: string }).offerId;
+    const offerIdOf = (actions: { data?: unknown }[]) =>
+      (actions.find((a) => (a.data as { lab?: string })?.lab === 'startChat')!.data as { offerId: string }).offerId;
     const webOfferId = offerIdOf(cardActions(webOffer));
     const normalize = (card: unknown, offerId: string) => JSON.parse(JSON.stringify(card).split(offerId).join('OFFER'));
     expect(normalize(webOffer.card, webOfferId)).toEqual(normalize(teamsOffer.content, offerIdOf(teamsOffer.actions)));
     // ...and it is exactly what the shared renderer makes of the offer view.
     expect(webOffer.card).toEqual(
-      renderAdaptiveCard({ type: 'offer', offerId: webOfferId, message: 'I can connect you with a live agent.', showButton: true, fallback: undefined, hiddenReason: undefined }),
+      renderAdaptiveCard({
+        type: 'offer',
+        offerId: webOfferId,
+        message: 'I can connect you with a live agent.',
+        showButton: true,
+        fallback: undefined,
+        hiddenReason: undefined,
+      }),
     );
   });
 
@@ -220,7 +257,11 @@ describe('web chat end to end, with the built-in console as the desk', () => {
 
   it('takes "… is typing" back when the agent writes and whenever the chat ends (user, agent, desk error)', async () => {
     const user = await start();
-    const typingEvents = (from: number) => user.events().slice(from).filter((e) => e.event === 'typing');
+    const typingEvents = (from: number) =>
+      user
+        .events()
+        .slice(from)
+        .filter((e) => e.event === 'typing');
     /** Beth types (the page shows it), then `act`; after `shown` appears the page is told to stop. */
     async function typingThen(chatId: string, act: () => Promise<unknown>, shown: RegExp) {
       const before = user.events().length;
@@ -255,10 +296,18 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     await typingThen(second, () => h.beth.end(second), /The agent ended the chat/);
     // The desk fails.
     const third = await liveChat('Typing, then the desk fails');
-    await typingThen(third, () => h.bridge.broker.onDeskEvent({ type: 'ended', sessionId: third, reason: 'desk_error' }), /could not continue/);
+    await typingThen(
+      third,
+      () => h.bridge.broker.onDeskEvent({ type: 'ended', sessionId: third, reason: 'desk_error' }),
+      /could not continue/,
+    );
     // Bot lines with nobody typing send no needless "stop" (the second reply comes after any the first would have).
     const quiet = user.events().length;
-    const botLines = () => user.events().slice(quiet).filter((e) => e.event === 'message' && e.data.entry.from === 'bot').length;
+    const botLines = () =>
+      user
+        .events()
+        .slice(quiet)
+        .filter((e) => e.event === 'message' && e.data.entry.from === 'bot').length;
     await user.say('hello');
     await eventually(() => expect(botLines()).toBe(1));
     await user.say('hello');
@@ -301,7 +350,13 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     expect((await webRequest(h.url, 'GET', '/events')).status).toBe(401);
 
     const bad: [string, string, Parameters<WebChatUser['request']>[2], number, RegExp][] = [
-      ['POST', '/messages', { rawBody: '{"id": "abcdefgh", "text":', headers: { 'content-type': 'application/json' } }, 400, /not valid JSON/],
+      [
+        'POST',
+        '/messages',
+        { rawBody: '{"id": "abcdefgh", "text":', headers: { 'content-type': 'application/json' } },
+        400,
+        /not valid JSON/,
+      ],
       ['POST', '/messages', { rawBody: 'hello', headers: { 'content-type': 'text/plain' } }, 400, /Send a JSON body/],
       ['POST', '/messages', { body: ['text'] }, 400, /the body must be a JSON object/],
       ['POST', '/messages', { body: { text: 'hi' } }, 400, /id: is required/],
@@ -333,10 +388,16 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     await h.close();
     h = await startBridgeHarness({ clock, config: { bot: { files: { maxBytes: 1024, allowedTypes: ['image/*', 'text/plain'] } } } });
     const user = await start();
-    const big = await user.request('POST', '/files', { rawBody: new Uint8Array(2048), headers: { 'content-type': 'image/png', 'x-file-name': 'big.png' } });
+    const big = await user.request('POST', '/files', {
+      rawBody: new Uint8Array(2048),
+      headers: { 'content-type': 'image/png', 'x-file-name': 'big.png' },
+    });
     expect(big.status).toBe(413);
     expect(big.body.error.message).toMatch(/1\.0 KB at most/);
-    const exe = await user.request('POST', '/files', { rawBody: new Uint8Array(10), headers: { 'content-type': 'application/x-msdownload', 'x-file-name': 'run.exe' } });
+    const exe = await user.request('POST', '/files', {
+      rawBody: new Uint8Array(10),
+      headers: { 'content-type': 'application/x-msdownload', 'x-file-name': 'run.exe' },
+    });
     expect(exe.status).toBe(422);
     expect(exe.body.error.message).toMatch(/application\/x-msdownload are not accepted/);
     // Outside an agent chat the bot says files only go to agents.
@@ -358,7 +419,10 @@ describe('web chat sign-in with tokens from the embedding site', () => {
   afterEach(() => h.close());
 
   it('signs a user in with the identity the token vouches for, and the chat carries it to the agent', async () => {
-    const token = signEmbedToken({ sub: 'e123', name: 'Chloé Martin', email: 'chloe@example.com', locale: 'de-CH', tz: 'Europe/Zurich', exp: now() + 300 }, SECRET);
+    const token = signEmbedToken(
+      { sub: 'e123', name: 'Chloé Martin', email: 'chloe@example.com', locale: 'de-CH', tz: 'Europe/Zurich', exp: now() + 300 },
+      SECRET,
+    );
     const user = await WebChatUser.start(h.url, { token, locale: 'en-US' });
     try {
       expect(user.user).toEqual({ id: 'e123', name: 'Chloé Martin', guest: false });
@@ -369,10 +433,15 @@ describe('web chat sign-in with tokens from the embedding site', () => {
         if (!c) throw new Error('not queued');
         return h.beth.chat(c.id);
       });
-      expect(chat).toMatchObject({ user: { id: 'e123', name: 'Chloé Martin', email: 'chloe@example.com' }, routing: { language: 'de', region: 'CH' } });
+      expect(chat).toMatchObject({
+        user: { id: 'e123', name: 'Chloé Martin', email: 'chloe@example.com' },
+        routing: { language: 'de', region: 'CH' },
+      });
 
       // A new page load with a fresh token is the same user: same conversation.
-      const again = await WebChatUser.start(h.url, { token: signEmbedToken({ sub: 'e123', name: 'Chloé Martin', exp: now() + 300 }, SECRET) });
+      const again = await WebChatUser.start(h.url, {
+        token: signEmbedToken({ sub: 'e123', name: 'Chloé Martin', exp: now() + 300 }, SECRET),
+      });
       expect((await again.history()).entries.map((e) => e.text)).toContain('My VPN is broken');
       await again.close();
     } finally {
@@ -420,7 +489,10 @@ describe('web chat sign-in with tokens from the embedding site', () => {
     // What the chat and the console share: from /assets, same origin (script-src 'self'), not sniffed.
     expect(html).toContain('src="../assets/lab-common.js"');
     expect(html).toContain('href="../assets/lab-common.css"');
-    for (const [f, type] of [['lab-common.js', /javascript/], ['lab-common.css', /^text\/css/]] as const) {
+    for (const [f, type] of [
+      ['lab-common.js', /javascript/],
+      ['lab-common.css', /^text\/css/],
+    ] as const) {
       const asset = await fetch(`${h.url}/assets/${f}`);
       expect(asset.status).toBe(200);
       expect(asset.headers.get('content-type')).toMatch(type);

@@ -70,11 +70,7 @@ export function messageActivity(chat: Required<TeamsChat>, text: string, extra: 
 }
 
 /** An Action.Submit click: no text, `value` = the button's data merged with the inputs. */
-export function cardSubmitActivity(
-  chat: Required<TeamsChat>,
-  value: Record<string, unknown>,
-  replyToId: string,
-): TeamsActivity {
+export function cardSubmitActivity(chat: Required<TeamsChat>, value: Record<string, unknown>, replyToId: string): TeamsActivity {
   return { ...envelope(chat, 'message'), replyToId, value };
 }
 

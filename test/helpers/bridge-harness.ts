@@ -50,7 +50,12 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
     teams: { fileHosts: ['127.0.0.1'], ...input.teams },
     console: { agents: [AGENTS.beth, AGENTS.carl], ...input.console },
   });
-  const bridge = await createBridge({ config, clock: options.clock, desk: options.desk, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const bridge = await createBridge({
+    config,
+    clock: options.clock,
+    desk: options.desk,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
   const { url } = await bridge.listen();
   const consoleUrl = `${url}/console`;
   return {
@@ -59,7 +64,8 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
     connector,
     beth: new ConsoleAgentClient(consoleUrl, AGENTS.beth.token),
     carl: new ConsoleAgentClient(consoleUrl, AGENTS.carl.token),
-    teamsUser: (overrides = {}) => new TeamsUser(url, connector, teamsChat({ serviceUrl: connector.url, botId: 'bridge-bot', ...overrides })),
+    teamsUser: (overrides = {}) =>
+      new TeamsUser(url, connector, teamsChat({ serviceUrl: connector.url, botId: 'bridge-bot', ...overrides })),
     async close() {
       await bridge.stop();
       if (!options.connector) await connector.close();
@@ -114,7 +120,11 @@ export class TeamsUser {
   async waitForText(pattern: RegExp | string, timeoutMs = 5000): Promise<string> {
     const test = (t: string) => (typeof pattern === 'string' ? t.includes(pattern) : pattern.test(t));
     const req = await this.connector.waitFor(
-      (r) => r.method === 'POST' && r.conversationId === this.chat.conversationId && typeof r.body.text === 'string' && test(r.body.text as string),
+      (r) =>
+        r.method === 'POST' &&
+        r.conversationId === this.chat.conversationId &&
+        typeof r.body.text === 'string' &&
+        test(r.body.text as string),
       timeoutMs,
     );
     return req.body.text as string;

@@ -32,7 +32,9 @@ export function describeWithChromium(name: string, fn: () => void): void {
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`No Chromium at ${CHROMIUM_PATH}: install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
+    );
   }
   // Each launch gets a fresh temporary profile from playwright, removed on close.
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
@@ -123,12 +125,21 @@ export function avatarSvg(initials: string, color: string): string {
 }
 
 /** Serve fixed bodies for https URLs the sandbox cannot reach (avatars, a broadcast's image). */
-export async function serveExternal(context: BrowserContext, bodies: Record<string, { contentType: string; body: string | Buffer }>): Promise<void> {
+export async function serveExternal(
+  context: BrowserContext,
+  bodies: Record<string, { contentType: string; body: string | Buffer }>,
+): Promise<void> {
   await context.route(
     (url) => url.protocol === 'https:',
     async (route) => {
       const found = bodies[route.request().url()];
-      if (found) await route.fulfill({ status: 200, contentType: found.contentType, body: found.body, headers: { 'cache-control': 'max-age=3600' } });
+      if (found)
+        await route.fulfill({
+          status: 200,
+          contentType: found.contentType,
+          body: found.body,
+          headers: { 'cache-control': 'max-age=3600' },
+        });
       else await route.fulfill({ status: 404, body: '' });
     },
   );

@@ -109,7 +109,10 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
     logger,
     settings: { agents, recentChatsHours: options.recentChatsHours ?? 24 },
     ...(vault
-      ? { files: vault, fileLimits: { maxBytes: options.files?.maxBytes ?? 20 * 1024 * 1024, allowedTypes: options.files?.allowedTypes ?? [] } }
+      ? {
+          files: vault,
+          fileLimits: { maxBytes: options.files?.maxBytes ?? 20 * 1024 * 1024, allowedTypes: options.files?.allowedTypes ?? [] },
+        }
       : {}),
   });
   const events: DeskEvent[] = [];

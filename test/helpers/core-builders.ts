@@ -70,11 +70,7 @@ export const ue = {
   startChat(offerId: string, o: UEOpts & { source?: SentRef } = {}): UserEvent {
     return { type: 'startChat', user: o.user ?? user(), dedupeKeys: o.dedupeKeys ?? nextDedupe(), offerId, source: o.source };
   },
-  submitDetails(
-    offerId: string,
-    description: string,
-    o: UEOpts & { topicId?: string; source?: SentRef } = {},
-  ): UserEvent {
+  submitDetails(offerId: string, description: string, o: UEOpts & { topicId?: string; source?: SentRef } = {}): UserEvent {
     return {
       type: 'submitDetails',
       user: o.user ?? user(),
@@ -106,7 +102,12 @@ export const de = {
     messageId,
     text,
   }),
-  system: (sessionId: string, text: string, messageId = `sys-${text}`): DeskEvent => ({ type: 'systemMessage', sessionId, messageId, text }),
+  system: (sessionId: string, text: string, messageId = `sys-${text}`): DeskEvent => ({
+    type: 'systemMessage',
+    sessionId,
+    messageId,
+    text,
+  }),
   typing: (sessionId: string, on = true): DeskEvent => ({ type: 'typing', sessionId, agent: agents.beth, on }),
   ended: (sessionId: string, reason: 'agent_ended' | 'queue_timeout' | 'desk_error', message?: string): DeskEvent => ({
     type: 'ended',
@@ -184,7 +185,10 @@ export function queued(over: { noticeSent?: boolean; withRef?: boolean; deadline
       phase: 'queued',
       sessionId: SESSION,
       request: { title: 'VPN is down', details: 'VPN is down' },
-      waiting: { view: { type: 'waiting', sessionId: SESSION, title: 'VPN is down' }, ref: over.withRef === false ? undefined : refs.waiting },
+      waiting: {
+        view: { type: 'waiting', sessionId: SESSION, title: 'VPN is down' },
+        ref: over.withRef === false ? undefined : refs.waiting,
+      },
       queuedNoticeSent: over.noticeSent ?? false,
       deadline: over.deadline ?? T0 + 120_000,
       startedAt: T0 - 5000,

@@ -102,7 +102,9 @@ export async function startFakeFileServer(): Promise<FakeFileServer> {
       const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
       if (!(await route.requireBearer(m?.[1]))) {
         entry.status = 401;
-        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end('{"message":"Authorization has been denied for this request."}');
+        res
+          .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+          .end('{"message":"Authorization has been denied for this request."}');
         return;
       }
     }

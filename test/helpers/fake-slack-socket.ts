@@ -47,8 +47,14 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   server.on('upgrade', (req, socket: Socket) => {
     const key = req.headers['sec-websocket-key'];
     if (typeof key !== 'string') return socket.destroy();
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
-    socket.write(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, '', ''].join('\r\n'));
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    socket.write(
+      ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, '', ''].join(
+        '\r\n',
+      ),
+    );
     sockets.add(socket);
     current = socket;
     socket.on('close', () => {
@@ -80,7 +86,14 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
         }
       }
     });
-    socket.write(encodeFrame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0BRIDGE' }, debug_info: { host: 'fake' } }))));
+    socket.write(
+      encodeFrame(
+        0x1,
+        Buffer.from(
+          JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0BRIDGE' }, debug_info: { host: 'fake' } }),
+        ),
+      ),
+    );
     wake();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,7 +116,15 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
       const socket = current;
       if (!socket) throw new Error('fake Socket Mode: no client connected');
       const envelopeId = randomUUID();
-      const envelope = { envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '', ...extra };
+      const envelope = {
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        retry_attempt: 0,
+        retry_reason: '',
+        ...extra,
+      };
       socket.write(encodeFrame(0x1, Buffer.from(JSON.stringify(envelope))));
       return envelopeId;
     },

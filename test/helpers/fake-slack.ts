@@ -96,7 +96,16 @@ export interface FakeSlackOptions {
   appToken?: string;
 }
 
-export const DEFAULT_SCOPES = ['chat:write', 'chat:write.customize', 'im:history', 'im:write', 'files:read', 'files:write', 'users:read', 'users:read.email'];
+export const DEFAULT_SCOPES = [
+  'chat:write',
+  'chat:write.customize',
+  'im:history',
+  'im:write',
+  'files:read',
+  'files:write',
+  'users:read',
+  'users:read.email',
+];
 const TRIGGER_LIFETIME_MS = 3000;
 
 export interface FakeSlack {
@@ -165,7 +174,8 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     };
     const scripted = failures.get(method)?.shift();
     if (scripted) {
-      if (scripted.status === 429) return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(scripted.retryAfter ?? 1) });
+      if (scripted.status === 429)
+        return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(scripted.retryAfter ?? 1) });
       if (scripted.status && scripted.status !== 200) return answer(scripted.status, { ok: false, error: 'fatal_error' });
       return answer(200, { ok: false, error: scripted.error ?? 'fatal_error' });
     }
@@ -182,7 +192,15 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   });
 
   const methods: Record<string, (args: Record<string, any>) => Record<string, any>> = {
-    'auth.test': () => ({ ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'support-bot', team_id: teamId, user_id: botUserId, bot_id: botId }),
+    'auth.test': () => ({
+      ok: true,
+      url: 'https://acme.slack.com/',
+      team: 'Acme',
+      user: 'support-bot',
+      team_id: teamId,
+      user_id: botUserId,
+      bot_id: botId,
+    }),
     'chat.postMessage': (args) => {
       const problem = checkMessage(args);
       if (problem) return { ok: false, error: problem };
@@ -286,7 +304,11 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       return;
     }
     // The web client sends multipart/form-data; Node's own parser reads it back.
-    const form = await new Request('http://fake/upload', { method: 'POST', headers: { 'content-type': String(req.headers['content-type']) }, body: req.body }).formData();
+    const form = await new Request('http://fake/upload', {
+      method: 'POST',
+      headers: { 'content-type': String(req.headers['content-type']) },
+      body: req.body,
+    }).formData();
     let part: Blob | undefined;
     form.forEach((v) => {
       if (!part && typeof v !== 'string') part = v;
@@ -363,7 +385,11 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       failures.set(method, list);
     },
     waitFor(find, timeoutMs = 5000, what = 'a matching Slack call') {
-      return waiters.waitFor(find, timeoutMs, () => `fake Slack: no ${what} within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`);
+      return waiters.waitFor(
+        find,
+        timeoutMs,
+        () => `fake Slack: no ${what} within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`,
+      );
     },
     close() {
       return new Promise((resolve) => {
@@ -418,7 +444,8 @@ function blockProblem(node: unknown): boolean {
   const n = node as Record<string, any>;
   // Slack has no disabled buttons: `invalid additional property: disabled`.
   if ('disabled' in n) return true;
-  if ((n.type === 'plain_text' || n.type === 'mrkdwn') && (typeof n.text !== 'string' || n.text.length === 0 || n.text.length > 3000)) return true;
+  if ((n.type === 'plain_text' || n.type === 'mrkdwn') && (typeof n.text !== 'string' || n.text.length === 0 || n.text.length > 3000))
+    return true;
   if (n.type === 'button' && (n.text?.text?.length > 75 || (n.value !== undefined && String(n.value).length > 2000))) return true;
   if (n.type === 'actions' && (!Array.isArray(n.elements) || n.elements.length === 0 || n.elements.length > 25)) return true;
   return Object.values(n).some((v) => typeof v === 'object' && blockProblem(v));

@@ -24,7 +24,10 @@ export abstract class InProcessExtras implements Pick<Store, CoordinationMethod>
       new InProcessCoordination(this.cells()),
       new InProcessBus((channel, err) => void this.handlerErrors.push({ channel, err })),
       async (op, key, fn) => {
-        await this.before(op === 'acquireLease' || op === 'renewLease' || op === 'releaseLease' || op === 'leaseHolder' ? 'lease' : op, key);
+        await this.before(
+          op === 'acquireLease' || op === 'renewLease' || op === 'releaseLease' || op === 'leaseHolder' ? 'lease' : op,
+          key,
+        );
         return fn();
       },
     );

@@ -72,12 +72,16 @@ export async function startServiceNowHarness(options: ServiceNowHarnessOptions =
   const logger = new RecordingLogger();
   let botUrl = '';
   const vault = new FileVault(store, { ttlMs: 60 * 60 * 1000, baseUrl: () => botUrl, now: () => clock.now() });
-  const module = createServiceNowModule(settings, { store, clock, logger, files: vault, baseUrl: () => botUrl }, {
-    fetch: options.fetch,
-    fileTtlMs: 60 * 60 * 1000,
-    // The simulator is on http://127.0.0.1: allowed explicitly, as tests configure it.
-    outbound: options.outbound ?? { allowPrivateNetworks: true, allowHttp: true },
-  });
+  const module = createServiceNowModule(
+    settings,
+    { store, clock, logger, files: vault, baseUrl: () => botUrl },
+    {
+      fetch: options.fetch,
+      fileTtlMs: 60 * 60 * 1000,
+      // The simulator is on http://127.0.0.1: allowed explicitly, as tests configure it.
+      outbound: options.outbound ?? { allowPrivateNetworks: true, allowHttp: true },
+    },
+  );
   const desk = module.desk as ServiceNowDesk;
 
   const app = express();

@@ -180,7 +180,9 @@ export class SlackUser {
       type: 'event_callback',
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: this.info.teamId, user_id: this.slack.botUserId, is_bot: true, is_enterprise_install: false }],
+      authorizations: [
+        { enterprise_id: null, team_id: this.info.teamId, user_id: this.slack.botUserId, is_bot: true, is_enterprise_install: false },
+      ],
       is_ext_shared_channel: false,
       event_context: `4-${eventId}`,
     };
@@ -209,7 +211,11 @@ export class SlackUser {
   }
 
   /** The `block_actions` payload of a click, with a fresh trigger from the fake. */
-  clickPayload(message: FakeMessage, actionId: string, options: { triggerIssuedAt?: number } = {}): Record<string, any> & { trigger_id: string } {
+  clickPayload(
+    message: FakeMessage,
+    actionId: string,
+    options: { triggerIssuedAt?: number } = {},
+  ): Record<string, any> & { trigger_id: string } {
     const button = buttonsOf(message).find((b) => b.action_id === actionId);
     if (!button) throw new Error(`no ${actionId} button on message ${message.ts}: ${JSON.stringify(message.blocks)}`);
     return {
@@ -308,7 +314,11 @@ export class SlackUser {
 
   /** Wait until the message was updated and matches. */
   waitForUpdate(message: FakeMessage, match: (m: FakeMessage) => boolean = () => true, timeoutMs = 5000): Promise<FakeMessage> {
-    return this.slack.waitFor(() => (message.history.length > 0 && match(message) ? message : undefined), timeoutMs, `update of ${message.ts}`);
+    return this.slack.waitFor(
+      () => (message.history.length > 0 && match(message) ? message : undefined),
+      timeoutMs,
+      `update of ${message.ts}`,
+    );
   }
 
   /** The n-th modal opened with one of this user's triggers (n counts from 0). */
@@ -318,7 +328,9 @@ export class SlackUser {
 }
 
 export function buttonsOf(message: FakeMessage): any[] {
-  return message.blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements as any[]).map((e) => ({ ...e, block_id: b.block_id })));
+  return message.blocks
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => (b.elements as any[]).map((e) => ({ ...e, block_id: b.block_id })));
 }
 
 /** A message with the button `actionId` (`lab_start_chat`, `lab_cancel`, …). */

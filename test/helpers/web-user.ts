@@ -37,7 +37,12 @@ export class WebApiError extends Error {
 }
 
 /** POST /chat/api/session; a bare request, for tests of refusals. */
-export async function webRequest<T = any>(bridgeUrl: string, method: string, path: string, options: WebRequestOptions = {}): Promise<ApiResponse<T>> {
+export async function webRequest<T = any>(
+  bridgeUrl: string,
+  method: string,
+  path: string,
+  options: WebRequestOptions = {},
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.credential) headers.authorization ??= `Bearer ${options.credential}`;
   let body: string | Uint8Array | undefined;
@@ -69,7 +74,8 @@ export class WebChatUser {
   /** Sign in (as a guest with no body) and open the event stream. */
   static async start(bridgeUrl: string, body: Record<string, unknown> = {}): Promise<WebChatUser> {
     const res = await webRequest(bridgeUrl, 'POST', '/session', { body });
-    if (res.status !== 201) throw new WebApiError(res.status, res.body?.error?.code, `sign-in answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.status !== 201)
+      throw new WebApiError(res.status, res.body?.error?.code, `sign-in answered ${res.status}: ${JSON.stringify(res.body)}`);
     const user = new WebChatUser(bridgeUrl, res.body.credential, res.body.user);
     await user.connect();
     return user;
@@ -116,7 +122,9 @@ export class WebChatUser {
 
   /** Send a message; `id` defaults to a fresh client id. */
   async say(text: string, options: { id?: string; files?: string[] } = {}): Promise<{ status: string; entry: WebEntry }> {
-    return this.ok('POST', '/messages', { body: { id: options.id ?? randomUUID(), text, ...(options.files ? { files: options.files } : {}) } });
+    return this.ok('POST', '/messages', {
+      body: { id: options.id ?? randomUUID(), text, ...(options.files ? { files: options.files } : {}) },
+    });
   }
 
   async upload(name: string, contentType: string, bytes: Uint8Array): Promise<WebFile & { id: string }> {
@@ -135,7 +143,9 @@ export class WebChatUser {
   async click(entry: WebEntry, kind: string, inputs: Record<string, unknown> = {}): Promise<{ status: string }> {
     const action = cardActions(entry).find((a) => (a.data as { lab?: string } | undefined)?.lab === kind);
     if (!action) throw new Error(`no "${kind}" button on the card: ${JSON.stringify(entry.card)}`);
-    return this.ok('POST', '/actions', { body: { id: randomUUID(), messageId: entry.id, data: { ...(action.data as object), ...inputs } } });
+    return this.ok('POST', '/actions', {
+      body: { id: randomUUID(), messageId: entry.id, data: { ...(action.data as object), ...inputs } },
+    });
   }
 
   /** Entries seen on the streams, latest revision of each, in arrival order. */
@@ -163,7 +173,9 @@ export class WebChatUser {
       const found = this.entries().find(match);
       if (found) return found;
       if (Date.now() > deadline) {
-        throw new Error(`no matching entry within ${timeoutMs} ms; got: ${JSON.stringify(this.entries().map((e) => e.text ?? e.cardText))}`);
+        throw new Error(
+          `no matching entry within ${timeoutMs} ms; got: ${JSON.stringify(this.entries().map((e) => e.text ?? e.cardText))}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }

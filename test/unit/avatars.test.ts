@@ -16,7 +16,11 @@ describe('AvatarScreen', () => {
   it('passes https pictures and events without one untouched', () => {
     const logger = new RecordingLogger();
     const screen = new AvatarScreen(logger, 'servicenow');
-    for (const event of [joined('https://photos.example.com/beth.png'), joined(), { type: 'typing', sessionId: 's1', on: true } as DeskEvent]) {
+    for (const event of [
+      joined('https://photos.example.com/beth.png'),
+      joined(),
+      { type: 'typing', sessionId: 's1', on: true } as DeskEvent,
+    ]) {
       expect(screen.screen(event)).toBe(event);
     }
     expect(logger.entries).toEqual([]);
@@ -59,6 +63,7 @@ describe('AvatarScreen', () => {
   it('isHttpsUrl: absolute https URLs only', () => {
     expect(isHttpsUrl('https://a.example/x.png')).toBe(true);
     expect(isHttpsUrl('HTTPS://A.EXAMPLE/x.png')).toBe(true);
-    for (const no of ['http://a.example/x.png', '//a.example/x.png', 'x.png', 'javascript:alert(1)', '']) expect(isHttpsUrl(no)).toBe(false);
+    for (const no of ['http://a.example/x.png', '//a.example/x.png', 'x.png', 'javascript:alert(1)', ''])
+      expect(isHttpsUrl(no)).toBe(false);
   });
 });

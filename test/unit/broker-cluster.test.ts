@@ -48,10 +48,21 @@ describe('a store that cannot be reached', () => {
     const store = await createStore(storeSettingsSchema.parse({ namespace: `down-${randomUUID().slice(0, 8)}` }));
     const clock = new FakeClock();
     const files = new FileVault(store, { ttlMs: 60_000, baseUrl: () => 'https://bridge.example', now: () => clock.now() });
-    const broker = new Broker({ store, desk: new FakeDesk(), surfaces: { teams: new FakeSurface('teams') }, clock, logger: new RecordingLogger(), settings: settings(), files });
+    const broker = new Broker({
+      store,
+      desk: new FakeDesk(),
+      surfaces: { teams: new FakeSurface('teams') },
+      clock,
+      logger: new RecordingLogger(),
+      settings: settings(),
+      files,
+    });
     await broker.start();
     await store.close();
-    const err = await broker.accept(ue.message('hello')).then(() => undefined, (e: unknown) => e);
+    const err = await broker.accept(ue.message('hello')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isBridgeError(err, 'store_unavailable')).toBe(true);
     expect(err).toMatchObject({ status: 503, retryable: true });
   });
@@ -133,7 +144,8 @@ describeWithRedis('two brokers on one Redis', () => {
     // Both directions at once; in each, an event arrives once the one before was taken.
     await Promise.all([
       (async () => {
-        for (const [i, text] of toAgent.entries()) expect(await (i % 2 ? b : a).broker.accept(ue.message(text, { user: u }))).toBe('accepted');
+        for (const [i, text] of toAgent.entries())
+          expect(await (i % 2 ? b : a).broker.accept(ue.message(text, { user: u }))).toBe('accepted');
       })(),
       (async () => {
         // Each report resolves once its message reached the user, whichever process applied it.
@@ -163,7 +175,10 @@ describeWithRedis('two brokers on one Redis', () => {
     const first = a.broker.onDeskEvent(de.message(sid, 'first', agents.beth, 'f-1'));
     // a holds the user's lease while it sends 'first'; b's report is applied by a and told over pub/sub.
     await eventually(() => expect(sending).toBe(true));
-    const second = b.broker.onDeskEvent(de.message(sid, 'second', agents.beth, 's-1')).then(() => undefined, (e: unknown) => e);
+    const second = b.broker.onDeskEvent(de.message(sid, 'second', agents.beth, 's-1')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     setTimeout(release, 100);
     const err = await second;
     await expect(first).resolves.toBeUndefined();
@@ -204,11 +219,15 @@ describeWithRedis('two brokers on one Redis', () => {
     const event = ue.message('acknowledged before the crash', { user: u });
     expect(await a.broker.accept(event)).toBe('accepted');
     // a's lease runs out (Redis's clock); b's sweep finds the inbox nobody holds.
-    await eventually(async () => {
-      b.clock.advance(RECOVER_MS);
-      await b.broker.idle();
-      expect(desk.sent.map((m) => m.message.text)).toEqual(['acknowledged before the crash']);
-    }, 10_000, 100);
+    await eventually(
+      async () => {
+        b.clock.advance(RECOVER_MS);
+        await b.broker.idle();
+        expect(desk.sent.map((m) => m.message.text)).toEqual(['acknowledged before the crash']);
+      },
+      10_000,
+      100,
+    );
     // The platform redelivers it (a never answered... or answered and the answer was lost).
     expect(await b.broker.accept(event)).toBe('duplicate');
     await b.broker.idle();

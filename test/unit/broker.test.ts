@@ -26,7 +26,17 @@ async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?
   const s = o.settings ?? settings();
   const files = new FileVault(store, { ttlMs: 60_000, baseUrl: () => 'https://bridge.example', now: () => clock.now() });
   // A user's lease outlives every jump of the manual clock (the store's time is that clock too).
-  const broker = new Broker({ store, desk, surfaces: { teams, slack }, clock, logger, settings: s, files, newId: () => `id-${++n}`, ownerLeaseMs: 7 * DAY });
+  const broker = new Broker({
+    store,
+    desk,
+    surfaces: { teams, slack },
+    clock,
+    logger,
+    settings: s,
+    files,
+    newId: () => `id-${++n}`,
+    ownerLeaseMs: 7 * DAY,
+  });
   if (o.start !== false) await broker.start();
 
   const h = {
@@ -327,7 +337,11 @@ describe('stored state', () => {
     const sid = await h.queue(u);
     const key = keys.conversation(`teams:${u.profile.id}`);
     const stored = h.store.peek<Record<string, any>>(key)!;
-    await h.store.set(key, { key: `teams:${u.profile.id}`, surface: 'teams', ...stored, profile: { id: u.profile.id, ...stored.profile }, history: [] }, 60_000);
+    await h.store.set(
+      key,
+      { key: `teams:${u.profile.id}`, surface: 'teams', ...stored, profile: { id: u.profile.id, ...stored.profile }, history: [] },
+      60_000,
+    );
     await h.desk.emit(de.joined(sid, agents.beth));
     await h.send(ue.message('hello again'));
     expect(h.desk.sent.map((m) => m.message.text)).toEqual(['hello again']);
@@ -463,7 +477,7 @@ describe('desk quirks and failures', () => {
     expect(isBridgeError(err, 'surface_send_failed')).toBe(true);
   });
 
-  it('BUG: after a rejected agent message, the desk\'s retry (same messageId) is delivered — not silently dropped', async () => {
+  it("BUG: after a rejected agent message, the desk's retry (same messageId) is delivered — not silently dropped", async () => {
     const h = await harness();
     const sid = await h.live();
     h.teams.failSend = () => true;
@@ -491,7 +505,7 @@ describe('desk quirks and failures', () => {
     expect(h.desk.ended).toEqual([{ sessionId: sid, reason: 'user_stopped' }]);
   });
 
-  it('a desk event that arrives while the user\'s job is busy elsewhere (not in a desk call) is waited for and reports failures', async () => {
+  it("a desk event that arrives while the user's job is busy elsewhere (not in a desk call) is waited for and reports failures", async () => {
     const h = await harness();
     const sid = await h.live();
     // The first agent message's send to the user is slow: its job holds the user's queue.
@@ -516,7 +530,7 @@ describe('desk quirks and failures', () => {
     expect(isBridgeError(err, 'surface_send_failed')).toBe(true);
   });
 
-  it('an agent message from elsewhere while the user\'s job waits on a desk call is still waited for, and reports a failure', async () => {
+  it("an agent message from elsewhere while the user's job waits on a desk call is still waited for, and reports a failure", async () => {
     const h = await harness();
     const sid = await h.live();
     // The user's message is slow to reach the desk: the user's job is inside desk.sendMessage.
@@ -534,7 +548,10 @@ describe('desk quirks and failures', () => {
     for (let i = 0; i < 10; i++) await tick();
     expect(settled).toBe(false); // not answered before it was tried
     slowDesk.resolve();
-    const err = await report.then(() => undefined, (e) => e);
+    const err = await report.then(
+      () => undefined,
+      (e) => e,
+    );
     expect(isBridgeError(err, 'surface_send_failed')).toBe(true);
   });
 
@@ -597,11 +614,18 @@ describe('availability policy', () => {
     const offer = h.teams.lastCard('offer')!;
     await h.send(ue.startChat(offer.view.offerId, { source: offer.ref }));
     await h.send(ue.submitDetails(offer.view.offerId, 'VPN is down'));
-    expect(h.desk.opens[0].history.map((e) => e.text)).toEqual(['talk to an agent', `${M.offerUnavailable} ${M.noAgentsAvailable}`, 'agent', M.offer]);
+    expect(h.desk.opens[0].history.map((e) => e.text)).toEqual([
+      'talk to an agent',
+      `${M.offerUnavailable} ${M.noAgentsAvailable}`,
+      'agent',
+      M.offer,
+    ]);
   });
 
   it('the no-agents reason is configured wording', async () => {
-    const h = await harness({ settings: settings({ offer: { policy: 'availability' }, messages: { noAgentsAvailable: 'Everyone is busy.' } }) });
+    const h = await harness({
+      settings: settings({ offer: { policy: 'availability' }, messages: { noAgentsAvailable: 'Everyone is busy.' } }),
+    });
     h.desk.availability = { available: false };
     await h.send(ue.message('talk to an agent'));
     expect(h.teams.lastCard('offer')!.view).toMatchObject({ hiddenReason: 'Everyone is busy.' });
@@ -688,7 +712,11 @@ describe('files', () => {
     const h = await harness();
     const sid = await h.live();
     h.teams.platformFiles.set('https://platform.example/f/1', png);
-    await h.send(ue.message('screenshot', { files: [{ name: 'shot.png', contentType: 'image/png', size: png.byteLength, url: 'https://platform.example/f/1' }] }));
+    await h.send(
+      ue.message('screenshot', {
+        files: [{ name: 'shot.png', contentType: 'image/png', size: png.byteLength, url: 'https://platform.example/f/1' }],
+      }),
+    );
     const sent = h.desk.sent.find((m) => m.message.text === 'screenshot')!;
     const file = sent.message.files![0];
     expect(file).toMatchObject({ name: 'shot.png', contentType: 'image/png', size: png.byteLength });
@@ -714,12 +742,16 @@ describe('files', () => {
     const h = await harness({ settings: settings({ files: { maxBytes: 100, maxPerSession: 1, allowedTypes: ['image/*'] } }) });
     await h.live();
     h.teams.platformFiles.set('u1', png);
-    await h.send(ue.message('', { files: [
-      { name: 'a.exe', contentType: 'application/x-msdownload', url: 'u0' },
-      { name: 'huge.png', contentType: 'image/png', size: 10_000, url: 'u0' },
-      { name: 'ok.png', contentType: 'image/png', url: 'u1' },
-      { name: 'second.png', contentType: 'image/png', url: 'u1' },
-    ] }));
+    await h.send(
+      ue.message('', {
+        files: [
+          { name: 'a.exe', contentType: 'application/x-msdownload', url: 'u0' },
+          { name: 'huge.png', contentType: 'image/png', size: 10_000, url: 'u0' },
+          { name: 'ok.png', contentType: 'image/png', url: 'u1' },
+          { name: 'second.png', contentType: 'image/png', url: 'u1' },
+        ],
+      }),
+    );
     const texts = h.teams.texts().join('\n');
     expect(texts).toMatch(/"a\.exe" was not sent.*not accepted/);
     expect(texts).toMatch(/"huge\.png" was not sent.*larger than 100 bytes/);
@@ -731,7 +763,11 @@ describe('files', () => {
   it('a file that cannot be downloaded is refused on its own; the text still goes', async () => {
     const h = await harness();
     await h.live();
-    await h.send(ue.message('see attached', { files: [{ name: 'gone.pdf', contentType: 'application/pdf', url: 'https://platform.example/missing' }] }));
+    await h.send(
+      ue.message('see attached', {
+        files: [{ name: 'gone.pdf', contentType: 'application/pdf', url: 'https://platform.example/missing' }],
+      }),
+    );
     expect(h.teams.texts().some((t) => t.includes('"gone.pdf" was not sent') && t.includes('could not be downloaded'))).toBe(true);
     expect(h.desk.sent.map((m) => m.message.text)).toContain('see attached');
   });
@@ -740,7 +776,14 @@ describe('files', () => {
     const h = await harness();
     const sid = await h.live();
     const ref = await h.files.put(sid, { name: 'fix.txt', contentType: 'text/plain' }, new TextEncoder().encode('do this'));
-    await h.desk.emit({ type: 'agentMessage', sessionId: sid, agent: agents.beth, messageId: 'm-f', text: 'here you go', files: [{ ...ref, content: undefined }] });
+    await h.desk.emit({
+      type: 'agentMessage',
+      sessionId: sid,
+      agent: agents.beth,
+      messageId: 'm-f',
+      text: 'here you go',
+      files: [{ ...ref, content: undefined }],
+    });
     await h.broker.idle();
     const sent = h.teams.sends.find((x) => x.content.kind === 'text' && x.content.text === 'here you go')!;
     const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];
@@ -751,7 +794,14 @@ describe('files', () => {
     const h = await harness();
     const sid = await h.live();
     const bytes = new Uint8Array([0, 1, 2, 250, 255]);
-    await h.desk.emit({ type: 'agentMessage', sessionId: sid, agent: agents.beth, messageId: 'm-b', text: 'raw bytes', files: [{ name: 'a.bin', contentType: 'application/octet-stream', content: bytes }] });
+    await h.desk.emit({
+      type: 'agentMessage',
+      sessionId: sid,
+      agent: agents.beth,
+      messageId: 'm-b',
+      text: 'raw bytes',
+      files: [{ name: 'a.bin', contentType: 'application/octet-stream', content: bytes }],
+    });
     await h.broker.idle();
     const sent = h.teams.sends.find((x) => x.content.kind === 'text' && x.content.text === 'raw bytes')!;
     const file = (sent.content as { files?: { content?: Uint8Array }[] }).files![0];

@@ -59,9 +59,7 @@ describe('renderAdaptiveCard', () => {
         fallback: { label: 'File a ticket', url: 'https://help.example.com/new' },
       });
       expect(texts(card)).toEqual([offer.message, 'Agents are available Mon–Fri 08:00–17:00 PT.']);
-      expect(actions(card)).toEqual([
-        { type: 'Action.OpenUrl', title: 'File a ticket', url: 'https://help.example.com/new' },
-      ]);
+      expect(actions(card)).toEqual([{ type: 'Action.OpenUrl', title: 'File a ticket', url: 'https://help.example.com/new' }]);
     });
 
     it('has no actions at all when hidden without a fallback', () => {
@@ -132,7 +130,12 @@ describe('renderAdaptiveCard', () => {
       expect(texts(card)).toEqual(['Which topic is this about?']);
       const [submit] = actions(card);
       // What Teams sends back: no description, the topic chosen.
-      expect(parseCardAction({ ...(submit.data as object), topic: 'billing' })).toEqual({ lab: 'submitDetails', offerId: 'offer-1', description: '', topic: 'billing' });
+      expect(parseCardAction({ ...(submit.data as object), topic: 'billing' })).toEqual({
+        lab: 'submitDetails',
+        offerId: 'offer-1',
+        description: '',
+        topic: 'billing',
+      });
       // Without topics there is nothing to ask but the description.
       expect(inputs(renderAdaptiveCard({ ...details, topics: [], topicOnly: true })).map((i) => i.id)).toEqual(['description']);
     });

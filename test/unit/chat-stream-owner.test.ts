@@ -5,7 +5,14 @@
  * its owner dies, reopened when it drops, and let go when the chat ends.
  */
 import { ChatStreamOwner } from '../../bots/core/chat-stream-owner';
-import { DEFAULT_STREAM_TIMINGS, isStreamDesk, streamKeys, type ChatStream, type ChatStreamEvents, type StreamDesk } from '../../bots/core/chat-streams';
+import {
+  DEFAULT_STREAM_TIMINGS,
+  isStreamDesk,
+  streamKeys,
+  type ChatStream,
+  type ChatStreamEvents,
+  type StreamDesk,
+} from '../../bots/core/chat-streams';
 import { BridgeError, ErrorCode } from '../../bots/core/errors';
 import type { Availability, DeskEvent, OpenChatRequest } from '../../bots/core/ports';
 import { StreamRegistry } from '../../bots/core/stream-registry';
@@ -61,8 +68,15 @@ class ScriptedDesk implements StreamDesk {
   }
 }
 
-const request = (sessionId: string) => ({ sessionId, surface: 'teams', user: { id: 'u', name: 'U' }, title: 't', details: 'd', routing: {}, history: [] }) as OpenChatRequest;
-const message = (sessionId: string, n: number): DeskEvent => ({ type: 'agentMessage', sessionId, agent, messageId: `m${n}`, text: `hello ${n}` });
+const request = (sessionId: string) =>
+  ({ sessionId, surface: 'teams', user: { id: 'u', name: 'U' }, title: 't', details: 'd', routing: {}, history: [] }) as OpenChatRequest;
+const message = (sessionId: string, n: number): DeskEvent => ({
+  type: 'agentMessage',
+  sessionId,
+  agent,
+  messageId: `m${n}`,
+  text: `hello ${n}`,
+});
 
 function setup() {
   const clock = new ManualClock(0);
@@ -87,7 +101,8 @@ function setup() {
 
   const holder = (sessionId: string) => store.leaseHolder(streamKeys.lease(DESK, sessionId));
   const cursor = (sessionId: string) => store.get<string>(streamKeys.cursor(DESK, sessionId));
-  const texts = (by?: string) => sunk.filter((s) => by === undefined || s.by === by).map((s) => (s.event.type === 'agentMessage' ? s.event.text : s.event.type));
+  const texts = (by?: string) =>
+    sunk.filter((s) => by === undefined || s.by === by).map((s) => (s.event.type === 'agentMessage' ? s.event.text : s.event.type));
   return { clock, store, sunk, process, run, holder, cursor, texts };
 }
 
@@ -116,7 +131,11 @@ describe('ChatStreamOwner', () => {
     const a = await process('a');
     await a.owner.openChat(request('s1'));
     const { events } = a.desk.live('s1')!;
-    const answers = [events.event(message('s1', 1), '1'), events.event(message('s1', 2), '2'), events.event({ type: 'typing', sessionId: 's1', on: true })];
+    const answers = [
+      events.event(message('s1', 1), '1'),
+      events.event(message('s1', 2), '2'),
+      events.event({ type: 'typing', sessionId: 's1', on: true }),
+    ];
     expect(await Promise.all(answers)).toEqual([true, true, true]);
     expect(texts()).toEqual(['hello 1', 'hello 2', 'typing']);
     expect(await cursor('s1')).toBe('2');
@@ -299,7 +318,13 @@ describe('StreamRegistry', () => {
     const store = new MemoryStore(() => clock.now());
     const registry = (name: string) => new StreamRegistry(store, clock, name, 60_000);
     const ids = Array.from({ length: 40 }, (_, i) => `s${i}`);
-    await Promise.all(ids.map((id, i) => registry('d').add(id).then(() => (i % 4 === 0 ? registry('d').remove(id) : undefined))));
+    await Promise.all(
+      ids.map((id, i) =>
+        registry('d')
+          .add(id)
+          .then(() => (i % 4 === 0 ? registry('d').remove(id) : undefined)),
+      ),
+    );
     expect((await registry('d').all()).sort()).toEqual(ids.filter((_, i) => i % 4 !== 0).sort());
     expect(await registry('other').all()).toEqual([]);
     clock.advance(60_001);

@@ -74,7 +74,13 @@ describe('loadConfig', () => {
   });
 
   it('lists every wrong key in one message, saying where each came from and what is expected', () => {
-    const yaml = ['bot:', '  queueTimeoutSeconds: soon', '  offer: { policy: sometimes }', 'console:', '  agents: [{ name: Beth, token: short }]'].join('\n');
+    const yaml = [
+      'bot:',
+      '  queueTimeoutSeconds: soon',
+      '  offer: { policy: sometimes }',
+      'console:',
+      '  agents: [{ name: Beth, token: short }]',
+    ].join('\n');
     let error: unknown;
     try {
       loadConfig({ env: { BRIDGE_CONFIG: 'b.yaml', PORT: 'eighty', REDIS_URL: 'http://x' }, readFile: files({ 'b.yaml': yaml }) });
@@ -94,27 +100,45 @@ describe('loadConfig', () => {
 
   it('explains a missing or malformed file', () => {
     expect(() => loadConfig({ env: { BRIDGE_CONFIG: 'missing.yaml' }, readFile: files({}) })).toThrow(/cannot read missing\.yaml/);
-    expect(() => loadConfig({ env: { BRIDGE_CONFIG: 'bad.json' }, readFile: files({ 'bad.json': '{ nope' }) })).toThrow(/bad\.json is not valid JSON/);
-    expect(() => loadConfig({ env: { BRIDGE_CONFIG: 'list.yaml' }, readFile: files({ 'list.yaml': '- a\n- b' }) })).toThrow(/must hold an object/);
+    expect(() => loadConfig({ env: { BRIDGE_CONFIG: 'bad.json' }, readFile: files({ 'bad.json': '{ nope' }) })).toThrow(
+      /bad\.json is not valid JSON/,
+    );
+    expect(() => loadConfig({ env: { BRIDGE_CONFIG: 'list.yaml' }, readFile: files({ 'list.yaml': '- a\n- b' }) })).toThrow(
+      /must hold an object/,
+    );
   });
 
   it('rejects time zones and hours that make no sense', () => {
     expect(() => parseConfig({ bot: { offer: { hours: { timeZone: 'Mars/Olympus' } } } })).toThrow(/IANA time zone/);
-    expect(() => parseConfig({ bot: { offer: { hours: { weekly: { mon: [{ start: '17:00', end: '08:00' }] } } } } })).toThrow(/start must be before end/);
+    expect(() => parseConfig({ bot: { offer: { hours: { weekly: { mon: [{ start: '17:00', end: '08:00' }] } } } } })).toThrow(
+      /start must be before end/,
+    );
     expect(() => parseConfig({ bot: { offer: { hours: { weekly: { mon: [{ start: '8am', end: '17:00' }] } } } } })).toThrow(/HH:MM/);
   });
 
   it('accepts only https:// agent avatars, saying why (Teams and the web chat show no others)', () => {
     const agent = (avatarUrl: string) => ({ console: { agents: [{ name: 'Beth', token: 'beth-token-0123456789', avatarUrl }] } });
-    for (const bad of ['http://cdn.example.com/beth.png', 'beth.png', '//cdn.example.com/beth.png', 'data:image/png;base64,AAAA', 'ftp://cdn.example.com/beth.png']) {
-      expect(() => parseConfig(agent(bad))).toThrow(/console\.agents\.0\.avatarUrl.*must be an https:\/\/ URL: Teams and the web chat show only https images/);
+    for (const bad of [
+      'http://cdn.example.com/beth.png',
+      'beth.png',
+      '//cdn.example.com/beth.png',
+      'data:image/png;base64,AAAA',
+      'ftp://cdn.example.com/beth.png',
+    ]) {
+      expect(() => parseConfig(agent(bad))).toThrow(
+        /console\.agents\.0\.avatarUrl.*must be an https:\/\/ URL: Teams and the web chat show only https images/,
+      );
     }
     expect(parseConfig(agent('https://cdn.example.com/beth.png')).console.agents[0].avatarUrl).toBe('https://cdn.example.com/beth.png');
-    expect(parseConfig({ console: { agents: [{ name: 'Beth', token: 'beth-token-0123456789' }] } }).console.agents[0].avatarUrl).toBeUndefined();
+    expect(
+      parseConfig({ console: { agents: [{ name: 'Beth', token: 'beth-token-0123456789' }] } }).console.agents[0].avatarUrl,
+    ).toBeUndefined();
   });
 
   it('requires the tenant for single-tenant bots and a password with an app id', () => {
-    expect(() => parseConfig({ teams: { MicrosoftAppId: 'x', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' } })).toThrow(/MicrosoftAppTenantId.*required when MicrosoftAppType is SingleTenant/);
+    expect(() => parseConfig({ teams: { MicrosoftAppId: 'x', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' } })).toThrow(
+      /MicrosoftAppTenantId.*required when MicrosoftAppType is SingleTenant/,
+    );
     expect(() => parseConfig({ teams: { MicrosoftAppId: 'x' } })).toThrow(/MicrosoftAppPassword.*required/);
   });
 });

@@ -210,7 +210,14 @@ describe('posting messages', () => {
   it('stores the message, answers 201 with it, and relays it attributed to the agent', async () => {
     const res = await beth.request<WireMessage>('POST', '/api/chats/c1/messages', { body: { text: 'Hello Jordan' } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.any(String), from: 'agent', agentId: 'beth', agentName: 'Beth Ortiz', text: 'Hello Jordan', private: false });
+    expect(res.body).toMatchObject({
+      id: expect.any(String),
+      from: 'agent',
+      agentId: 'beth',
+      agentName: 'Beth Ortiz',
+      text: 'Hello Jordan',
+      private: false,
+    });
     expect(await stored()).toEqual([res.body]);
     expect(h.events).toContainEqual({
       type: 'agentMessage',
@@ -238,7 +245,11 @@ describe('posting messages', () => {
     ['text over 10,000 characters', { body: { text: 'x'.repeat(10_001) } }, /at most 10,000 characters/],
     ['private that is not a boolean', { body: { text: 'hi', private: 'yes' } }, /private: must be true or false/],
     ['an array body', { body: [{ text: 'hi' }] }, /JSON object/],
-    ['a body that is not JSON', { rawBody: 'text=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, /Content-Type: application\/json/],
+    [
+      'a body that is not JSON',
+      { rawBody: 'text=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      /Content-Type: application\/json/,
+    ],
   ])('refuses %s with 400 and stores nothing', async (_what, request, message) => {
     const res = await beth.request('POST', '/api/chats/c1/messages', request);
     expect(res.status).toBe(400);
@@ -385,7 +396,9 @@ describe('the page', () => {
 
   it('never puts text on the page as HTML', () => {
     const pageDir = 'adapters/desks/console/page';
-    const scripts = readdirSync(path.join(__dirname, '../..', pageDir)).filter((f) => f.endsWith('.js')).map((f) => `${pageDir}/${f}`);
+    const scripts = readdirSync(path.join(__dirname, '../..', pageDir))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => `${pageDir}/${f}`);
     expect(scripts).toContain(`${pageDir}/console.js`);
     for (const file of [...scripts, 'bots/http/assets/lab-common.js']) {
       const source = readFileSync(path.join(__dirname, '../..', file), 'utf8');

@@ -81,7 +81,12 @@ describe('console chat writes across processes', () => {
     await Promise.all(ids.map((id, i) => (i % 2 ? one : two).openChat(chatRequest(id))));
     expect((await one.listChats()).map((c) => c.id).sort()).toEqual(ids);
     await Promise.all(ids.flatMap((id) => [one.accept(beth, id), two.accept(sam, id)]));
-    await Promise.all(ids.flatMap((id) => [one.sendMessage(id, { messageId: `u-${id}`, text: 'from the user', at: clock.now() }), two.postMessage(beth, id, { text: 'from Beth' })]));
+    await Promise.all(
+      ids.flatMap((id) => [
+        one.sendMessage(id, { messageId: `u-${id}`, text: 'from the user', at: clock.now() }),
+        two.postMessage(beth, id, { text: 'from Beth' }),
+      ]),
+    );
     for (const id of ids) {
       const chat = await two.getChat(id);
       expect(chat.agents.map((a) => a.id).sort()).toEqual(['beth', 'sam']);

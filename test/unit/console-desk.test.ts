@@ -183,7 +183,9 @@ describe('state in the store', () => {
     );
     await store.set('console:index', ['old'], 14 * DAY);
     const desk = makeDesk();
-    expect(await desk.listChats()).toEqual([expect.objectContaining({ id: 'old', messageCount: 2, lastMessage: expect.objectContaining({ text: 'old message' }) })]);
+    expect(await desk.listChats()).toEqual([
+      expect.objectContaining({ id: 'old', messageCount: 2, lastMessage: expect.objectContaining({ text: 'old message' }) }),
+    ]);
     // A retry of a message already in the old record is still shown once.
     await desk.sendMessage('old', userMsg('u1', 'old message'));
     await desk.sendMessage('old', userMsg('u2', 'new message'));
@@ -269,7 +271,9 @@ describe('user messages', () => {
     await desk.sendMessage('s1', userMsg('m1', 'one'));
     await desk.sendMessage('s1', {
       ...userMsg('m2', 'screenshot'),
-      files: [{ name: 'err.png', contentType: 'image/png', size: 3, url: 'https://files.example/err.png', content: new Uint8Array([1, 2, 3]) }],
+      files: [
+        { name: 'err.png', contentType: 'image/png', size: 3, url: 'https://files.example/err.png', content: new Uint8Array([1, 2, 3]) },
+      ],
     });
     const { messages } = await desk.getChat('s1');
     expect(messages).toEqual([

@@ -18,7 +18,9 @@ let beth: ConsoleAgentClient;
 let sam: ConsoleAgentClient;
 
 beforeEach(async () => {
-  h = await startConsoleHarness({ files: { maxBytes: MAX, allowedTypes: ['image/*', 'application/pdf', 'text/plain', 'application/zip'] } });
+  h = await startConsoleHarness({
+    files: { maxBytes: MAX, allowedTypes: ['image/*', 'application/pdf', 'text/plain', 'application/zip'] },
+  });
   beth = h.client(0);
   sam = h.client(1);
 });
@@ -45,7 +47,12 @@ describe('POST /api/chats/:id/files', () => {
     const id = await liveChat();
     const stream = await beth.events();
     try {
-      const res = await beth.upload<WireMessage>(id, { bytes: PNG, name: 'steps.png', contentType: 'image/png', text: 'Follow these steps' });
+      const res = await beth.upload<WireMessage>(id, {
+        bytes: PNG,
+        name: 'steps.png',
+        contentType: 'image/png',
+        text: 'Follow these steps',
+      });
       expect(res.status).toBe(201);
       const message = res.body;
       expect(message).toMatchObject({
@@ -54,7 +61,14 @@ describe('POST /api/chats/:id/files', () => {
         agentName: 'Beth Ortiz',
         text: 'Follow these steps',
         private: false,
-        files: [{ name: 'steps.png', contentType: 'image/png', size: PNG.byteLength, url: expect.stringMatching(new RegExp(`^${h.origin}/files/[\\w-]{22}/steps\\.png$`)) }],
+        files: [
+          {
+            name: 'steps.png',
+            contentType: 'image/png',
+            size: PNG.byteLength,
+            url: expect.stringMatching(new RegExp(`^${h.origin}/files/[\\w-]{22}/steps\\.png$`)),
+          },
+        ],
       });
       const url = message.files![0].url!;
 
@@ -91,7 +105,11 @@ describe('POST /api/chats/:id/files', () => {
   it('sends a file without a caption, named in X-File-Name, as a download', async () => {
     const id = await liveChat();
     const zip = bytes(3 * KB);
-    const message = await beth.sendFile(id, { bytes: zip, contentType: 'application/zip', headers: { 'x-file-name': encodeURIComponent('résumé (v2).zip') } });
+    const message = await beth.sendFile(id, {
+      bytes: zip,
+      contentType: 'application/zip',
+      headers: { 'x-file-name': encodeURIComponent('résumé (v2).zip') },
+    });
     expect(message.text).toBe('');
     expect(message.files?.[0]).toMatchObject({ name: 'résumé (v2).zip', contentType: 'application/zip', size: zip.byteLength });
     expect(agentMessages()[0]).toMatchObject({ text: '', files: [{ name: 'résumé (v2).zip' }] });
@@ -158,7 +176,11 @@ describe('POST /api/chats/:id/files', () => {
   });
 
   it.each([
-    ['a type not allowed', 'application/x-msdownload', /Files of type application\/x-msdownload cannot be sent\. Allowed: image\/\*, application\/pdf/],
+    [
+      'a type not allowed',
+      'application/x-msdownload',
+      /Files of type application\/x-msdownload cannot be sent\. Allowed: image\/\*, application\/pdf/,
+    ],
     ['a form instead of the file', 'multipart/form-data; boundary=x', /not a form/],
     ['no type at all', null, /Content-Type/],
     ['a malformed type', 'png', /Content-Type/],
@@ -253,10 +275,20 @@ describe("the user's files", () => {
       messageId: 'u-1',
       text: 'screenshot attached',
       at: Date.now(),
-      files: [{ name: 'error.png', contentType: 'image/png', size: 4, url: `${h.origin}/files/abcdefghijklmnopqrstuv/error.png`, content: new Uint8Array([1, 2, 3, 4]) }],
+      files: [
+        {
+          name: 'error.png',
+          contentType: 'image/png',
+          size: 4,
+          url: `${h.origin}/files/abcdefghijklmnopqrstuv/error.png`,
+          content: new Uint8Array([1, 2, 3, 4]),
+        },
+      ],
     });
     const [message] = (await beth.messages(id)).filter((m) => m.from === 'user');
-    expect(message.files).toEqual([{ name: 'error.png', contentType: 'image/png', size: 4, url: `${h.origin}/files/abcdefghijklmnopqrstuv/error.png` }]);
+    expect(message.files).toEqual([
+      { name: 'error.png', contentType: 'image/png', size: 4, url: `${h.origin}/files/abcdefghijklmnopqrstuv/error.png` },
+    ]);
   });
 });
 

@@ -129,7 +129,8 @@ describe('Idempotency-Key on agent messages', () => {
     class FlakyStore extends ConsoleMemoryStore {
       down = false;
       override async get<T>(key: string): Promise<T | undefined> {
-        if (this.down && key.startsWith(CHAT_KEY_PREFIX)) throw new BridgeError(ErrorCode.StoreUnavailable, 'Store get failed: no reply from Redis within 3000 ms');
+        if (this.down && key.startsWith(CHAT_KEY_PREFIX))
+          throw new BridgeError(ErrorCode.StoreUnavailable, 'Store get failed: no reply from Redis within 3000 ms');
         return super.get<T>(key);
       }
     }
@@ -142,7 +143,10 @@ describe('Idempotency-Key on agent messages', () => {
     const first = await send(beth, 'c1', { text: 'Are you there?' }, 'key-0006');
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('5');
-    expect(first.body.error).toEqual({ code: 'store_unavailable', message: 'The bridge cannot reach its store right now. Try again in a few seconds.' });
+    expect(first.body.error).toEqual({
+      code: 'store_unavailable',
+      message: 'The bridge cannot reach its store right now. Try again in a few seconds.',
+    });
     store.down = false;
     const again = await send(beth, 'c1', { text: 'Are you there?' }, 'key-0006');
     expect(again.status).toBe(201);

@@ -62,8 +62,10 @@ describe('bots/core boundary', () => {
       "// import nope from 'commented-out';",
       'import {\n  a,\n  b,\n} from "ioredis";',
     ].join('\n');
-    expect(specifiers(sample).filter((s) => !allowed(s)).sort()).toEqual(
-      ['express', '@slack/bolt', 'botbuilder', 'pino', '../teams/x', 'keyv', 'axios', 'ioredis'].sort(),
-    );
+    expect(
+      specifiers(sample)
+        .filter((s) => !allowed(s))
+        .sort(),
+    ).toEqual(['express', '@slack/bolt', 'botbuilder', 'pino', '../teams/x', 'keyv', 'axios', 'ioredis'].sort());
   });
 });

@@ -1,4 +1,13 @@
-import { appendHistory, cutUtf8, HISTORY_KEEP, historyForAgent, historyForDesk, historyLine, historyText, stripLinks } from '../../bots/core/history';
+import {
+  appendHistory,
+  cutUtf8,
+  HISTORY_KEEP,
+  historyForAgent,
+  historyForDesk,
+  historyLine,
+  historyText,
+  stripLinks,
+} from '../../bots/core/history';
 import type { HistoryEntry } from '../../bots/core/ports';
 
 const opts = (o: Partial<{ maxMessages: number; stripLinks: boolean; dropUserMessages: boolean }> = {}) => ({
@@ -99,7 +108,9 @@ describe('historyText (the plain-text extract)', () => {
   });
 
   it("a message's own line breaks continue indented, so every entry starts with [", () => {
-    expect(historyLine(h('user', 'line one\r\nline two\nline three', AT))).toBe('[2026-12-04 10:02 UTC] User: line one\n  line two\n  line three');
+    expect(historyLine(h('user', 'line one\r\nline two\nline three', AT))).toBe(
+      '[2026-12-04 10:02 UTC] User: line one\n  line two\n  line three',
+    );
   });
 
   it('nothing to say, or a cap of 0: empty', () => {
@@ -108,7 +119,9 @@ describe('historyText (the plain-text extract)', () => {
   });
 
   it('is capped at maxBytes, keeping the newest lines whole and dropping the oldest', () => {
-    const entries = Array.from({ length: 40 }, (_, i) => h(i % 2 ? 'bot' : 'user', `message number ${i} `.padEnd(300, 'x'), AT + i * 60_000));
+    const entries = Array.from({ length: 40 }, (_, i) =>
+      h(i % 2 ? 'bot' : 'user', `message number ${i} `.padEnd(300, 'x'), AT + i * 60_000),
+    );
     const text = historyText(entries, 10_240);
     expect(bytes(text)).toBeLessThanOrEqual(10_240);
     const lines = text.split('\n');
@@ -149,7 +162,10 @@ describe('historyForDesk', () => {
   const full = { maxMessages: 6, stripLinks: false, dropUserMessages: false, maxTextBytes: 10_240 };
 
   it('gives the structured entries and the same entries as text', () => {
-    const r = historyForDesk(ten.map((e) => ({ ...e, at: AT })), full);
+    const r = historyForDesk(
+      ten.map((e) => ({ ...e, at: AT })),
+      full,
+    );
     expect(r.history.map((e) => e.text)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9']);
     expect(r.historyText).toBe(r.history.map(historyLine).join('\n'));
   });

@@ -85,9 +85,24 @@ const cases: [string, http.OutgoingHttpHeaders, Buffer | string, boolean][] = [
   ['broken JSON', json('{"a":'), '{"a":', false],
   ['a JSON string (not strict)', json('"text"'), '"text"', false],
   ['a body over the limit, declared', json(BIG), BIG, false],
-  ['a body over the limit, chunked', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, `{"a":"${'x'.repeat(LIMIT)}"}`, true],
-  ['a gzipped body (handed to express.json)', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync('{"zipped":true}'), false],
-  ['a latin-1 body (handed to express.json)', { 'content-type': 'application/json; charset=latin1' }, Buffer.from('{"a":"caf\xe9"}', 'latin1'), false],
+  [
+    'a body over the limit, chunked',
+    { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    `{"a":"${'x'.repeat(LIMIT)}"}`,
+    true,
+  ],
+  [
+    'a gzipped body (handed to express.json)',
+    { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    gzipSync('{"zipped":true}'),
+    false,
+  ],
+  [
+    'a latin-1 body (handed to express.json)',
+    { 'content-type': 'application/json; charset=latin1' },
+    Buffer.from('{"a":"caf\xe9"}', 'latin1'),
+    false,
+  ],
 ];
 
 describe('jsonBody', () => {
@@ -104,7 +119,10 @@ describe('jsonBody', () => {
       status: 413,
       body: { error: { message: 'The request body is too large (1 KB at most).' } },
     });
-    expect(await post('/lean', { 'content-type': 'text/plain', 'content-length': 7 }, '{"a":1}')).toEqual({ status: 200, body: { body: '(undefined)' } });
+    expect(await post('/lean', { 'content-type': 'text/plain', 'content-length': 7 }, '{"a":1}')).toEqual({
+      status: 200,
+      body: { body: '(undefined)' },
+    });
   });
 });
 
@@ -112,7 +130,10 @@ describe('jsonBody, nesting', () => {
   const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
   it('refuses a body nested deeper than the bound with 400 (both parsing paths), before the route runs', async () => {
-    const refused = { status: 400, body: { error: { code: 'bad_request', message: 'The request body is nested more than 64 levels deep.' } } };
+    const refused = {
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'The request body is nested more than 64 levels deep.' } },
+    };
     expect(await post('/lean', json(deep(65)), deep(65))).toEqual(refused);
     expect(await post('/lean', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(deep(500)))).toEqual(refused);
     expect(await post('/lean', json(deep(64)), deep(64))).toMatchObject({ status: 200 });
@@ -126,7 +147,10 @@ describe('jsonBody, nesting', () => {
 describe('jsonBody, a client that gives up mid-body', () => {
   it('reports request.aborted and never runs the route', async () => {
     await new Promise<void>((resolve) => {
-      const req = http.request(`${base}/watched`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 100 } });
+      const req = http.request(`${base}/watched`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': 100 },
+      });
       req.on('error', () => resolve());
       req.write('{"a":"only part', () => setTimeout(() => req.destroy(), 50));
     });

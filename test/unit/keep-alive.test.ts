@@ -17,10 +17,12 @@ describe('keepAliveAgents', () => {
     const agents = keepAliveAgents({ maxSocketsPerHost: 300, idleSocketTimeoutMs: 10_000 });
     const burst = () =>
       Promise.all(
-        Array.from({ length: 300 }, () =>
-          new Promise<void>((resolve, reject) => {
-            http.get(url, { agent: agents['http:'] }, (res) => res.resume().on('end', resolve)).on('error', reject);
-          }),
+        Array.from(
+          { length: 300 },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              http.get(url, { agent: agents['http:'] }, (res) => res.resume().on('end', resolve)).on('error', reject);
+            }),
         ),
       );
     try {

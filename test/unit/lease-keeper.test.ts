@@ -20,7 +20,8 @@ function setup() {
   const clock = new ManualClock(0);
   const store = new MemoryStore(() => clock.now());
   const lost: string[] = [];
-  const acquire = () => LeaseKeeper.acquire({ store, clock, logger: new RecordingLogger() }, 'lease-1', 'me', TTL, (reason) => lost.push(reason));
+  const acquire = () =>
+    LeaseKeeper.acquire({ store, clock, logger: new RecordingLogger() }, 'lease-1', 'me', TTL, (reason) => lost.push(reason));
   return { clock, store, lost, acquire };
 }
 

@@ -89,7 +89,7 @@ describe('Pacer', () => {
       expect(started[2] - completed[1]).toBeGreaterThanOrEqual(1100);
     });
 
-    it('passes the send\'s outcome through, and a failed send frees its user and slot', async () => {
+    it("passes the send's outcome through, and a failed send frees its user and slot", async () => {
       const clock = new ManualClock(0);
       const pacer = new Pacer({ clock, minIntervalPerUserMs: 0, ratePerSecond: () => 100 });
       await expect(pacer.run('teams', 'u1', async () => 42)).resolves.toBe(42);

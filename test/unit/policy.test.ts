@@ -97,14 +97,19 @@ describe('hours across time zones and DST', () => {
   it('several intervals a day (lunch break)', () => {
     const h = hoursSchema.parse({
       timeZone: 'UTC',
-      weekly: { mon: [{ start: '08:00', end: '12:00' }, { start: '13:00', end: '17:00' }] },
+      weekly: {
+        mon: [
+          { start: '08:00', end: '12:00' },
+          { start: '13:00', end: '17:00' },
+        ],
+      },
     });
     expect(isWithinHours(h, at('2025-01-13T12:30:00Z')).open).toBe(false);
     expect(isWithinHours(h, at('2025-01-13T13:00:00Z')).open).toBe(true);
   });
 });
 
-describe('holidays in the zone\'s local date', () => {
+describe("holidays in the zone's local date", () => {
   const hours = monFri({ holidays: ['2025-12-25'] });
   it('already Dec 25 in UTC but still Wed Dec 24 16:00 in LA → open', () => {
     expect(isWithinHours(hours, at('2025-12-25T00:00:00Z')).open).toBe(true);

@@ -12,7 +12,9 @@ const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
 /** Integration guides linked from the README (docs/slack.md, ...) may hold their own keys. */
 const docsDir = join(__dirname, '../../docs');
 const guides = existsSync(docsDir)
-  ? readdirSync(docsDir).filter((f) => f.endsWith('.md')).map((f) => readFileSync(join(docsDir, f), 'utf8'))
+  ? readdirSync(docsDir)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => readFileSync(join(docsDir, f), 'utf8'))
   : [];
 const documentation = [readme, ...guides].join('\n');
 const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -50,7 +52,10 @@ describe('README', () => {
 
   it('has a two-command quick start that installs once and uses scripts that exist', () => {
     const quickStart = /## Quick start\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = quickStart.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+    const commands = quickStart
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter(Boolean);
     expect(commands).toEqual(['npm ci && npm start', 'npm test']); // `npm ci` once, not before each
     expect(readme).toMatch(/`npm ci` is needed once/);
     expect(pkg.scripts.start).toBeDefined();

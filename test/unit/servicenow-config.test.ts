@@ -58,16 +58,34 @@ describe('servicenow config', () => {
   it('refuses Table API features without REST credentials, and OAuth without a client', () => {
     const base = { ...env, SERVICENOW_USERNAME: '', SERVICENOW_PASSWORD: '' };
     const file = (yaml: string) => () => loadConfig({ env: { ...base, BRIDGE_CONFIG: '/etc/b.yaml' }, readFile: () => yaml });
-    expect(errorOf(file('servicenow: { auth: { mode: none }, messageAuth: { mode: token, secret: s } }'))).toMatch(/servicenow\.availability\.enabled .*REST credentials/);
-    expect(errorOf(file('servicenow: { auth: { mode: none }, availability: { enabled: false } }'))).toMatch(/messageAuth must be token or signature/);
-    expect(errorOf(file('servicenow: { auth: { mode: oauth, grantType: client_credentials } }'))).toMatch(/servicenow\.auth\.clientId .*SERVICENOW_CLIENT_ID/);
-    expect(loadConfig({ env: { ...base, BRIDGE_CONFIG: '/etc/b.yaml' }, readFile: () => 'servicenow: { auth: { mode: none }, messageAuth: { mode: signature, secret: s }, availability: { enabled: false } }' }).servicenow?.auth.mode).toBe('none');
+    expect(errorOf(file('servicenow: { auth: { mode: none }, messageAuth: { mode: token, secret: s } }'))).toMatch(
+      /servicenow\.availability\.enabled .*REST credentials/,
+    );
+    expect(errorOf(file('servicenow: { auth: { mode: none }, availability: { enabled: false } }'))).toMatch(
+      /messageAuth must be token or signature/,
+    );
+    expect(errorOf(file('servicenow: { auth: { mode: oauth, grantType: client_credentials } }'))).toMatch(
+      /servicenow\.auth\.clientId .*SERVICENOW_CLIENT_ID/,
+    );
+    expect(
+      loadConfig({
+        env: { ...base, BRIDGE_CONFIG: '/etc/b.yaml' },
+        readFile: () =>
+          'servicenow: { auth: { mode: none }, messageAuth: { mode: signature, secret: s }, availability: { enabled: false } }',
+      }).servicenow?.auth.mode,
+    ).toBe('none');
   });
 
   it('desk servicenow without its section stops start-up with a clear message', () => {
     const config = loadConfig({ env: { DESK: 'servicenow' } });
     const store = new MemoryStore();
-    const deps = { store, clock: testClock, logger: new RecordingLogger(), files: new FileVault(store, { ttlMs: 1000, baseUrl: () => 'http://x', now: Date.now }), baseUrl: () => 'http://x' };
+    const deps = {
+      store,
+      clock: testClock,
+      logger: new RecordingLogger(),
+      files: new FileVault(store, { ttlMs: 1000, baseUrl: () => 'http://x', now: Date.now }),
+      baseUrl: () => 'http://x',
+    };
     expect(() => createDesk(config, deps)).toThrow(/servicenow: required when desk is "servicenow"/);
   });
 });

@@ -19,7 +19,12 @@ function chunksOf(png: Buffer): Chunk[] {
   for (let at = 8; at < png.length; ) {
     const length = png.readUInt32BE(at);
     const type = png.toString('ascii', at + 4, at + 8);
-    chunks.push({ type, data: png.subarray(at + 8, at + 8 + length), crc: png.readUInt32BE(at + 8 + length), crcInput: png.subarray(at + 4, at + 8 + length) });
+    chunks.push({
+      type,
+      data: png.subarray(at + 8, at + 8 + length),
+      crc: png.readUInt32BE(at + 8 + length),
+      crcInput: png.subarray(at + 4, at + 8 + length),
+    });
     at += 12 + length;
   }
   return chunks;
@@ -40,7 +45,12 @@ describe('the ServiceNow simulator demo picture', () => {
 
   it('is 64×64 RGB with a picture in it, not one colour', () => {
     const ihdr = chunks[0].data;
-    expect({ width: ihdr.readUInt32BE(0), height: ihdr.readUInt32BE(4), depth: ihdr[8], colourType: ihdr[9] }).toEqual({ width: 64, height: 64, depth: 8, colourType: 2 });
+    expect({ width: ihdr.readUInt32BE(0), height: ihdr.readUInt32BE(4), depth: ihdr[8], colourType: ihdr[9] }).toEqual({
+      width: 64,
+      height: 64,
+      depth: 8,
+      colourType: 2,
+    });
     const raw = zlib.inflateSync(chunks[1].data);
     expect(raw.length).toBe(64 * (1 + 64 * 3));
     const colours = new Set<string>();
@@ -57,18 +67,21 @@ describeWithChromium('the demo picture in a browser', () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      const seen = await page.evaluate(async (src: string) => {
-        const img = new Image();
-        img.src = src;
-        await img.decode();
-        const canvas = document.createElement('canvas');
-        canvas.width = img.naturalWidth;
-        canvas.height = img.naturalHeight;
-        const g = canvas.getContext('2d')!;
-        g.drawImage(img, 0, 0);
-        const at = (x: number, y: number) => Array.from(g.getImageData(x, y, 1, 1).data.slice(0, 3));
-        return { width: img.naturalWidth, height: img.naturalHeight, corner: at(1, 1), icon: at(19, 27) };
-      }, `data:image/png;base64,${demoScreenshotPng().toString('base64')}`);
+      const seen = await page.evaluate(
+        async (src: string) => {
+          const img = new Image();
+          img.src = src;
+          await img.decode();
+          const canvas = document.createElement('canvas');
+          canvas.width = img.naturalWidth;
+          canvas.height = img.naturalHeight;
+          const g = canvas.getContext('2d')!;
+          g.drawImage(img, 0, 0);
+          const at = (x: number, y: number) => Array.from(g.getImageData(x, y, 1, 1).data.slice(0, 3));
+          return { width: img.naturalWidth, height: img.naturalHeight, corner: at(1, 1), icon: at(19, 27) };
+        },
+        `data:image/png;base64,${demoScreenshotPng().toString('base64')}`,
+      );
       expect(seen).toEqual({ width: 64, height: 64, corner: [31, 95, 209], icon: [179, 38, 30] });
     } finally {
       await browser.close();

@@ -42,7 +42,14 @@ function scriptedFetch(steps: Step[]) {
 }
 
 const policy = { timeoutMs: 1000, attempts: 4, baseDelayMs: 100, maxDelayMs: 5000 };
-const req = (extra: Partial<HttpRequest> = {}): HttpRequest => ({ op: 'test call', method: 'POST', url: 'https://inst.example/api', body: '{}', retry: 'safe', ...extra });
+const req = (extra: Partial<HttpRequest> = {}): HttpRequest => ({
+  op: 'test call',
+  method: 'POST',
+  url: 'https://inst.example/api',
+  body: '{}',
+  retry: 'safe',
+  ...extra,
+});
 
 describe('ServiceNowHttp', () => {
   let clock: InstantClock;
@@ -57,7 +64,12 @@ describe('ServiceNowHttp', () => {
   };
 
   it('retries 500, 502 and network errors with exponential backoff, then succeeds', async () => {
-    const { http: h, calls } = http([{ status: 500 }, { status: 502 }, new TypeError('fetch failed'), { status: 200, body: { status: 'success' } }]);
+    const { http: h, calls } = http([
+      { status: 500 },
+      { status: 502 },
+      new TypeError('fetch failed'),
+      { status: 200, body: { status: 'success' } },
+    ]);
     await expect(h.json(req())).resolves.toEqual({ status: 'success' });
     expect(calls).toHaveLength(4);
     expect(clock.waits).toEqual([100, 200, 400]);
@@ -65,7 +77,11 @@ describe('ServiceNowHttp', () => {
 
   it('honours Retry-After (seconds and HTTP date) on 429 and 503', async () => {
     const date = new Date(clock.t + 3000).toUTCString();
-    const { http: h } = http([{ status: 429, headers: { 'Retry-After': '2' } }, { status: 503, headers: { 'Retry-After': date } }, { status: 200 }]);
+    const { http: h } = http([
+      { status: 429, headers: { 'Retry-After': '2' } },
+      { status: 503, headers: { 'Retry-After': date } },
+      { status: 200 },
+    ]);
     await h.send(req());
     expect(clock.waits[0]).toBe(2000);
     expect(clock.waits[1]).toBeGreaterThanOrEqual(1000); // the date is 3 s after the original now; 2 s already passed
@@ -85,7 +101,10 @@ describe('ServiceNowHttp', () => {
   });
 
   it('does not retry 400 (desk_rejected) or 403 (desk_auth_failed)', async () => {
-    await expect(http([{ status: 400, body: { status: 'failure' } }]).http.send(req())).rejects.toMatchObject({ code: 'desk_rejected', status: 400 });
+    await expect(http([{ status: 400, body: { status: 'failure' } }]).http.send(req())).rejects.toMatchObject({
+      code: 'desk_rejected',
+      status: 400,
+    });
     await expect(http([{ status: 403 }]).http.send(req())).rejects.toMatchObject({ code: 'desk_auth_failed', status: 403 });
   });
 
@@ -153,13 +172,22 @@ describe('RestAuth (OAuth)', () => {
     expect(b).toEqual(a);
     expect(f.calls).toHaveLength(1);
     expect(f.calls[0].url).toBe('https://inst.example/oauth_token.do');
-    expect(Object.fromEntries(new URLSearchParams(String(f.calls[0].init.body)))).toEqual({ grant_type: 'password', username: 'svc', password: 'pw', client_id: 'cid', client_secret: 'csecret' });
+    expect(Object.fromEntries(new URLSearchParams(String(f.calls[0].init.body)))).toEqual({
+      grant_type: 'password',
+      username: 'svc',
+      password: 'pw',
+      client_id: 'cid',
+      client_secret: 'csecret',
+    });
 
     clock.t += 1000 * 1000; // well inside the lifetime
     expect(await auth.headers()).toEqual({ Authorization: 'Bearer A1' });
     clock.t += 1000 * 1000 - 30_000; // 30 s before expiry: inside the 60 s refresh margin
     expect(await auth.headers()).toEqual({ Authorization: 'Bearer A2' });
-    expect(Object.fromEntries(new URLSearchParams(String(f.calls[1].init.body)))).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'R1' });
+    expect(Object.fromEntries(new URLSearchParams(String(f.calls[1].init.body)))).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: 'R1',
+    });
     expect(logger.text()).not.toMatch(/A1|A2|R1|csecret|pw"/);
   });
 
@@ -194,16 +222,51 @@ describe('message auth and webhook verification', () => {
 
   const clock = new InstantClock();
   const secret = 'webhook-secret-0123456789';
-  const verifier = (auth: object) => new WebhookAuth(servicenowDeskSchema.parse({ instanceUrl: 'https://i.example', auth: { mode: 'none' }, messageAuth: { mode: 'token', secret: 't' }, availability: { enabled: false }, webhook: { auth: { secret, ...auth } } }).webhook.auth, clock);
+  const verifier = (auth: object) =>
+    new WebhookAuth(
+      servicenowDeskSchema.parse({
+        instanceUrl: 'https://i.example',
+        auth: { mode: 'none' },
+        messageAuth: { mode: 'token', secret: 't' },
+        availability: { enabled: false },
+        webhook: { auth: { secret, ...auth } },
+      }).webhook.auth,
+      clock,
+    );
   const raw = Buffer.from(JSON.stringify(JSON.parse(body), null, 2)); // pretty-printed on the wire
 
   it.each([
     ['header (default name "token")', {}, { token: secret }, { token: 'wrong' }],
     ['header (custom name)', { mode: 'header', header: 'X-Bridge-Secret' }, { 'x-bridge-secret': secret }, { token: secret }],
-    ['basic', { mode: 'basic', username: 'servicenow' }, { authorization: `Basic ${Buffer.from(`servicenow:${secret}`).toString('base64')}` }, { authorization: `Basic ${Buffer.from(`other:${secret}`).toString('base64')}` }],
-    ['signature over the raw bytes', { mode: 'signature' }, { 'x-b2b-signature': createHmac('sha1', secret).update(raw).digest('hex') }, { 'x-b2b-signature': createHmac('sha1', 'nope').update(raw).digest('hex') }],
-    ['signature over compact JSON (the documented recipe)', { mode: 'signature' }, { 'x-b2b-signature': createHmac('sha1', secret).update(JSON.stringify(JSON.parse(body))).digest('hex').toUpperCase() }, {}],
-    ['signature as base64', { mode: 'signature' }, { 'x-b2b-signature': createHmac('sha1', secret).update(raw).digest('base64') }, { 'x-b2b-signature': 'garbage' }],
+    [
+      'basic',
+      { mode: 'basic', username: 'servicenow' },
+      { authorization: `Basic ${Buffer.from(`servicenow:${secret}`).toString('base64')}` },
+      { authorization: `Basic ${Buffer.from(`other:${secret}`).toString('base64')}` },
+    ],
+    [
+      'signature over the raw bytes',
+      { mode: 'signature' },
+      { 'x-b2b-signature': createHmac('sha1', secret).update(raw).digest('hex') },
+      { 'x-b2b-signature': createHmac('sha1', 'nope').update(raw).digest('hex') },
+    ],
+    [
+      'signature over compact JSON (the documented recipe)',
+      { mode: 'signature' },
+      {
+        'x-b2b-signature': createHmac('sha1', secret)
+          .update(JSON.stringify(JSON.parse(body)))
+          .digest('hex')
+          .toUpperCase(),
+      },
+      {},
+    ],
+    [
+      'signature as base64',
+      { mode: 'signature' },
+      { 'x-b2b-signature': createHmac('sha1', secret).update(raw).digest('base64') },
+      { 'x-b2b-signature': 'garbage' },
+    ],
   ])('%s: right credentials pass, wrong ones do not', (_label, auth, good, bad) => {
     const v = verifier(auth);
     expect(v.verify(good, raw)).toBe(true);
@@ -229,12 +292,54 @@ describe('availability rows', () => {
   const s = { channelSysId: 'chat', availableStateSysId: 'avail', requireFreeCapacity: true };
   it('counts distinct available agents on the chat channel with free capacity, in every value shape', () => {
     const rows = [
-      { ap_agent: 'a1', ap_current_presence_state: 'avail', ac_channel: 'chat', aca_available: 'true', ac_workload: '1', ac_applied_max_capacity: '3' },
-      { ap_agent: { value: 'a1', link: 'x' }, ap_current_presence_state: { value: 'avail' }, ac_channel: { value: 'chat' }, aca_available: true, ac_workload: 0, ac_applied_max_capacity: 3 },
-      { ap_agent: { value: 'a2', display_value: 'Carl' }, ap_current_presence_state: { value: 'avail' }, ac_channel: { value: 'chat' }, aca_available: 'true', ac_workload: '3', ac_applied_max_capacity: '3' },
-      { ap_agent: 'a3', ap_current_presence_state: 'avail', ac_channel: 'email', aca_available: 'true', ac_workload: '0', ac_applied_max_capacity: '3' },
-      { ap_agent: 'a4', ap_current_presence_state: 'away', ac_channel: 'chat', aca_available: 'true', ac_workload: '0', ac_applied_max_capacity: '3' },
-      { ap_agent: 'a5', ap_current_presence_state: 'avail', ac_channel: 'chat', aca_available: 'false', ac_workload: '0', ac_applied_max_capacity: '3' },
+      {
+        ap_agent: 'a1',
+        ap_current_presence_state: 'avail',
+        ac_channel: 'chat',
+        aca_available: 'true',
+        ac_workload: '1',
+        ac_applied_max_capacity: '3',
+      },
+      {
+        ap_agent: { value: 'a1', link: 'x' },
+        ap_current_presence_state: { value: 'avail' },
+        ac_channel: { value: 'chat' },
+        aca_available: true,
+        ac_workload: 0,
+        ac_applied_max_capacity: 3,
+      },
+      {
+        ap_agent: { value: 'a2', display_value: 'Carl' },
+        ap_current_presence_state: { value: 'avail' },
+        ac_channel: { value: 'chat' },
+        aca_available: 'true',
+        ac_workload: '3',
+        ac_applied_max_capacity: '3',
+      },
+      {
+        ap_agent: 'a3',
+        ap_current_presence_state: 'avail',
+        ac_channel: 'email',
+        aca_available: 'true',
+        ac_workload: '0',
+        ac_applied_max_capacity: '3',
+      },
+      {
+        ap_agent: 'a4',
+        ap_current_presence_state: 'away',
+        ac_channel: 'chat',
+        aca_available: 'true',
+        ac_workload: '0',
+        ac_applied_max_capacity: '3',
+      },
+      {
+        ap_agent: 'a5',
+        ap_current_presence_state: 'avail',
+        ac_channel: 'chat',
+        aca_available: 'false',
+        ac_workload: '0',
+        ac_applied_max_capacity: '3',
+      },
     ];
     expect(countAvailable(rows as never, s)).toBe(1);
     expect(countAvailable(rows as never, { ...s, requireFreeCapacity: false })).toBe(2);

@@ -7,11 +7,19 @@ import { join } from 'node:path';
 import type { OpenChatRequest } from '../../bots/core/ports';
 import { servicenowDeskSchema } from '../../adapters/desks/servicenow/config';
 import { mapOutbound, type ChatState, type MappedPayload } from '../../adapters/desks/servicenow/mapper';
-import { actionRequest, contextVariables, openRequest, openingText, receiptsRequest, requesterOf } from '../../adapters/desks/servicenow/requests';
+import {
+  actionRequest,
+  contextVariables,
+  openRequest,
+  openingText,
+  receiptsRequest,
+  requesterOf,
+} from '../../adapters/desks/servicenow/requests';
 import { classifySystem, htmlToText, parseWaitSeconds } from '../../adapters/desks/servicenow/render';
 import type { OutboundPayload } from '../../adapters/desks/servicenow/wire-types';
 
-const fixture = (name: string): OutboundPayload => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'servicenow', `${name}.json`), 'utf8'));
+const fixture = (name: string): OutboundPayload =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'servicenow', `${name}.json`), 'utf8'));
 const opts = { sessionId: 'sess-1', payloadId: 'p1', defaultAgentName: 'Agent', instanceOrigin: 'https://inst.service-now.com' };
 const queued: ChatState = { status: 'queued', agents: [] };
 
@@ -77,21 +85,35 @@ describe('ServiceNow outbound payloads -> desk events', () => {
     const first = mapOutbound(bare, queued, opts);
     expect(first.events).toEqual([{ type: 'agentJoined', sessionId: 'sess-1', agent: { id: 'agent:1', name: 'Agent' } }]);
     const second = mapOutbound(fixture('agent-message'), first.state, { ...opts, payloadId: 'p2' });
-    expect(second.events).toEqual([expect.objectContaining({ type: 'agentMessage', agent: expect.objectContaining({ id: 'agent:1', name: 'Beth Anglin' }) })]);
+    expect(second.events).toEqual([
+      expect.objectContaining({ type: 'agentMessage', agent: expect.objectContaining({ id: 'agent:1', name: 'Beth Anglin' }) }),
+    ]);
   });
 
   it('a second agent joins and each message is attributed to its own agent', () => {
     const { events } = run(['agent-accepted', 'agent-message', 'second-agent']);
-    expect(events.filter((e) => e.type === 'agentJoined').map((e) => (e.type === 'agentJoined' ? e.agent.name : ''))).toEqual(['Beth Anglin', 'Carl Moss']);
+    expect(events.filter((e) => e.type === 'agentJoined').map((e) => (e.type === 'agentJoined' ? e.agent.name : ''))).toEqual([
+      'Beth Anglin',
+      'Carl Moss',
+    ]);
     const messages = events.flatMap((e) => (e.type === 'agentMessage' ? [`${e.agent.id} ${e.agent.name}: ${e.text}`] : []));
-    expect(messages).toEqual(['name:beth-anglin Beth Anglin: Hi, how can I help?', 'name:carl-moss Carl Moss: Hello, Carl here, I look after VPN.']);
+    expect(messages).toEqual([
+      'name:beth-anglin Beth Anglin: Hi, how can I help?',
+      'name:carl-moss Carl Moss: Hello, Carl here, I look after VPN.',
+    ]);
   });
 
   it('an agent leaving is agentLeft; an unknown leaver is just a system line', () => {
     const live = run(['agent-accepted']).state;
     const leave = (name: string) =>
-      mapOutbound({ clientSessionId: 'sess-1', body: [{ uiType: 'ActionMsg', actionType: 'System', message: `${name} has left the chat.` }] }, live, opts).events;
-    expect(leave('Beth Anglin')).toEqual([{ type: 'agentLeft', sessionId: 'sess-1', agent: { id: 'name:beth-anglin', name: 'Beth Anglin' } }]);
+      mapOutbound(
+        { clientSessionId: 'sess-1', body: [{ uiType: 'ActionMsg', actionType: 'System', message: `${name} has left the chat.` }] },
+        live,
+        opts,
+      ).events;
+    expect(leave('Beth Anglin')).toEqual([
+      { type: 'agentLeft', sessionId: 'sess-1', agent: { id: 'name:beth-anglin', name: 'Beth Anglin' } },
+    ]);
     expect(leave('Zed Unknown')).toEqual([expect.objectContaining({ type: 'systemMessage', text: 'Zed Unknown has left the chat.' })]);
   });
 
@@ -100,7 +122,12 @@ describe('ServiceNow outbound payloads -> desk events', () => {
     const { last } = run(['agent-message', 'typing']);
     expect(last.events).toEqual([
       { type: 'typing', sessionId: 'sess-1', on: true },
-      { type: 'typing', sessionId: 'sess-1', on: false, agent: { id: '5e3f8a1b2c', name: 'Beth Anglin', avatarUrl: 'https://inst.service-now.com/beth.iix?t=small' } },
+      {
+        type: 'typing',
+        sessionId: 'sess-1',
+        on: false,
+        agent: { id: '5e3f8a1b2c', name: 'Beth Anglin', avatarUrl: 'https://inst.service-now.com/beth.iix?t=small' },
+      },
     ]);
   });
 
@@ -127,7 +154,8 @@ describe('ServiceNow outbound payloads -> desk events', () => {
 
   it('relays nothing once the chat has ended (late lines, the VA, our own END echo)', () => {
     const ended: ChatState = { status: 'ended', agents: [] };
-    for (const name of ['agent-message', 'completed', 'queued', 'typing']) expect(mapOutbound(fixture(name), ended, opts).events).toEqual([]);
+    for (const name of ['agent-message', 'completed', 'queued', 'typing'])
+      expect(mapOutbound(fixture(name), ended, opts).events).toEqual([]);
   });
 
   it('agent files: an image or an attachment link is a file; a page link is a markdown link', () => {
@@ -135,17 +163,28 @@ describe('ServiceNow outbound payloads -> desk events', () => {
     expect(image).toMatchObject({
       type: 'agentMessage',
       text: '',
-      files: [{ name: 'vpn-settings.png', contentType: 'image/png', url: 'https://inst.service-now.com/sys_attachment.do?sys_id=0a1b2c3d' }],
+      files: [
+        { name: 'vpn-settings.png', contentType: 'image/png', url: 'https://inst.service-now.com/sys_attachment.do?sys_id=0a1b2c3d' },
+      ],
     });
     const links = run(['agent-links']).last.events.filter((e) => e.type === 'agentMessage');
-    expect(links[0]).toMatchObject({ files: [{ name: 'vpn-guide.pdf', contentType: 'application/pdf', url: 'https://inst.service-now.com/sys_attachment.do?sys_id=4e5f6a7b' }] });
-    expect(links[1]).toMatchObject({ text: '[VPN troubleshooting (KB0010042)](https://inst.service-now.com/kb_view.do?sysparm_article=KB0010042)' });
+    expect(links[0]).toMatchObject({
+      files: [
+        { name: 'vpn-guide.pdf', contentType: 'application/pdf', url: 'https://inst.service-now.com/sys_attachment.do?sys_id=4e5f6a7b' },
+      ],
+    });
+    expect(links[1]).toMatchObject({
+      text: '[VPN troubleshooting (KB0010042)](https://inst.service-now.com/kb_view.do?sysparm_article=KB0010042)',
+    });
     expect(links[1]).not.toHaveProperty('files');
   });
 
   it('cards and HTML are rendered as readable text, never raw JSON', () => {
     const texts = run(['agent-card']).last.events.flatMap((e) => (e.type === 'agentMessage' ? [e.text] : []));
-    expect(texts).toEqual(['**INC0010042**\nState: In Progress\nAssigned to: Beth Anglin', 'See [the VPN page](https://intranet.example/vpn) & retry.']);
+    expect(texts).toEqual([
+      '**INC0010042**\nState: In Progress\nAssigned to: Beth Anglin',
+      'See [the VPN page](https://intranet.example/vpn) & retry.',
+    ]);
     expect(texts.join()).not.toContain('{');
   });
 
@@ -183,7 +222,9 @@ describe('System lines and small parsers', () => {
   ])('waitTime %p -> %p s', (value, seconds) => expect(parseWaitSeconds(value)).toBe(seconds));
 
   it('html to text keeps links and decodes entities', () => {
-    expect(htmlToText('<b>Hi</b>&nbsp;there<br/>line &#8212; <a href="https://x.example">x</a>')).toBe('Hi there\nline — [x](https://x.example)');
+    expect(htmlToText('<b>Hi</b>&nbsp;there<br/>line &#8212; <a href="https://x.example">x</a>')).toBe(
+      'Hi there\nline — [x](https://x.example)',
+    );
   });
 });
 
@@ -203,7 +244,10 @@ describe('core -> ServiceNow inbound requests', () => {
     details: 'VPN drops every hour\nSince Monday',
     topic: { id: 'network', label: 'Network' },
     routing: { language: 'en', region: 'US', domain: 'it' },
-    history: [{ from: 'user', text: 'vpn broken', at: 1_700_000_000_000 }, { from: 'bot', text: 'Try restarting', at: 1_700_000_001_000 }],
+    history: [
+      { from: 'user', text: 'vpn broken', at: 1_700_000_000_000 },
+      { from: 'bot', text: 'Try restarting', at: 1_700_000_001_000 },
+    ],
   };
 
   it('START_CONVERSATION carries identity, opening text, routing, history and our ids', () => {
@@ -217,7 +261,11 @@ describe('core -> ServiceNow inbound requests', () => {
       timestamp: 1_700_000_002_000,
       timezone: 'America/Chicago',
       action: 'START_CONVERSATION',
-      message: { text: 'VPN drops every hour\nSince Monday\n\nTopic: Network\nTicket: INC0010001', typed: true, clientMessageId: 'sess-1:opening' },
+      message: {
+        text: 'VPN drops every hour\nSince Monday\n\nTopic: Network\nTicket: INC0010001',
+        typed: true,
+        clientMessageId: 'sess-1:opening',
+      },
       contextVariables: {
         live_agent_only: 'true',
         language: 'en',
@@ -266,7 +314,9 @@ describe('core -> ServiceNow inbound requests', () => {
 
     it('by default (text): the extract ends the first message, under a heading; no history field', () => {
       const body = open();
-      expect(body.message).toMatchObject({ text: `VPN drops every hour\nSince Monday\n\nTopic: Network\n\nConversation with the bot before the handoff:\n${extract}` });
+      expect(body.message).toMatchObject({
+        text: `VPN drops every hour\nSince Monday\n\nTopic: Network\n\nConversation with the bot before the handoff:\n${extract}`,
+      });
       expect(body).not.toHaveProperty('history');
     });
     it('structured: the history field only, the first message as before', () => {
@@ -289,6 +339,9 @@ describe('core -> ServiceNow inbound requests', () => {
   it('END_CONVERSATION has an empty text; receipts are an array', () => {
     const who = requesterOf(request, settings);
     expect(actionRequest(who, 'r', 1, 'END_CONVERSATION').message).toEqual({ text: '', typed: true });
-    expect(receiptsRequest(who, 'r', 1, [{ id: 'm', status: 'sent_to_user' }])).toMatchObject({ action: 'UPDATE_MESSAGES', message: [{ id: 'm', status: 'sent_to_user' }] });
+    expect(receiptsRequest(who, 'r', 1, [{ id: 'm', status: 'sent_to_user' }])).toMatchObject({
+      action: 'UPDATE_MESSAGES',
+      message: [{ id: 'm', status: 'sent_to_user' }],
+    });
   });
 });

@@ -1,6 +1,19 @@
 /** Broadcasts in the session life cycle: held during a chat, released when it ends, answers recorded. */
 import { transition } from '../../bots/core/session';
-import { ctx, de, fromDesk, fromUser, internal, live, queued, conversation, SESSION, ue, effectTypes, findEffect } from '../helpers/core-builders';
+import {
+  ctx,
+  de,
+  fromDesk,
+  fromUser,
+  internal,
+  live,
+  queued,
+  conversation,
+  SESSION,
+  ue,
+  effectTypes,
+  findEffect,
+} from '../helpers/core-builders';
 
 const ref = { activityId: 'b-1' };
 
@@ -15,7 +28,13 @@ describe('broadcasts and the session', () => {
   });
 
   it('held broadcasts get their buttons back when the user stops the chat', () => {
-    const s = { ...live(), heldBroadcasts: [{ broadcastId: 'b', ref }, { broadcastId: 'c', ref: { activityId: 'c-1' } }] };
+    const s = {
+      ...live(),
+      heldBroadcasts: [
+        { broadcastId: 'b', ref },
+        { broadcastId: 'c', ref: { activityId: 'c-1' } },
+      ],
+    };
     const r = transition(s, fromUser(ue.message('stop chat')), ctx());
     expect(r.state.heldBroadcasts).toBeUndefined();
     expect(findEffect(r.effects, 'releaseBroadcasts')?.items.map((i) => i.broadcastId)).toEqual(['b', 'c']);
@@ -43,7 +62,11 @@ describe('broadcasts and the session', () => {
     ['no chat', conversation],
     ['live', () => live()],
   ])('an answer button press is recorded (%s), and never reaches the desk', (_name, state) => {
-    const r = transition(state(), fromUser({ ...ue.message('x'), type: 'broadcastAction', broadcastId: 'b', index: 1, source: ref } as never), ctx());
+    const r = transition(
+      state(),
+      fromUser({ ...ue.message('x'), type: 'broadcastAction', broadcastId: 'b', index: 1, source: ref } as never),
+      ctx(),
+    );
     expect(effectTypes(r.effects)).toEqual(['recordBroadcastAnswer']);
   });
 });

@@ -47,7 +47,10 @@ class Flow {
   state: Conversation;
   last: Effect[] = [];
   private n = 0;
-  constructor(readonly s: CoreSettings = S, state: Conversation = conversation()) {
+  constructor(
+    readonly s: CoreSettings = S,
+    state: Conversation = conversation(),
+  ) {
     this.state = state;
   }
   step(event: CoreEvent, ids: string[] = []): Effect[] {
@@ -55,7 +58,8 @@ class Flow {
     this.state = r.state;
     for (const e of r.effects) {
       const slot = e.type === 'offer' ? { slot: 'offer' as const, id: e.offerId } : e.type === 'send' ? e.track : undefined;
-      if (slot) this.state = transition(this.state, internal(ie.cardSent(slot.slot, slot.id, { ts: `${slot.slot}-${slot.id}` })), ctx()).state;
+      if (slot)
+        this.state = transition(this.state, internal(ie.cardSent(slot.slot, slot.id, { ts: `${slot.slot}-${slot.id}` })), ctx()).state;
     }
     this.n += 1;
     this.last = r.effects;
@@ -147,19 +151,28 @@ describe("the desk's closing words and ours: one message (item 10)", () => {
   it.each([
     ['live', live, 'agent_ended'],
     ['queued', queued, 'queue_timeout'],
-  ] as const)('%s × ended with the desk\'s line → one message with it, not the desk line and then ours', (_name, state, reason) => {
+  ] as const)("%s × ended with the desk's line → one message with it, not the desk line and then ours", (_name, state, reason) => {
     const r = transition(state(), fromDesk(de.ended(SESSION, reason, 'Beth Anglin has closed the support session.')), ctx());
     expect(texts(r.effects)).toEqual(['Beth Anglin has closed the support session. You are back with the bot.']);
   });
 
   it('the wording is configured', () => {
-    const r = transition(live(), fromDesk(de.ended(SESSION, 'agent_ended', 'Closed.')), ctx({ settings: settings({ messages: { deskClosing: '{message} (bot here again)' } }) }));
+    const r = transition(
+      live(),
+      fromDesk(de.ended(SESSION, 'agent_ended', 'Closed.')),
+      ctx({ settings: settings({ messages: { deskClosing: '{message} (bot here again)' } }) }),
+    );
     expect(texts(r.effects)).toEqual(['Closed. (bot here again)']);
   });
 });
 
 describe('a required topic when the problem is already described (item 14)', () => {
-  const topics = settings({ topics: [{ id: 'net', label: 'Network' }, { id: 'hw', label: 'Hardware' }] });
+  const topics = settings({
+    topics: [
+      { id: 'net', label: 'Network' },
+      { id: 'hw', label: 'Hardware' },
+    ],
+  });
   const described = () => conversation({ lastUtterance: { text: 'My VPN drops every 5 minutes', at: T0 - 60_000 } });
 
   it('Start → a topic-only form (no description asked), then submit with the topic → queued with both', () => {
@@ -178,7 +191,11 @@ describe('a required topic when the problem is already described (item 14)', () 
 
     effects = f.step(fromUser(ue.submitDetails('o-1', '', { topicId: 'net' })), [SESSION]);
     const open = findEffect(effects, 'deskOpen')!.request;
-    expect(open).toMatchObject({ title: 'My VPN drops every 5 minutes', details: 'My VPN drops every 5 minutes', topic: { id: 'net', label: 'Network' } });
+    expect(open).toMatchObject({
+      title: 'My VPN drops every 5 minutes',
+      details: 'My VPN drops every 5 minutes',
+      topic: { id: 'net', label: 'Network' },
+    });
     expect(updates(effects)).toEqual([{ ref: ref('details', 'o-1'), type: 'details', status: 'Sent (Network)' }]);
   });
 
@@ -229,12 +246,16 @@ describe('sentences that were hard-coded come from bot.messages', () => {
 
   it('uses the configured wording', () => {
     expect(texts(run(conversation(), fromUser(ue.message('stop chat'))).effects)).toEqual(['Nothing to stop.']);
-    expect(texts(run(conversation(), fromUser(ue.message('', { files: [{ name: 'a.png', contentType: 'image/png' }] }))).effects)).toEqual(['Files only in a chat.']);
+    expect(texts(run(conversation(), fromUser(ue.message('', { files: [{ name: 'a.png', contentType: 'image/png' }] }))).effects)).toEqual([
+      'Files only in a chat.',
+    ]);
     const withOffer = conversation({ offer: { view: { offerId: 'o-1', message: M.offer }, ref: refs.offer } });
     const started = run(withOffer, fromUser(ue.startChat('o-1', { source: refs.offer })));
     expect(updates(started.effects)).toEqual([{ ref: refs.offer, type: 'offer', status: 'Requested!' }]);
     expect(texts(run(started.state, fromUser(ue.startChat('o-1'))).effects)).toEqual(['See the form.']);
     expect(texts(run(started.state, fromUser(ue.submitDetails('o-1', '  '))).effects)).toEqual(['Describe it.']);
-    expect(updates(run(queued(), fromDesk(de.joined(SESSION, agents.beth))).effects)).toEqual([{ ref: refs.waiting, type: 'waiting', status: 'With Beth' }]);
+    expect(updates(run(queued(), fromDesk(de.joined(SESSION, agents.beth))).effects)).toEqual([
+      { ref: refs.waiting, type: 'waiting', status: 'With Beth' },
+    ]);
   });
 });

@@ -218,7 +218,10 @@ describe('user message × phase', () => {
       says: [M.userEnded],
       check: (r) => {
         expect(findEffect(r.effects, 'deskEnd')).toEqual({ type: 'deskEnd', sessionId: SESSION, reason: 'user_stopped' });
-        expect(findEffect(r.effects, 'update')).toMatchObject({ ref: refs.waiting, content: { view: { type: 'waiting', status: { text: 'Chat ended' } } } });
+        expect(findEffect(r.effects, 'update')).toMatchObject({
+          ref: refs.waiting,
+          content: { view: { type: 'waiting', status: { text: 'Chat ended' } } },
+        });
       },
     },
     {
@@ -312,11 +315,22 @@ describe('startChat × phase', () => {
       name: 'none, topics configured → details card with required topic',
       state: none,
       event: fromUser(ue.startChat(OFFER)),
-      settings: settings({ topics: [{ id: 'net', label: 'Network' }, { id: 'hw', label: 'Hardware' }] }),
+      settings: settings({
+        topics: [
+          { id: 'net', label: 'Network' },
+          { id: 'hw', label: 'Hardware' },
+        ],
+      }),
       phase: 'collecting',
       effects: ['send'],
       check: (r) =>
-        expect(sentCards(r.effects)[0]).toMatchObject({ topicRequired: true, topics: [{ id: 'net', label: 'Network' }, { id: 'hw', label: 'Hardware' }] }),
+        expect(sentCards(r.effects)[0]).toMatchObject({
+          topicRequired: true,
+          topics: [
+            { id: 'net', label: 'Network' },
+            { id: 'hw', label: 'Hardware' },
+          ],
+        }),
     },
     {
       name: 'none, already described → queued with the last utterance (no details card)',
@@ -542,7 +556,13 @@ describe('desk events × phase', () => {
         expect(upd.content).toMatchObject({ kind: 'card', view: { type: 'waiting', estimatedWaitSeconds: 90 } });
       },
     },
-    { name: 'queued × queued(no wait) → nothing', state: () => queued(), event: fromDesk(de.queued(SESSION)), phase: 'queued', effects: [] },
+    {
+      name: 'queued × queued(no wait) → nothing',
+      state: () => queued(),
+      event: fromDesk(de.queued(SESSION)),
+      phase: 'queued',
+      effects: [],
+    },
     { name: 'live × queued → nothing', state: () => live(), event: fromDesk(de.queued(SESSION, 30)), phase: 'live', effects: [] },
     {
       name: 'queued × agentJoined → live; timer cancelled, waiting card disabled, "Beth joined the chat."',
@@ -578,7 +598,13 @@ describe('desk events × phase', () => {
       says: ['Sam left the chat.'],
       check: (r) => expect(r.state.session).toMatchObject({ agents: [agents.beth] }),
     },
-    { name: 'live × agentLeft (unknown agent) → nothing', state: () => live(), event: fromDesk(de.left(SESSION, agents.sam)), phase: 'live', effects: [] },
+    {
+      name: 'live × agentLeft (unknown agent) → nothing',
+      state: () => live(),
+      event: fromDesk(de.left(SESSION, agents.sam)),
+      phase: 'live',
+      effects: [],
+    },
     { name: 'queued × agentLeft → nothing', state: () => queued(), event: fromDesk(de.left(SESSION)), phase: 'queued', effects: [] },
     {
       name: 'live × agentMessage → attributed to the agent (prefix style: text + from)',
@@ -587,7 +613,12 @@ describe('desk events × phase', () => {
       phase: 'live',
       effects: ['send'],
       check: (r) =>
-        expect(findEffect(r.effects, 'send')!.content).toEqual({ kind: 'text', text: 'Have you tried restarting?', from: agents.beth, files: undefined }),
+        expect(findEffect(r.effects, 'send')!.content).toEqual({
+          kind: 'text',
+          text: 'Have you tried restarting?',
+          from: agents.beth,
+          files: undefined,
+        }),
     },
     {
       name: 'live × agentMessage, card style → agentMessage card with avatar',
@@ -597,7 +628,10 @@ describe('desk events × phase', () => {
       phase: 'live',
       effects: ['send'],
       check: (r) =>
-        expect(findEffect(r.effects, 'send')!.content).toEqual({ kind: 'card', view: { type: 'agentMessage', agent: agents.beth, text: 'Hello' } }),
+        expect(findEffect(r.effects, 'send')!.content).toEqual({
+          kind: 'card',
+          view: { type: 'agentMessage', agent: agents.beth, text: 'Hello' },
+        }),
     },
     {
       name: 'live × agentMessage, showAvatars=false → no avatar leaks',
@@ -617,7 +651,10 @@ describe('desk events × phase', () => {
       check: (r) => {
         const sends = r.effects.filter((e) => e.type === 'send') as Extract<Effect, { type: 'send' }>[];
         // Beth has an avatar and avatars are on: the join notice is a card showing her.
-        expect(sends[0].content).toEqual({ kind: 'card', view: { type: 'agentMessage', agent: agents.beth, text: 'Beth joined the chat.' } });
+        expect(sends[0].content).toEqual({
+          kind: 'card',
+          view: { type: 'agentMessage', agent: agents.beth, text: 'Beth joined the chat.' },
+        });
         expect(sends[1].content).toMatchObject({ kind: 'text', text: 'Hi, Beth here', from: { name: 'Beth' } });
       },
     },
@@ -649,7 +686,13 @@ describe('desk events × phase', () => {
       effects: ['send'],
       says: ['All agents are busy'],
     },
-    { name: 'live × typing on → userTyping', state: () => live(), event: fromDesk(de.typing(SESSION, true)), phase: 'live', effects: ['userTyping'] },
+    {
+      name: 'live × typing on → userTyping',
+      state: () => live(),
+      event: fromDesk(de.typing(SESSION, true)),
+      phase: 'live',
+      effects: ['userTyping'],
+    },
     { name: 'live × typing off → nothing', state: () => live(), event: fromDesk(de.typing(SESSION, false)), phase: 'live', effects: [] },
     { name: 'queued × typing → nothing', state: () => queued(), event: fromDesk(de.typing(SESSION, true)), phase: 'queued', effects: [] },
     {
@@ -660,7 +703,10 @@ describe('desk events × phase', () => {
       effects: ['update', 'send'],
       says: [M.agentEnded],
       check: (r) =>
-        expect(findEffect(r.effects, 'update')).toMatchObject({ ref: refs.waiting, content: { view: { type: 'waiting', status: { text: 'Chat ended by the agent' } } } }),
+        expect(findEffect(r.effects, 'update')).toMatchObject({
+          ref: refs.waiting,
+          content: { view: { type: 'waiting', status: { text: 'Chat ended by the agent' } } },
+        }),
     },
     {
       name: 'queued × ended(agent_ended) → timer cancelled, waiting card disabled, user told',
@@ -738,8 +784,20 @@ describe('internal events × phase', () => {
       effects: ['deskEnd', 'cancelTimer', 'update', 'send'],
       says: ['Nobody is free. File a ticket at https://it.example.com'],
     },
-    { name: 'live × queueTimeout (accept won) → nothing', state: () => live(), event: internal(ie.queueTimeout(SESSION)), phase: 'live', effects: [] },
-    { name: 'queued × queueTimeout(other id) → nothing', state: () => queued(), event: internal(ie.queueTimeout('s-old')), phase: 'queued', effects: [] },
+    {
+      name: 'live × queueTimeout (accept won) → nothing',
+      state: () => live(),
+      event: internal(ie.queueTimeout(SESSION)),
+      phase: 'live',
+      effects: [],
+    },
+    {
+      name: 'queued × queueTimeout(other id) → nothing',
+      state: () => queued(),
+      event: internal(ie.queueTimeout('s-old')),
+      phase: 'queued',
+      effects: [],
+    },
     { name: 'none × queueTimeout → nothing', state: none, event: internal(ie.queueTimeout(SESSION)), phase: 'none', effects: [] },
     {
       name: 'queued × deskOpenFailed → ends with the desk error message (never silence), desk not told',
@@ -749,7 +807,13 @@ describe('internal events × phase', () => {
       effects: ['cancelTimer', 'update', 'send'],
       says: [M.deskError],
     },
-    { name: 'live × deskOpenFailed → nothing', state: () => live(), event: internal(ie.deskOpenFailed(SESSION)), phase: 'live', effects: [] },
+    {
+      name: 'live × deskOpenFailed → nothing',
+      state: () => live(),
+      event: internal(ie.deskOpenFailed(SESSION)),
+      phase: 'live',
+      effects: [],
+    },
     { name: 'none × deskOpenFailed → nothing', state: none, event: internal(ie.deskOpenFailed(SESSION)), phase: 'none', effects: [] },
     {
       name: 'live × deskSendFailed → user told it was not delivered',
@@ -846,7 +910,12 @@ describe('races and odd sequences', () => {
     r = run(c, fromUser(ue.submitDetails('o-1', 'Cannot log in to SAP')), { ids: ['s-9'] });
     expect(phaseOf(r.state)).toBe('queued');
     const req = findEffect(r.effects, 'deskOpen')!.request;
-    expect(req).toMatchObject({ sessionId: 's-9', title: 'Cannot log in to SAP', user: { id: 'u1', name: 'Ada Lovelace' }, surface: 'teams' });
+    expect(req).toMatchObject({
+      sessionId: 's-9',
+      title: 'Cannot log in to SAP',
+      user: { id: 'u1', name: 'Ada Lovelace' },
+      surface: 'teams',
+    });
     expect(req.history.map((h) => h.text)).toEqual(['I need to talk to an agent', M.offer]);
     c = run(r.state, fromDesk(de.joined('s-9'))).state;
     r = run(c, fromUser(ue.message('hello?')));
@@ -874,7 +943,10 @@ describe('deskOpen request: routing, identity, history', () => {
   };
 
   it('language and region from the locale, plus custom keys from config', () => {
-    const req = openFor(withProfile({ locale: 'en-US', timeZone: 'America/Los_Angeles' }), settings({ routing: { domain: 'it', tier: 'gold' } }));
+    const req = openFor(
+      withProfile({ locale: 'en-US', timeZone: 'America/Los_Angeles' }),
+      settings({ routing: { domain: 'it', tier: 'gold' } }),
+    );
     expect(req.routing).toEqual({ language: 'en', region: 'US', domain: 'it', tier: 'gold' });
     expect(req.user).toMatchObject({ id: 'u1', name: 'Ada Lovelace' });
   });
@@ -891,7 +963,11 @@ describe('deskOpen request: routing, identity, history', () => {
   });
 
   it('default history: last 6 entries of user and bot', () => {
-    const history = Array.from({ length: 10 }, (_, i) => ({ from: (i % 2 ? 'bot' : 'user') as 'bot' | 'user', text: `h${i}`, at: T0 - 10_000 + i }));
+    const history = Array.from({ length: 10 }, (_, i) => ({
+      from: (i % 2 ? 'bot' : 'user') as 'bot' | 'user',
+      text: `h${i}`,
+      at: T0 - 10_000 + i,
+    }));
     const req = openFor({ ...described(), history });
     expect(req.history.map((h) => h.text)).toEqual(['h4', 'h5', 'h6', 'h7', 'h8', 'h9']);
   });
@@ -918,7 +994,9 @@ describe('deskOpen request: routing, identity, history', () => {
     const req = openFor({ ...described(), history });
     expect(req.history.map((h) => h.text)).toEqual(['vpn broken', 'Have you tried restarting?']);
     expect(req.historyText).toBe('[2026-12-04 10:02 UTC] User: vpn broken\n[2026-12-04 10:02 UTC] Bot: Have you tried restarting?');
-    expect(openFor({ ...described(), history }, settings({ history: { maxTextBytes: 45 } })).historyText).toBe('[2026-12-04 10:02 UTC] Bot: Have you tried restarting?'.slice(0, 42) + '…');
+    expect(openFor({ ...described(), history }, settings({ history: { maxTextBytes: 45 } })).historyText).toBe(
+      '[2026-12-04 10:02 UTC] Bot: Have you tried restarting?'.slice(0, 42) + '…',
+    );
     expect(openFor({ ...described(), history }, settings({ history: { maxTextBytes: 0 } }))).not.toHaveProperty('historyText');
   });
 });

@@ -10,7 +10,8 @@ import { viewFallbackText } from '../../cards/view-text';
 import { broadcast, details, offer, waiting } from '../fixtures/card-views';
 
 const buttons = (blocks: Block[]) => blocks.filter((b) => b.type === 'actions').flatMap((b) => (b as any).elements as any[]);
-const statusOf = (blocks: Block[]) => (blocks.find((b) => (b as any).block_id === 'lab_status') as any)?.elements[0].text as string | undefined;
+const statusOf = (blocks: Block[]) =>
+  (blocks.find((b) => (b as any).block_id === 'lab_status') as any)?.elements[0].text as string | undefined;
 const allText = (blocks: unknown): string[] => {
   const out: string[] = [];
   const walk = (n: unknown) => {
@@ -24,7 +25,9 @@ const allText = (blocks: unknown): string[] => {
   return out;
 };
 const hasKeyDeep = (n: unknown, key: string): boolean =>
-  Array.isArray(n) ? n.some((x) => hasKeyDeep(x, key)) : !!n && typeof n === 'object' && (key in n || Object.values(n).some((v) => hasKeyDeep(v, key)));
+  Array.isArray(n)
+    ? n.some((x) => hasKeyDeep(x, key))
+    : !!n && typeof n === 'object' && (key in n || Object.values(n).some((v) => hasKeyDeep(v, key)));
 
 describe('renderBlocks', () => {
   const all: CardView[] = [offer, details, waiting, { type: 'agentMessage', agent: { id: 'a1', name: 'Beth' }, text: 'Hi' }, broadcast];
@@ -60,7 +63,9 @@ describe('renderBlocks', () => {
     });
     expect(allText(hidden.blocks)).toContain('Agents are available Mon–Fri 08:00–17:00 PT.');
     const links = buttons(hidden.blocks);
-    expect(links).toEqual([expect.objectContaining({ url: 'https://help.acme.example/new', text: expect.objectContaining({ text: 'File a ticket' }) })]);
+    expect(links).toEqual([
+      expect.objectContaining({ url: 'https://help.acme.example/new', text: expect.objectContaining({ text: 'File a ticket' }) }),
+    ]);
     expect(links.some((b) => b.action_id === BlockActionId.startChat)).toBe(false);
   });
 
@@ -89,7 +94,9 @@ describe('renderBlocks', () => {
 
   it('waiting: title, estimate and a Cancel button; a status line after', () => {
     const open = renderBlocks(waiting);
-    expect(allText(open.blocks)).toEqual(expect.arrayContaining(['My laptop will not boot', 'Waiting for an agent… Estimated wait: about 3 min.']));
+    expect(allText(open.blocks)).toEqual(
+      expect.arrayContaining(['My laptop will not boot', 'Waiting for an agent… Estimated wait: about 3 min.']),
+    );
     const [cancel] = buttons(open.blocks);
     expect(cancel.action_id).toBe(BlockActionId.cancel);
     expect(parseCardAction(cancel.value)).toEqual({ lab: 'cancel', sessionId: 'sess-1' });
@@ -99,11 +106,18 @@ describe('renderBlocks', () => {
   });
 
   it('agent message: avatar (HTTPS only, when allowed), name, and text through the markdown converter', () => {
-    const view: CardView = { type: 'agentMessage', agent: { id: 'a1', name: 'Beth', avatarUrl: 'https://cdn.example/beth.png' }, text: '**Hi**' };
+    const view: CardView = {
+      type: 'agentMessage',
+      agent: { id: 'a1', name: 'Beth', avatarUrl: 'https://cdn.example/beth.png' },
+      text: '**Hi**',
+    };
     const withAvatar = renderBlocks(view, { markdown: (md) => md.replace(/\*\*/g, '*') });
     expect(withAvatar.blocks[0]).toEqual({
       type: 'context',
-      elements: [{ type: 'image', image_url: 'https://cdn.example/beth.png', alt_text: 'Beth' }, { type: 'plain_text', text: 'Beth', emoji: true }],
+      elements: [
+        { type: 'image', image_url: 'https://cdn.example/beth.png', alt_text: 'Beth' },
+        { type: 'plain_text', text: 'Beth', emoji: true },
+      ],
     });
     expect(withAvatar.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*Hi*' } });
     expect(withAvatar.text).toBe('Beth: **Hi**');
@@ -161,7 +175,12 @@ describe('renderDetailsModal', () => {
       block_id: 'description',
       element: { type: 'plain_text_input', action_id: 'description', multiline: true, max_length: 3000 },
     });
-    expect(topic).toMatchObject({ type: 'input', block_id: 'topic', optional: false, element: { type: 'static_select', action_id: 'topic' } });
+    expect(topic).toMatchObject({
+      type: 'input',
+      block_id: 'topic',
+      optional: false,
+      element: { type: 'static_select', action_id: 'topic' },
+    });
     expect(topic.element.options).toEqual([
       { text: { type: 'plain_text', text: 'Billing', emoji: true }, value: 'billing' },
       { text: { type: 'plain_text', text: 'Hardware', emoji: true }, value: 'hardware' },

@@ -18,7 +18,14 @@ function configError(env: Record<string, string>): string {
 describe('Slack configuration', () => {
   it('is off by default, pointing at Slack itself', () => {
     const config = load({});
-    expect(config.slack).toEqual({ botToken: '', signingSecret: '', appToken: '', apiUrl: SLACK_DEFAULT_API_URL, customizeSender: 'auto', fileHosts: ['files.slack.com'] });
+    expect(config.slack).toEqual({
+      botToken: '',
+      signingSecret: '',
+      appToken: '',
+      apiUrl: SLACK_DEFAULT_API_URL,
+      customizeSender: 'auto',
+      fileHosts: ['files.slack.com'],
+    });
     expect(isSlackEnabled(config.slack)).toBe(false);
   });
 

@@ -65,8 +65,14 @@ describe('Slack messages', () => {
     const envelope = fileStub as SlackEventEnvelope;
     expect(hasStubFiles(envelope.event)).toBe(true);
     const event = messageToUserEvent(envelope, { profile: ana });
-    expect(event).toMatchObject({ type: 'message', text: '', files: [{ name: 'file-F0STUB', contentType: '', handle: { id: 'F0STUB', stub: true } }] });
-    expect(fileRef({ id: 'F1', name: 'doc.pdf', mimetype: 'application/pdf', url_private: 'https://x', is_external: true }).handle).toEqual({ id: 'F1', external: true });
+    expect(event).toMatchObject({
+      type: 'message',
+      text: '',
+      files: [{ name: 'file-F0STUB', contentType: '', handle: { id: 'F0STUB', stub: true } }],
+    });
+    expect(fileRef({ id: 'F1', name: 'doc.pdf', mimetype: 'application/pdf', url_private: 'https://x', is_external: true }).handle).toEqual(
+      { id: 'F1', external: true },
+    );
   });
 
   it("ignore the bot's own posts, other bots, edits, and anything outside the DM", () => {
@@ -83,7 +89,9 @@ describe('Slack messages', () => {
   it('drop a message that was only a custom emoji', () => {
     const onlyCustom = clone(messageText) as SlackEventEnvelope;
     onlyCustom.event.text = ':acme-logo:';
-    onlyCustom.event.blocks = [{ type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'emoji', name: 'acme-logo' }] }] }];
+    onlyCustom.event.blocks = [
+      { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'emoji', name: 'acme-logo' }] }] },
+    ];
     expect(messageToUserEvent(onlyCustom, { profile: ana })).toBeUndefined();
   });
 
@@ -183,7 +191,13 @@ describe('the details modal submission', () => {
 
   it('topic optional when not required; opened from "Add details" the message is the source', () => {
     const body = clone(detailsSubmission) as SlackViewSubmissionBody;
-    body.view.private_metadata = encodeModalMetadata({ offerId: 'offer-1', channel: 'D0ANA', ts: '1732.1', from: 'details', topicRequired: false });
+    body.view.private_metadata = encodeModalMetadata({
+      offerId: 'offer-1',
+      channel: 'D0ANA',
+      ts: '1732.1',
+      from: 'details',
+      topicRequired: false,
+    });
     body.view.state!.values!.topic.topic.selected_option = null;
     expect(validateSubmission(body, labels)).toBeUndefined();
     expect(submissionToUserEvent(body, ana)).toMatchObject({ source: { channel: 'D0ANA', ts: '1732.1' } });
@@ -192,7 +206,13 @@ describe('the details modal submission', () => {
 
   it('a topic-only modal has no description input: only the topic is checked, the core keeps the described problem', () => {
     const body = clone(detailsSubmission) as SlackViewSubmissionBody;
-    body.view.private_metadata = encodeModalMetadata({ offerId: 'offer-1', channel: 'D0ANA', from: 'offer', topicRequired: true, topicOnly: true });
+    body.view.private_metadata = encodeModalMetadata({
+      offerId: 'offer-1',
+      channel: 'D0ANA',
+      from: 'offer',
+      topicRequired: true,
+      topicOnly: true,
+    });
     delete (body.view.state!.values as Record<string, unknown>).description;
     expect(validateSubmission(body, labels)).toBeUndefined();
     expect(submissionToUserEvent(body, ana)).toMatchObject({ type: 'submitDetails', description: '', topicId: 'access' });

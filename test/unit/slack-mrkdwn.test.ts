@@ -32,7 +32,9 @@ describe('Slack mrkdwn → desk markdown', () => {
     expect(convert('*whole line bold*')).toBe('**whole line bold**');
     expect(convert('_italic_ ~old~')).toBe('_italic_ ~~old~~');
     expect(convert('2*3*4 and a * b')).toBe('2*3*4 and a * b');
-    expect(convert('`*not bold* &lt;x&gt; :wave:` ```\nconst a = 1 &lt; 2; // *x*\n```')).toBe('`*not bold* <x> :wave:` ```\nconst a = 1 < 2; // *x*\n```');
+    expect(convert('`*not bold* &lt;x&gt; :wave:` ```\nconst a = 1 &lt; 2; // *x*\n```')).toBe(
+      '`*not bold* <x> :wave:` ```\nconst a = 1 < 2; // *x*\n```',
+    );
     expect(convert('*see <https://x.example|docs>*')).toBe('**see [docs](https://x.example)**');
   });
 
@@ -78,7 +80,9 @@ describe('desk markdown → Slack mrkdwn', () => {
   });
 
   it('converts links and images, keeping URLs intact', () => {
-    expect(markdownToMrkdwn('read [the guide](https://wiki.acme.example/a_b*c) now')).toBe('read <https://wiki.acme.example/a_b*c|the guide> now');
+    expect(markdownToMrkdwn('read [the guide](https://wiki.acme.example/a_b*c) now')).toBe(
+      'read <https://wiki.acme.example/a_b*c|the guide> now',
+    );
     expect(markdownToMrkdwn('[x](https://x.example/a_(b))')).toBe('<https://x.example/a_(b)|x>');
     expect(markdownToMrkdwn('![screenshot](https://i.example/s.png)')).toBe('<https://i.example/s.png|screenshot>');
     expect(markdownToMrkdwn('<https://auto.example/x>')).toBe('<https://auto.example/x>');

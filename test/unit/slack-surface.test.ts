@@ -42,19 +42,34 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
     const client = createSlackClient(settings, logger);
     const identity = new SlackIdentity(client, logger);
     await identity.load();
-    return new SlackSurface({ client, settings, identity, logger, maxFileBytes: options.maxFileBytes ?? 1024 * 1024, now: () => now, fetch: options.fetch, outbound: TEST_OUTBOUND });
+    return new SlackSurface({
+      client,
+      settings,
+      identity,
+      logger,
+      maxFileBytes: options.maxFileBytes ?? 1024 * 1024,
+      now: () => now,
+      fetch: options.fetch,
+      outbound: TEST_OUTBOUND,
+    });
   }
   const address = (extra: Record<string, unknown> = {}): Address => ({ team: 'T0ACME', channel: 'D0ANA', user: 'U0ANA', ...extra });
 
   it('posts a card as Block Kit and replaces its buttons with a status line on update', async () => {
     const s = await surface();
-    const ref = await s.send(address(), { kind: 'card', view: { type: 'offer', offerId: 'o1', message: 'I can connect you.', showButton: true } });
+    const ref = await s.send(address(), {
+      kind: 'card',
+      view: { type: 'offer', offerId: 'o1', message: 'I can connect you.', showButton: true },
+    });
     const [message] = slack.messages;
     expect(ref).toEqual({ channel: 'D0ANA', ts: message.ts });
     expect(buttonsOf(message).map((b) => b.action_id)).toEqual(['lab_start_chat']);
     expect(slack.callsOf('chat.postMessage')[0].token).toBe(TOKEN);
 
-    await s.update(address(), ref, { kind: 'card', view: { type: 'offer', offerId: 'o1', message: 'I can connect you.', showButton: false, status: { text: 'Chat started' } } });
+    await s.update(address(), ref, {
+      kind: 'card',
+      view: { type: 'offer', offerId: 'o1', message: 'I can connect you.', showButton: false, status: { text: 'Chat started' } },
+    });
     expect(buttonsOf(message)).toEqual([]);
     expect(statusLineOf(message)).toBe('Chat started');
     expect(slack.callsOf('chat.update')[0].args).toMatchObject({ channel: 'D0ANA', ts: message.ts });
@@ -138,8 +153,16 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
     it('uploads bytes with filesUploadV2 into the DM; with no text, says whose file it is', async () => {
       const s = await surface();
       const bytes = Buffer.from('%PDF-1.7 invoice');
-      await s.send(address(), { kind: 'text', text: '', from: { id: 'b', name: 'Beth' }, files: [{ name: 'invoice.pdf', contentType: 'application/pdf', content: bytes }] });
-      expect(slack.callsOf('files.getUploadURLExternal')[0].args).toMatchObject({ filename: 'invoice.pdf', length: String(bytes.byteLength) });
+      await s.send(address(), {
+        kind: 'text',
+        text: '',
+        from: { id: 'b', name: 'Beth' },
+        files: [{ name: 'invoice.pdf', contentType: 'application/pdf', content: bytes }],
+      });
+      expect(slack.callsOf('files.getUploadURLExternal')[0].args).toMatchObject({
+        filename: 'invoice.pdf',
+        length: String(bytes.byteLength),
+      });
       const [upload] = slack.uploads;
       expect(upload).toMatchObject({ completed: true, channel: 'D0ANA', initialComment: 'Beth sent a file.' });
       expect(upload.bytes!.equals(bytes)).toBe(true);
@@ -165,7 +188,11 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
     it('reports a failed upload, so the agent is told', async () => {
       const s = await surface();
       slack.failNext('files.getUploadURLExternal', 1, { error: 'file_uploads_disabled' });
-      const sent = s.send(address(), { kind: 'text', text: 'see file', files: [{ name: 'a.txt', contentType: 'text/plain', content: Buffer.from('a') }] });
+      const sent = s.send(address(), {
+        kind: 'text',
+        text: 'see file',
+        files: [{ name: 'a.txt', contentType: 'text/plain', content: Buffer.from('a') }],
+      });
       await expect(sent).rejects.toMatchObject({ code: 'surface_send_failed', details: { textDelivered: true } });
     });
   });
@@ -188,14 +215,27 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
       const client = createSlackClient(settings, logger);
       const identity = new SlackIdentity(client, logger);
       await identity.load();
-      return new SlackSurface({ client, settings: { ...settings, apiUrl: `${files.url}/api/` }, identity, logger, maxFileBytes: 1024, now: () => now, outbound });
+      return new SlackSurface({
+        client,
+        settings: { ...settings, apiUrl: `${files.url}/api/` },
+        identity,
+        logger,
+        maxFileBytes: 1024,
+        now: () => now,
+        outbound,
+      });
     }
     const userFile = (url: string): FileRef => ({ name: 'shot.png', contentType: 'image/png', url, handle: { id: 'F9' } });
 
     it('refuses a user file on a loopback address unless private networks are allowed', async () => {
       const url = files.serve('/files-pri/T1-F9/shot.png', { body: 'PNGDATA', contentType: 'image/png' });
-      const err = await (await guarded({ allowPrivateNetworks: false, allowHttp: true })).download(address(), userFile(url), 1024).catch((e) => e);
-      expect(err).toMatchObject({ code: 'file_rejected', message: 'its address is on a private network, which the bridge does not download from' });
+      const err = await (await guarded({ allowPrivateNetworks: false, allowHttp: true }))
+        .download(address(), userFile(url), 1024)
+        .catch((e) => e);
+      expect(err).toMatchObject({
+        code: 'file_rejected',
+        message: 'its address is on a private network, which the bridge does not download from',
+      });
       expect(files.requests).toEqual([]);
       const bytes = await (await guarded(TEST_OUTBOUND)).download(address(), userFile(url), 1024);
       expect(Buffer.from(bytes).toString()).toBe('PNGDATA');
@@ -205,13 +245,20 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
       const away = other.serve('/loot', { body: 'x' }).replace('127.0.0.1', 'localhost');
       const url = files.serve('/files-pri/T1-F9/hop.png', { redirectTo: away });
       const err = await (await guarded(TEST_OUTBOUND)).download(address(), userFile(url), 1024).catch((e) => e);
-      expect(err).toMatchObject({ code: 'file_rejected', message: 'the download was sent on to a place the bridge does not download files from' });
+      expect(err).toMatchObject({
+        code: 'file_rejected',
+        message: 'the download was sent on to a place the bridge does not download files from',
+      });
       expect(other.requests).toEqual([]);
     });
 
     it("sends an agent's link off the allowed hosts as a link, without fetching it", async () => {
       const link = other.serve('/agent/guide.pdf', { body: '%PDF', contentType: 'application/pdf' }).replace('127.0.0.1', 'localhost');
-      await (await guarded(TEST_OUTBOUND)).send(address(), { kind: 'text', text: 'The guide', files: [{ name: 'guide.pdf', contentType: 'application/pdf', url: link }] });
+      await (await guarded(TEST_OUTBOUND)).send(address(), {
+        kind: 'text',
+        text: 'The guide',
+        files: [{ name: 'guide.pdf', contentType: 'application/pdf', url: link }],
+      });
       expect(other.requests).toEqual([]);
       expect(slack.uploads).toEqual([]);
       expect(slack.messages[0].text).toContain(`<${link}|guide.pdf>`);
@@ -219,7 +266,13 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
   });
 
   describe('files from the user (download)', () => {
-    const fileFor = (obj: Record<string, any>): FileRef => ({ name: obj.name, contentType: obj.mimetype, size: obj.size, url: obj.url_private_download, handle: { id: obj.id } });
+    const fileFor = (obj: Record<string, any>): FileRef => ({
+      name: obj.name,
+      contentType: obj.mimetype,
+      size: obj.size,
+      url: obj.url_private_download,
+      handle: { id: obj.id },
+    });
 
     it('downloads with the bot token', async () => {
       const s = await surface();
@@ -238,7 +291,13 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
 
     it('treats an HTML login page (wrong token) as an error, not as the file', async () => {
       const s = await surface();
-      const obj = slack.addFile({ id: 'F3', name: 'report.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF'), token: 'xoxb-another-workspace' });
+      const obj = slack.addFile({
+        id: 'F3',
+        name: 'report.pdf',
+        mimetype: 'application/pdf',
+        bytes: Buffer.from('%PDF'),
+        token: 'xoxb-another-workspace',
+      });
       const err = await s.download(address(), fileFor(obj), 1024).catch((e) => e);
       expect(isBridgeError(err, 'unauthorized')).toBe(true);
       expect(err.message).toMatch(/login page/);
@@ -246,7 +305,14 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
 
     it('stops at maxBytes even when the file claims to be small', async () => {
       const s = await surface();
-      const obj = slack.addFile({ id: 'F4', name: 'huge.bin', mimetype: 'application/octet-stream', bytes: Buffer.alloc(300_000, 7), size: 10, chunked: true });
+      const obj = slack.addFile({
+        id: 'F4',
+        name: 'huge.bin',
+        mimetype: 'application/octet-stream',
+        bytes: Buffer.alloc(300_000, 7),
+        size: 10,
+        chunked: true,
+      });
       const err = await s.download(address(), fileFor(obj), 1000).catch((e) => e);
       expect(isBridgeError(err, 'file_rejected')).toBe(true);
       expect(err.message).toBe('it is larger than 1000 bytes');
@@ -264,7 +330,9 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
       const s = await surface({ fetch: spy });
       const external = { name: 'doc', contentType: 'application/pdf', url: 'https://docs.google.example/d/1', handle: { id: 'F5' } };
       await expect(s.download(address(), external, 1000)).rejects.toMatchObject({ code: 'file_rejected' });
-      await expect(s.download(address(), { ...external, handle: { id: 'F5', external: true } }, 1000)).rejects.toMatchObject({ code: 'file_rejected' });
+      await expect(s.download(address(), { ...external, handle: { id: 'F5', external: true } }, 1000)).rejects.toMatchObject({
+        code: 'file_rejected',
+      });
       expect(calls).toEqual([]);
       expect(tokenMayGoTo('https://files.slack.com/files-pri/T1-F1/x.png', 'https://slack.com/api/')).toBe(true);
       expect(tokenMayGoTo('http://files.slack.com/x', 'https://slack.com/api/')).toBe(false);
@@ -273,7 +341,11 @@ describe('SlackSurface (against the fake Slack Web API)', () => {
 
     it('downloadSlackFile refuses a file with no URL that files.info cannot find', async () => {
       const client = createSlackClient({ botToken: TOKEN, apiUrl: slack.apiUrl }, logger);
-      const err = await downloadSlackFile({ client, token: TOKEN, apiUrl: slack.apiUrl, fetch: slackFileFetch({ apiUrl: slack.apiUrl }, TEST_OUTBOUND) }, { name: 'x', contentType: '', handle: { id: 'F404', stub: true } }, 10).catch((e) => e);
+      const err = await downloadSlackFile(
+        { client, token: TOKEN, apiUrl: slack.apiUrl, fetch: slackFileFetch({ apiUrl: slack.apiUrl }, TEST_OUTBOUND) },
+        { name: 'x', contentType: '', handle: { id: 'F404', stub: true } },
+        10,
+      ).catch((e) => e);
       expect(isBridgeError(err)).toBe(true);
       expect(err.details).toMatchObject({ error: 'file_not_found' });
     });
@@ -303,7 +375,9 @@ describe('the Web API client for a live chat', () => {
     const client = createSlackClient({ botToken: TOKEN, apiUrl: slack.apiUrl }, logger);
     slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 2 });
     const started = Date.now();
-    const limited = slackCall('chat.postMessage', () => client.chat.postMessage({ channel: 'D0A', text: 'first' })).then(() => Date.now() - started);
+    const limited = slackCall('chat.postMessage', () => client.chat.postMessage({ channel: 'D0A', text: 'first' })).then(
+      () => Date.now() - started,
+    );
     await new Promise((r) => setTimeout(r, 50));
     await slackCall('chat.postMessage', () => client.chat.postMessage({ channel: 'D0B', text: 'other user' }));
     const otherDone = Date.now() - started;
@@ -337,7 +411,11 @@ describe('the Web API client for a live chat', () => {
     const client = createSlackClient({ botToken: TOKEN, apiUrl: slack.apiUrl }, logger);
     slack.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
     const err = await slackCall('chat.postMessage', () => client.chat.postMessage({ channel: 'D0A', text: 'x' })).catch((e) => e);
-    expect(err).toMatchObject({ code: 'surface_send_failed', retryable: false, details: { method: 'chat.postMessage', error: 'channel_not_found' } });
+    expect(err).toMatchObject({
+      code: 'surface_send_failed',
+      retryable: false,
+      details: { method: 'chat.postMessage', error: 'channel_not_found' },
+    });
     expect(slackError(new Error('boom'), 'x').retryable).toBe(true);
   });
 });

@@ -40,7 +40,13 @@ async function startServer(handler: Handler): Promise<TestServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: Received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), socket: req.socket };
+      const r: Received = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        socket: req.socket,
+      };
       received.push(r);
       for (const w of waiting.filter((w) => received.length >= w.count)) w.resolve();
       handler(req, res, r, received.length - 1);
@@ -113,7 +119,10 @@ describe('Slack transport (node:http, keep-alive)', () => {
     expect(res.headers.get('x-absent')).toBeNull();
     const entries = [...res.headers.entries()];
     expect(entries.map(([name]) => name)).toEqual([...entries.map(([name]) => name)].sort());
-    expect(Object.fromEntries(res.headers.entries())).toMatchObject({ 'x-custom': 'yes', 'content-type': 'application/json; charset=utf-8' });
+    expect(Object.fromEntries(res.headers.entries())).toMatchObject({
+      'x-custom': 'yes',
+      'content-type': 'application/json; charset=utf-8',
+    });
     expect(Object.fromEntries(res.headers)).toEqual(Object.fromEntries(res.headers.entries()));
     const seen: string[] = [];
     res.headers.forEach((value, name) => seen.push(`${name}=${value}`));
@@ -138,7 +147,14 @@ describe('Slack transport (node:http, keep-alive)', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Bearer xoxb-1', 'User-Agent': 'test-agent' },
     });
     await transport(`${server.url}/api/json`, { ...POST, body: '{"a":"é"}', headers: new Headers({ 'content-type': 'application/json' }) });
-    await transport(`${server.url}/api/pairs`, { ...POST, body: 'x=1', headers: [['X-Pair', 'a'], ['x-pair', 'b']] });
+    await transport(`${server.url}/api/pairs`, {
+      ...POST,
+      body: 'x=1',
+      headers: [
+        ['X-Pair', 'a'],
+        ['x-pair', 'b'],
+      ],
+    });
     await transport(new URL(`${server.url}/api/get`), { method: 'GET', redirect: 'error' });
 
     const [formCall, jsonCall, pairsCall, getCall] = server.received;
@@ -152,7 +168,10 @@ describe('Slack transport (node:http, keep-alive)', () => {
     });
     expect(formCall.headers['accept-encoding']).toBeUndefined();
     expect(jsonCall.body).toBe('{"a":"é"}');
-    expect(jsonCall.headers).toMatchObject({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength('{"a":"é"}')) });
+    expect(jsonCall.headers).toMatchObject({
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength('{"a":"é"}')),
+    });
     expect(pairsCall.headers['x-pair']).toBe('a, b');
     expect(getCall).toMatchObject({ method: 'GET', path: '/api/get', body: '' });
   });
@@ -185,7 +204,9 @@ describe('Slack transport (node:http, keep-alive)', () => {
     await expect(transport(`${server.url}/api/x`, { ...POST, body: 'a=1', signal: controller.signal })).rejects.toBe(reason);
     const aborted = new AbortController();
     aborted.abort();
-    await expect(transport(`${server.url}/api/x`, { ...POST, body: 'a=1', signal: aborted.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(transport(`${server.url}/api/x`, { ...POST, body: 'a=1', signal: aborted.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     // A later request arrives; the aborted ones never did.
     await transport(`${server.url}/api/after`, { ...POST, body: '' });
     expect(server.received.map((r) => r.path)).toEqual(['/api/after']);
@@ -346,7 +367,11 @@ describe('Slack transport behind the real WebClient', () => {
     const { slack, client } = await clientAndSlack();
     try {
       forbidGlobalFetch();
-      const result = await client.chat.postMessage({ channel: 'D0ANA', text: 'hello & welcome', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] });
+      const result = await client.chat.postMessage({
+        channel: 'D0ANA',
+        text: 'hello & welcome',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }],
+      });
       expect(result).toMatchObject({ ok: true, channel: 'D0ANA', ts: slack.messages[0].ts });
       expect(result.response_metadata?.scopes).toEqual(DEFAULT_SCOPES);
       expect(slack.messages[0]).toMatchObject({ text: 'hello & welcome', blocks: [{ type: 'section' }] });

@@ -20,7 +20,12 @@ const APP_ID = '2f1e4a36-7d1c-4b8e-9f0a-5c3d2b1a0e9f';
 const APP_PASSWORD = 'test-client-secret';
 const KB = 1024;
 
-const logger = (): Logger & { warn: jest.Mock; error: jest.Mock } => ({ debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() });
+const logger = (): Logger & { warn: jest.Mock; error: jest.Mock } => ({
+  debug: jest.fn(),
+  info: jest.fn(),
+  warn: jest.fn(),
+  error: jest.fn(),
+});
 const bytes = (n: number, seed = 7) => Uint8Array.from({ length: n }, (_, i) => (i * seed + 3) % 251);
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...bytes(300)]);
 const LOGIN_PAGE =
@@ -29,8 +34,18 @@ const LOGIN_PAGE =
 /** The local fakes are on http://127.0.0.1: allowed here explicitly, as tests configure it. */
 const LOCAL_FILES = { hosts: ['127.0.0.1'], allowHttp: true, allowPrivateNetworks: true };
 
-const downloadInfo = (name: string, url: string): FileRef => ({ name, contentType: 'application/pdf', url, handle: { teams: 'download-info' } });
-const connectorImage = (url: string): FileRef => ({ name: 'image.png', contentType: 'image/png', url, handle: { teams: 'connector-image' } });
+const downloadInfo = (name: string, url: string): FileRef => ({
+  name,
+  contentType: 'application/pdf',
+  url,
+  handle: { teams: 'download-info' },
+});
+const connectorImage = (url: string): FileRef => ({
+  name: 'image.png',
+  contentType: 'image/png',
+  url,
+  handle: { teams: 'connector-image' },
+});
 
 let files: FakeFileServer; // "SharePoint" and, on the same origin, the conversation's Bot Connector
 let elsewhere: FakeFileServer; // any other host
@@ -47,7 +62,13 @@ beforeAll(async () => {
   files = await startFakeFileServer();
   elsewhere = await startFakeFileServer();
   keys = await startKeyServer({ appId: APP_ID, appPassword: APP_PASSWORD });
-  authOff = new TeamsSurface({ adapter: createTeamsAdapter(teamsSettingsSchema.parse({}), logger()), appId: '', logger: logger(), downloadTimeoutMs: 1500, fileFetch: LOCAL_FILES });
+  authOff = new TeamsSurface({
+    adapter: createTeamsAdapter(teamsSettingsSchema.parse({}), logger()),
+    appId: '',
+    logger: logger(),
+    downloadTimeoutMs: 1500,
+    fileFetch: LOCAL_FILES,
+  });
   const settings = teamsSettingsSchema.parse({
     MicrosoftAppId: APP_ID,
     MicrosoftAppPassword: APP_PASSWORD,
@@ -57,7 +78,8 @@ beforeAll(async () => {
   });
   authOnLogger = logger();
   const authOnAdapter = createTeamsAdapter(settings, logger(), { credentialsFactory: keys.credentialsFactory() });
-  authOnWith = (fileFetch) => new TeamsSurface({ adapter: authOnAdapter, appId: APP_ID, logger: authOnLogger, downloadTimeoutMs: 1500, fileFetch });
+  authOnWith = (fileFetch) =>
+    new TeamsSurface({ adapter: authOnAdapter, appId: APP_ID, logger: authOnLogger, downloadTimeoutMs: 1500, fileFetch });
   authOn = authOnWith(LOCAL_FILES);
   // The user's chat: its serviceUrl (the Bot Connector) is the local file server.
   address = addressFromActivity(messageActivity(teamsChat({ serviceUrl: `${files.url}/amer/`, botId: APP_ID }), 'hi'));
@@ -91,7 +113,10 @@ describe('a file shared from OneDrive (file.download.info)', () => {
     // A SharePoint name that resolves to the local file server (an injected lookup, no DNS).
     const port = new URL(files.url).port;
     const surface = authOnWith({ ...LOCAL_FILES, hosts: ['*.sharepoint.com'], lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
-    files.serve('/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x', { body: new Uint8Array([1, 2, 3]), contentType: 'application/pdf' });
+    files.serve('/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x', {
+      body: new Uint8Array([1, 2, 3]),
+      contentType: 'application/pdf',
+    });
     const url = `http://contoso-my.sharepoint.com:${port}/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x`;
     expect(Array.from(await surface.download(address, downloadInfo('report.pdf', url), 1024 * KB))).toEqual([1, 2, 3]);
     const seen = files.requestsFor('/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=x');
@@ -101,7 +126,9 @@ describe('a file shared from OneDrive (file.download.info)', () => {
 
   it('takes only HTTPS download URLs unless plain http is allowed (local development)', async () => {
     const url = files.serve('/personal/ana/plain-http', { body: bytes(10) });
-    const err = await rejection(authOnWith({ ...LOCAL_FILES, allowHttp: false }).download(address, downloadInfo('report.pdf', url), 1024 * KB));
+    const err = await rejection(
+      authOnWith({ ...LOCAL_FILES, allowHttp: false }).download(address, downloadInfo('report.pdf', url), 1024 * KB),
+    );
     expect(err).toMatchObject({ code: ErrorCode.FileRejected, message: 'it has no secure (https) address to download from' });
     expect(files.requestsFor('/personal/ana/plain-http')).toHaveLength(0);
   });
@@ -130,7 +157,12 @@ describe('a file shared from OneDrive (file.download.info)', () => {
   });
 
   it('stops reading a file without Content-Length as soon as it passes the limit', async () => {
-    const url = files.serve('/personal/ana/stream.bin', { body: bytes(1024 * KB), contentLength: false, chunkSize: 8 * KB, chunkDelayMs: 2 });
+    const url = files.serve('/personal/ana/stream.bin', {
+      body: bytes(1024 * KB),
+      contentLength: false,
+      chunkSize: 8 * KB,
+      chunkDelayMs: 2,
+    });
     const err = await rejection(authOff.download(address, downloadInfo('stream.bin', url), 64 * KB));
     expect(err).toMatchObject({ code: ErrorCode.FileRejected, message: 'it is larger than 64 KB' });
     await waitUntil(() => files.requestsFor('/personal/ana/stream.bin')[0]?.aborted === true);
@@ -195,7 +227,11 @@ describe('an image pasted into the message (Bot Connector)', () => {
   };
 
   it('is fetched with the bot token when auth is on', async () => {
-    const url = files.serve('/amer/v3/attachments/0-eus-d1-abc/views/original', { body: PNG, contentType: 'image/png', requireBearer: acceptsBotToken });
+    const url = files.serve('/amer/v3/attachments/0-eus-d1-abc/views/original', {
+      body: PNG,
+      contentType: 'image/png',
+      requireBearer: acceptsBotToken,
+    });
     const got = await authOn.download(address, connectorImage(url), 1024 * KB);
     expect(Buffer.from(got).equals(Buffer.from(PNG))).toBe(true);
     const [req] = files.requestsFor('/amer/v3/attachments/0-eus-d1-abc/views/original');
@@ -204,7 +240,11 @@ describe('an image pasted into the message (Bot Connector)', () => {
   });
 
   it('is refused by the connector without the token: auth off sends none', async () => {
-    const url = files.serve('/amer/v3/attachments/0-eus-d1-def/views/original', { body: PNG, contentType: 'image/png', requireBearer: acceptsBotToken });
+    const url = files.serve('/amer/v3/attachments/0-eus-d1-def/views/original', {
+      body: PNG,
+      contentType: 'image/png',
+      requireBearer: acceptsBotToken,
+    });
     const err = await rejection(authOff.download(address, connectorImage(url), 1024 * KB));
     expect(err).toMatchObject({ code: ErrorCode.FileRejected, message: 'Teams did not let the bridge download it' });
     expect(files.requestsFor('/amer/v3/attachments/0-eus-d1-def/views/original')[0].authorization).toBeUndefined();
@@ -219,7 +259,10 @@ describe('an image pasted into the message (Bot Connector)', () => {
 
   it('drops the token when the connector redirects to another origin', async () => {
     const target = elsewhere.serve('/blob/abc', { body: PNG, contentType: 'image/png' });
-    const url = files.serve('/amer/v3/attachments/0-eus-d1-redirect/views/original', { redirectTo: target, requireBearer: acceptsBotToken });
+    const url = files.serve('/amer/v3/attachments/0-eus-d1-redirect/views/original', {
+      redirectTo: target,
+      requireBearer: acceptsBotToken,
+    });
     const got = await authOn.download(address, connectorImage(url), 1024 * KB);
     expect(got.byteLength).toBe(PNG.byteLength);
     expect(files.requestsFor('/amer/v3/attachments/0-eus-d1-redirect/views/original')[0].authorization).toMatch(/^Bearer /);
@@ -227,7 +270,11 @@ describe('an image pasted into the message (Bot Connector)', () => {
   });
 
   it('holds the size limit for images too', async () => {
-    const url = files.serve('/amer/v3/attachments/big/views/original', { body: bytes(300 * KB), contentType: 'image/png', requireBearer: acceptsBotToken });
+    const url = files.serve('/amer/v3/attachments/big/views/original', {
+      body: bytes(300 * KB),
+      contentType: 'image/png',
+      requireBearer: acceptsBotToken,
+    });
     const err = await rejection(authOn.download(address, connectorImage(url), 100 * KB));
     expect(err.message).toBe('it is larger than 100 KB');
   });
@@ -236,7 +283,11 @@ describe('an image pasted into the message (Bot Connector)', () => {
     // A bot the token endpoint (`keys`) does not know. Another app id, too: botbuilder caches
     // tokens per app id for the whole process.
     const OTHER_APP = '0c7d5a8e-1111-4222-8333-944455556666';
-    const settings = teamsSettingsSchema.parse({ MicrosoftAppId: OTHER_APP, MicrosoftAppPassword: 'wrong-secret', ToChannelFromBotLoginUrl: keys.loginUrl });
+    const settings = teamsSettingsSchema.parse({
+      MicrosoftAppId: OTHER_APP,
+      MicrosoftAppPassword: 'wrong-secret',
+      ToChannelFromBotLoginUrl: keys.loginUrl,
+    });
     const badKeys = await startKeyServer({ appId: OTHER_APP, appPassword: 'wrong-secret' });
     try {
       const surface = new TeamsSurface({
@@ -247,7 +298,11 @@ describe('an image pasted into the message (Bot Connector)', () => {
       const url = files.serve('/amer/v3/attachments/no-token/views/original', { body: PNG, contentType: 'image/png' });
       const badAddress = addressFromActivity(messageActivity(teamsChat({ serviceUrl: `${files.url}/amer/`, botId: OTHER_APP }), 'hi'));
       const err = await rejection(surface.download(badAddress, connectorImage(url), 1024 * KB));
-      expect(err).toMatchObject({ code: ErrorCode.FileRejected, message: 'the bridge could not sign in to Teams to fetch it', retryable: true });
+      expect(err).toMatchObject({
+        code: ErrorCode.FileRejected,
+        message: 'the bridge could not sign in to Teams to fetch it',
+        retryable: true,
+      });
       expect(files.requestsFor('/amer/v3/attachments/no-token/views/original')).toHaveLength(0);
     } finally {
       await badKeys.close();
@@ -266,7 +321,12 @@ describe('from a Teams activity to the bytes', () => {
         { contentType: 'text/html', content: '<p>see attached <img itemtype="http://schema.skype.com/AMSImage" src="x"></p>' },
         { contentType: 'image/*', contentUrl: 'https://statics.teams.cdn.office.net/evergreen-assets/emoticons/smile/default/20_f.png' },
         { contentType: 'image/*', contentUrl: imageUrl },
-        { contentType: FILE_DOWNLOAD_INFO, name: 'invoice.pdf', contentUrl: 'https://contoso-my.sharepoint.com/x/invoice.pdf', content: { downloadUrl: pdfUrl, fileType: 'pdf', uniqueId: 'u1' } },
+        {
+          contentType: FILE_DOWNLOAD_INFO,
+          name: 'invoice.pdf',
+          contentUrl: 'https://contoso-my.sharepoint.com/x/invoice.pdf',
+          content: { downloadUrl: pdfUrl, fileType: 'pdf', uniqueId: 'u1' },
+        },
       ],
     });
     const event = activityToUserEvent(activity);
@@ -287,7 +347,11 @@ describe('from a Teams activity to the bytes', () => {
       messageActivity(chat, 'hi', {
         attachments: [
           { contentType: 'image/png', contentUrl: 'https://evil.example.com/v3/attachments/x/views/original' },
-          { contentType: 'image/png', contentUrl: 'https://smba.trafficmanager.net/emea/v3/attachments/y/views/original', name: 'shot.png' },
+          {
+            contentType: 'image/png',
+            contentUrl: 'https://smba.trafficmanager.net/emea/v3/attachments/y/views/original',
+            name: 'shot.png',
+          },
           { contentType: 'image/*', contentUrl: 'https://us-api.asm.skype.com/v1/objects/0-x/views/imgo' },
         ],
       }),
@@ -302,7 +366,12 @@ describe('agent files as Teams renders them', () => {
   const vault = 'https://bridge.example.com/files/AbCdEfGhIjKlMnOpQrStUv';
 
   it('puts PNG, JPEG and GIF inline by their bridge URL, under the agent name even without a caption', () => {
-    const { activity } = contentToActivity({ kind: 'text', text: '', from: beth, files: [{ name: 'a.jpg', contentType: 'image/jpeg', url: `${vault}/a.jpg` }] });
+    const { activity } = contentToActivity({
+      kind: 'text',
+      text: '',
+      from: beth,
+      files: [{ name: 'a.jpg', contentType: 'image/jpeg', url: `${vault}/a.jpg` }],
+    });
     expect(activity).toEqual({
       type: 'message',
       text: '**Beth:**',
@@ -322,7 +391,9 @@ describe('agent files as Teams renders them', () => {
       ],
     });
     expect(activity.attachments).toBeUndefined();
-    expect(activity.text).toBe(`**Beth:** two files\n\n📎 [notes (final).pdf](${vault}/notes%20%28final%29.pdf)\n\n📎 [diagram.svg](${vault}/diagram.svg)`);
+    expect(activity.text).toBe(
+      `**Beth:** two files\n\n📎 [notes (final).pdf](${vault}/notes%20%28final%29.pdf)\n\n📎 [diagram.svg](${vault}/diagram.svg)`,
+    );
   });
 });
 

@@ -4,8 +4,7 @@ import type { Activity } from 'botbuilder';
 import { activityToUserEvent } from '../../bots/teams/inbound';
 import { findEmoji, htmlToText } from '../../bots/teams/html';
 
-const fixture = (name: string): Partial<Activity> =>
-  JSON.parse(readFileSync(join(__dirname, '../fixtures/teams', `${name}.json`), 'utf8'));
+const fixture = (name: string): Partial<Activity> => JSON.parse(readFileSync(join(__dirname, '../fixtures/teams', `${name}.json`), 'utf8'));
 
 const CONVERSATION = 'a:1Xy2ZabCdeFghIjkLmnOpqRstUvwXyz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz';
 const AAD = '6f1c2b7e-3d4a-4e5f-8a9b-0c1d2e3f4a5b';

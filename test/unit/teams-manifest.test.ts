@@ -177,11 +177,16 @@ describe('parseManifestArgs', () => {
 
   it('checks formats', () => {
     const message = error([
-      '--app-id', 'not-a-guid',
-      '--teams-app-id', '1234',
-      '--domain', 'https://bot.acme.example/api',
-      '--name', 'A name that is far too long for Teams',
-      '--version', 'v1',
+      '--app-id',
+      'not-a-guid',
+      '--teams-app-id',
+      '1234',
+      '--domain',
+      'https://bot.acme.example/api',
+      '--name',
+      'A name that is far too long for Teams',
+      '--version',
+      'v1',
     ]); // prettier-ignore
     expect(message).toMatch(/--app-id "not-a-guid" is not a GUID/);
     expect(message).toMatch(/--teams-app-id "1234" is not a GUID/);
@@ -217,10 +222,12 @@ describe('renderManifest', () => {
 describe('createZip', () => {
   it('stores incompressible data and deflates the rest', () => {
     const random = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 7919) % 251));
-    const files = readZip(createZip([
-      { name: 'a.txt', data: Buffer.from('hello '.repeat(100)) },
-      { name: 'b.bin', data: random },
-    ])); // prettier-ignore
+    const files = readZip(
+      createZip([
+        { name: 'a.txt', data: Buffer.from('hello '.repeat(100)) },
+        { name: 'b.bin', data: random },
+      ]),
+    ); // prettier-ignore
     expect(files.map((f) => [f.name, f.method])).toEqual([
       ['a.txt', 8],
       ['b.bin', 0],

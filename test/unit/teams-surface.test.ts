@@ -176,12 +176,18 @@ describe('TeamsSurface.send', () => {
   it('fails with a retryable surface_send_failed, sending nothing, when no bot token can be had', async () => {
     const signedOut = new TeamsSurface({
       // Only the token is asked of the adapter on a send; this one cannot sign in.
-      adapter: { botToken: async () => Promise.reject(new Error('AADSTS7000215: invalid client secret')) } as unknown as ConnectorCachingCloudAdapter,
+      adapter: {
+        botToken: async () => Promise.reject(new Error('AADSTS7000215: invalid client secret')),
+      } as unknown as ConnectorCachingCloudAdapter,
       appId: 'app-id',
       logger: logger(),
     });
     const err = await signedOut.send(address, { kind: 'text', text: 'x' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: ErrorCode.SurfaceSendFailed, retryable: true, message: 'Teams send failed (could not get a bot token)' });
+    expect(err).toMatchObject({
+      code: ErrorCode.SurfaceSendFailed,
+      retryable: true,
+      message: 'Teams send failed (could not get a bot token)',
+    });
     expect(connector.requests).toEqual([]);
   });
 
@@ -214,9 +220,7 @@ describe('TeamsSurface.update', () => {
 
   it('fails with surface_send_failed when the message cannot be updated', async () => {
     connector.failNext(1, { status: 404 });
-    const err = await surface
-      .update(address, { activityId: '1:gone' }, { kind: 'text', text: 'x' })
-      .catch((e: unknown) => e);
+    const err = await surface.update(address, { activityId: '1:gone' }, { kind: 'text', text: 'x' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.SurfaceSendFailed, status: 404, retryable: false });
   });
 });

@@ -27,7 +27,14 @@ function rejects(token: string, pattern: RegExp, options = opts, secret = SECRET
 }
 
 describe('embed tokens (HMAC-SHA256 over the base64url payload)', () => {
-  const claims: EmbedClaims = { sub: 'e42', name: 'Ana Lima', email: 'ana@example.com', locale: 'pt-BR', tz: 'America/Sao_Paulo', exp: nowS + 600 };
+  const claims: EmbedClaims = {
+    sub: 'e42',
+    name: 'Ana Lima',
+    email: 'ana@example.com',
+    locale: 'pt-BR',
+    tz: 'America/Sao_Paulo',
+    exp: nowS + 600,
+  };
 
   it('accepts a valid token and yields the profile it vouches for', () => {
     expect(verifyEmbedToken(signEmbedToken(claims, SECRET), SECRET, opts)).toEqual({
@@ -103,7 +110,9 @@ describe('web chat configuration', () => {
   });
 
   it('refuses a short secret and a non-boolean flag, naming the variable', () => {
-    expect(() => loadConfig({ env: { WEB_CHAT_SECRET: 'short' } })).toThrow(/web\.secret \(from environment variable WEB_CHAT_SECRET\): at least 32 characters/);
+    expect(() => loadConfig({ env: { WEB_CHAT_SECRET: 'short' } })).toThrow(
+      /web\.secret \(from environment variable WEB_CHAT_SECRET\): at least 32 characters/,
+    );
     expect(() => loadConfig({ env: { WEB_CHAT_ENABLED: 'maybe' } })).toThrow(/web\.enabled \(from environment variable WEB_CHAT_ENABLED\)/);
   });
 });

@@ -27,7 +27,10 @@ describe('WebSurface', () => {
   it('logs and pushes sends, and replaces a card in place on update', async () => {
     const { surface, log, received } = setup();
     const ref = await surface.send({ userId: 'u1' }, { kind: 'card', view: { type: 'waiting', sessionId: 's1', title: 'Printer' } });
-    await surface.update({ userId: 'u1' }, ref, { kind: 'card', view: { type: 'waiting', sessionId: 's1', title: 'Printer', status: { text: 'Cancelled' } } });
+    await surface.update({ userId: 'u1' }, ref, {
+      kind: 'card',
+      view: { type: 'waiting', sessionId: 's1', title: 'Printer', status: { text: 'Cancelled' } },
+    });
     const { entries, version } = await log.read('u1');
     expect(version).toBe(2);
     expect(entries).toHaveLength(1);
@@ -39,24 +42,40 @@ describe('WebSurface', () => {
   it('attributes agent text, keeps https avatars only, and links vault files by path', async () => {
     const { surface, log, files } = setup();
     const kept = await files.put('chat-1', { name: 'a.png', contentType: 'image/png' }, new Uint8Array([1, 2, 3]));
-    await surface.send({ userId: 'u1' }, {
-      kind: 'text',
-      text: 'here',
-      from: { id: 'b', name: 'Beth', avatarUrl: 'javascript:alert(1)' },
-      files: [kept, { name: 'raw.txt', contentType: 'text/plain', content: new TextEncoder().encode('hi') }],
-    });
-    await surface.send({ userId: 'u1' }, { kind: 'text', text: 'plain http', from: { id: 'b', name: 'Beth', avatarUrl: 'http://cdn.example.com/beth.png' } });
+    await surface.send(
+      { userId: 'u1' },
+      {
+        kind: 'text',
+        text: 'here',
+        from: { id: 'b', name: 'Beth', avatarUrl: 'javascript:alert(1)' },
+        files: [kept, { name: 'raw.txt', contentType: 'text/plain', content: new TextEncoder().encode('hi') }],
+      },
+    );
+    await surface.send(
+      { userId: 'u1' },
+      { kind: 'text', text: 'plain http', from: { id: 'b', name: 'Beth', avatarUrl: 'http://cdn.example.com/beth.png' } },
+    );
     const [entry, overHttp] = (await log.read('u1')).entries;
     expect(entry.from).toBe('agent');
     expect(entry.agent).toEqual({ name: 'Beth' });
     // The page's CSP allows only https images: an http one would be a broken picture.
     expect(overHttp.agent).toEqual({ name: 'Beth' });
-    expect(entry.files?.map((f) => f.url)).toEqual([expect.stringMatching(/^\/files\/[\w-]+\/a\.png$/), expect.stringMatching(/^\/files\/[\w-]+\/raw\.txt$/)]);
+    expect(entry.files?.map((f) => f.url)).toEqual([
+      expect.stringMatching(/^\/files\/[\w-]+\/a\.png$/),
+      expect.stringMatching(/^\/files\/[\w-]+\/raw\.txt$/),
+    ]);
   });
 
   it('draws a topic-only form with the topic choice and no description box', async () => {
     const { surface, log } = setup();
-    const view = { type: 'details' as const, offerId: 'o-1', prompt: 'Which topic is this about?', topics: [{ id: 'net', label: 'Network' }], topicRequired: true, topicOnly: true };
+    const view = {
+      type: 'details' as const,
+      offerId: 'o-1',
+      prompt: 'Which topic is this about?',
+      topics: [{ id: 'net', label: 'Network' }],
+      topicRequired: true,
+      topicOnly: true,
+    };
     await surface.send({ userId: 'u1' }, { kind: 'card', view });
     const [entry] = (await log.read('u1')).entries;
     const json = JSON.stringify(entry.card);
@@ -67,7 +86,9 @@ describe('WebSurface', () => {
 
   it('fails an update of a message it no longer has, so the broker logs it', async () => {
     const { surface } = setup();
-    await expect(surface.update({ userId: 'u1' }, { messageId: 'gone' }, { kind: 'text', text: 'x' })).rejects.toMatchObject({ code: 'surface_send_failed' });
+    await expect(surface.update({ userId: 'u1' }, { messageId: 'gone' }, { kind: 'text', text: 'x' })).rejects.toMatchObject({
+      code: 'surface_send_failed',
+    });
     await expect(surface.send({ userId: 42 }, { kind: 'text', text: 'x' })).rejects.toMatchObject({ code: 'surface_send_failed' });
   });
 
@@ -100,7 +121,12 @@ describe('MessageLog', () => {
     store.latency = (op) => (op === 'get' || op === 'set' ? new Promise((r) => setTimeout(r, 2)) : undefined);
     const one = new MessageLog(store, { ttlMs: 60_000, maxEntries: 50 });
     const two = new MessageLog(store, { ttlMs: 60_000, maxEntries: 50 });
-    const entry = (n: number) => (rev: number): { entry: ChatEntry; isNew: boolean } => ({ entry: { id: `e${n}`, rev, at: n, from: 'bot', text: String(n) }, isNew: true });
+    const entry =
+      (n: number) =>
+      (rev: number): { entry: ChatEntry; isNew: boolean } => ({
+        entry: { id: `e${n}`, rev, at: n, from: 'bot', text: String(n) },
+        isNew: true,
+      });
     await Promise.all(Array.from({ length: 10 }, (_, n) => (n % 2 ? one : two).append('u', entry(n))));
     const { entries, version } = await one.read('u');
     expect(version).toBe(10);

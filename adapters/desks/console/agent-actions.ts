@@ -121,7 +121,12 @@ export class AgentActions {
     const { message, delivery } = await this.writer.mutate(chatId, async (found) => {
       const chat = writable(found, agent, chatId);
       const ref = await vault.put(chatId, { name: upload.name, contentType: upload.contentType }, upload.bytes);
-      const file: ChatAttachment = { name: ref.name, contentType: ref.contentType, size: ref.size ?? upload.bytes.byteLength, url: ref.url ?? '' };
+      const file: ChatAttachment = {
+        name: ref.name,
+        contentType: ref.contentType,
+        size: ref.size ?? upload.bytes.byteLength,
+        url: ref.url ?? '',
+      };
       const message: ChatMessage = {
         id: this.ids(),
         from: 'agent',
@@ -180,10 +185,14 @@ export class AgentActions {
   private async settle(chatId: string, message: ChatMessage, outcome: Delivery): Promise<ChatMessage> {
     if (outcome.ok) return message;
     await this.writer.markUndelivered(chatId, message);
-    throw new BridgeError(ErrorCode.SurfaceSendFailed, 'Your message was saved here, but the user may not have received it. Try again or tell them another way.', {
-      retryable: true,
-      cause: outcome.error,
-    });
+    throw new BridgeError(
+      ErrorCode.SurfaceSendFailed,
+      'Your message was saved here, but the user may not have received it. Try again or tell them another way.',
+      {
+        retryable: true,
+        cause: outcome.error,
+      },
+    );
   }
 }
 

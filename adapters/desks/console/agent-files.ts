@@ -29,7 +29,7 @@ export function fileNameProblem(name: string): string | undefined {
   if (name.trim() === '') return 'The file needs a name.';
   if (name.length > MAX_FILE_NAME_CHARS) return `The file name is too long (${MAX_FILE_NAME_CHARS} characters at most).`;
   if (name !== name.trim()) return 'The file name must not start or end with spaces.';
-  if (/[\p{Cc}\p{Cf}\/\\]/u.test(name)) return 'The file name must not contain slashes or control characters.';
+  if (/[\p{Cc}\p{Cf}/\\]/u.test(name)) return 'The file name must not contain slashes or control characters.';
   if (name === '.' || name === '..') return 'That is not a file name.';
   return undefined;
 }
@@ -39,9 +39,13 @@ export function checkFileMeta(name: string, contentType: string, limits: Console
   const problem = fileNameProblem(name);
   if (problem) throw new BridgeError(ErrorCode.BadRequest, problem, { status: 400 });
   if (!typeAllowed(contentType, limits.allowedTypes)) {
-    throw new BridgeError(ErrorCode.FileRejected, `Files of type ${contentType} cannot be sent. Allowed: ${limits.allowedTypes.join(', ')}.`, {
-      status: 415,
-    });
+    throw new BridgeError(
+      ErrorCode.FileRejected,
+      `Files of type ${contentType} cannot be sent. Allowed: ${limits.allowedTypes.join(', ')}.`,
+      {
+        status: 415,
+      },
+    );
   }
 }
 

@@ -35,8 +35,14 @@ export class AgentDirectory {
       info: { id: a.id ?? slug(a.name), name: a.name, ...(a.avatarUrl ? { avatarUrl: a.avatarUrl } : {}) },
       digest: digest(a.token),
     }));
-    assertUnique(this.entries.map((e) => e.info.id), 'agent id');
-    assertUnique(this.entries.map((e) => e.digest.toString('hex')), 'agent token');
+    assertUnique(
+      this.entries.map((e) => e.info.id),
+      'agent id',
+    );
+    assertUnique(
+      this.entries.map((e) => e.digest.toString('hex')),
+      'agent token',
+    );
   }
 
   /** The agent this token belongs to. Checks every agent so the time taken says nothing. */

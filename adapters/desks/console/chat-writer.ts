@@ -40,7 +40,9 @@ export class ChatWriter {
     this.hub = deps.hub;
     this.ids = deps.ids;
     this.locks = new ChatLocks({ store: deps.store, clock: deps.clock, logger: deps.logger });
-    this.live = new LiveChannel({ store: deps.store, logger: deps.logger, channel: CONSOLE_EVENTS_CHANNEL }, ({ event, data }) => this.hub.broadcast(event, data));
+    this.live = new LiveChannel({ store: deps.store, logger: deps.logger, channel: CONSOLE_EVENTS_CHANNEL }, ({ event, data }) =>
+      this.hub.broadcast(event, data),
+    );
   }
 
   /** Start and stop hearing the other processes' announcements. */

@@ -10,7 +10,7 @@ export const consoleAgentSchema = z.object({
   id: z.string().min(1).optional(),
   name: z.string().min(1),
   /** At least 16 characters: it is the agent's password. */
-  token: z.string().min(16, 'at least 16 characters (it is the agent\'s password)'),
+  token: z.string().min(16, "at least 16 characters (it is the agent's password)"),
   /**
    * Shown beside the agent's messages. https only: Teams loads card images only over https and
    * the web chat's Content-Security-Policy allows only https images, so an http:// picture

@@ -115,7 +115,6 @@ export class ConsoleDesk implements Desk {
     await Promise.all([this.writer.stop(), this.presence.stop()]);
   }
 
-
   async checkAvailability(): Promise<Availability> {
     const agentsOnline = await this.presence.count();
     return { available: agentsOnline > 0, agentsOnline };

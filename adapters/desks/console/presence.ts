@@ -66,7 +66,7 @@ export class AgentPresence {
         if (processId !== this.processId && entry.until > now) for (const id of entry.agents) online.add(id);
       }
     } catch (e) {
-      this.logger.warn({ err: e }, 'console: could not read other processes\' agents; counting this process only');
+      this.logger.warn({ err: e }, "console: could not read other processes' agents; counting this process only");
     }
     return online.size;
   }

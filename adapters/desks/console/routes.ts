@@ -41,8 +41,12 @@ const postMessageBody = z.object({
 function messageBody(body: unknown): z.infer<typeof postMessageBody> {
   const b = body as { text?: unknown; private?: unknown } | null;
   if (
-    typeof b === 'object' && b !== null && !Array.isArray(b) &&
-    typeof b.text === 'string' && b.text.length <= MAX_MESSAGE_CHARS && b.text.trim().length > 0 &&
+    typeof b === 'object' &&
+    b !== null &&
+    !Array.isArray(b) &&
+    typeof b.text === 'string' &&
+    b.text.length <= MAX_MESSAGE_CHARS &&
+    b.text.trim().length > 0 &&
     (b.private === undefined || typeof b.private === 'boolean')
   ) {
     return { text: b.text, ...(b.private !== undefined ? { private: b.private } : {}) };
@@ -110,10 +114,15 @@ function createApiRouter(desk: ConsoleDesk, options: ConsoleRouterOptions): Rout
       return;
     }
     // A resend with the same key (the page's, after a failed POST) is answered, not sent again.
-    const answer = await answers.once(['console-message', agent.id, chatId], key, fingerprint([post.text, post.private === true]), async () => ({
-      status: 201,
-      body: await desk.postMessage(agent, chatId, post),
-    }));
+    const answer = await answers.once(
+      ['console-message', agent.id, chatId],
+      key,
+      fingerprint([post.text, post.private === true]),
+      async () => ({
+        status: 201,
+        body: await desk.postMessage(agent, chatId, post),
+      }),
+    );
     if (answer.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(answer.status).json(answer.body);
   });
@@ -146,7 +155,8 @@ function createApiRouter(desk: ConsoleDesk, options: ConsoleRouterOptions): Rout
   });
 
   api.post('/chats/:id/files', async (req, res) => {
-    if (!desk.filesEnabled) throw new BridgeError(ErrorCode.FileRejected, 'Sending files is not available on this console.', { status: 501 });
+    if (!desk.filesEnabled)
+      throw new BridgeError(ErrorCode.FileRejected, 'Sending files is not available on this console.', { status: 501 });
     const limits = desk.fileLimits;
     // Everything that can be refused without the body is refused first, and the body is
     // never read past the limit.
@@ -195,7 +205,8 @@ function uploadName(req: Request): string {
   const fromQuery = queryString(req, 'name');
   if (fromQuery !== undefined) return fromQuery;
   const header = req.get('x-file-name');
-  if (header === undefined) throw new BridgeError(ErrorCode.BadRequest, 'Name the file: add ?name=<file name> to the URL (or an X-File-Name header).');
+  if (header === undefined)
+    throw new BridgeError(ErrorCode.BadRequest, 'Name the file: add ?name=<file name> to the URL (or an X-File-Name header).');
   try {
     return decodeURIComponent(header);
   } catch {
@@ -208,9 +219,13 @@ function uploadType(req: Request): string {
   const raw = req.get('content-type');
   const type = raw?.split(';')[0].trim().toLowerCase() ?? '';
   if (!/^[\w.+-]+\/[\w.+-]+$/.test(type)) {
-    throw new BridgeError(ErrorCode.FileRejected, 'Send the file\'s type in Content-Type, for example image/png (application/octet-stream if unknown).', {
-      status: 415,
-    });
+    throw new BridgeError(
+      ErrorCode.FileRejected,
+      "Send the file's type in Content-Type, for example image/png (application/octet-stream if unknown).",
+      {
+        status: 415,
+      },
+    );
   }
   if (type.startsWith('multipart/') || type === 'application/x-www-form-urlencoded') {
     throw new BridgeError(ErrorCode.FileRejected, 'Send the file itself as the request body, not a form.', { status: 415 });
@@ -222,7 +237,10 @@ function caption(req: Request): string | undefined {
   const text = queryString(req, 'text');
   if (text === undefined || text.trim() === '') return undefined;
   if (text.length > MAX_MESSAGE_CHARS) {
-    throw new BridgeError(ErrorCode.BadRequest, `The caption is too long (${MAX_MESSAGE_CHARS.toLocaleString('en-US')} characters at most).`);
+    throw new BridgeError(
+      ErrorCode.BadRequest,
+      `The caption is too long (${MAX_MESSAGE_CHARS.toLocaleString('en-US')} characters at most).`,
+    );
   }
   return text;
 }

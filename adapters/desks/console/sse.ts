@@ -12,14 +12,7 @@ import { HEARTBEAT_MS, type EventStream } from '../../../bots/http/event-stream'
 export { HEARTBEAT_MS };
 
 /** Events the console sends; the page and test clients depend on these names. */
-export type ConsoleEventName =
-  | 'ready'
-  | 'chat.created'
-  | 'chat.updated'
-  | 'message.created'
-  | 'message.updated'
-  | 'typing';
-
+export type ConsoleEventName = 'ready' | 'chat.created' | 'chat.updated' | 'message.created' | 'message.updated' | 'typing';
 
 interface Connection {
   agentId: string;

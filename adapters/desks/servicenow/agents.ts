@@ -104,7 +104,13 @@ function sameName(a: string, b: string): boolean {
 }
 
 function slug(name: string): string {
-  return name.trim().toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '') || 'agent';
+  return (
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '-')
+      .replace(/^-|-$/g, '') || 'agent'
+  );
 }
 
 function nonEmpty(v: unknown): string | undefined {

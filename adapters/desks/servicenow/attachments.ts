@@ -69,7 +69,10 @@ export class Attachments {
       try {
         files.push(await this.fetchForUser(event.sessionId, file));
       } catch (e) {
-        this.d.logger.warn({ err: asBridgeError(e), sessionId: event.sessionId, file: file.name }, 'servicenow: agent file not fetched; sending its link');
+        this.d.logger.warn(
+          { err: asBridgeError(e), sessionId: event.sessionId, file: file.name },
+          'servicenow: agent file not fetched; sending its link',
+        );
         links.push(`[${file.name}](${file.url})`);
       }
     }

@@ -82,7 +82,10 @@ export class RestAuth {
       try {
         return await this.grant({ grant_type: 'refresh_token', refresh_token: refreshToken });
       } catch (e) {
-        this.logger.info({ err: e instanceof BridgeError ? e.message : String(e) }, 'servicenow: token refresh refused; requesting a new token');
+        this.logger.info(
+          { err: e instanceof BridgeError ? e.message : String(e) },
+          'servicenow: token refresh refused; requesting a new token',
+        );
       }
     }
     const s = this.settings;

@@ -69,7 +69,10 @@ export class AvailabilityCheck {
 }
 
 /** Distinct agents in `rows` that can take a chat now. Pure. */
-export function countAvailable(rows: PresenceCapacityRow[], s: Pick<ServiceNowSettings['availability'], 'channelSysId' | 'availableStateSysId' | 'requireFreeCapacity'>): number {
+export function countAvailable(
+  rows: PresenceCapacityRow[],
+  s: Pick<ServiceNowSettings['availability'], 'channelSysId' | 'availableStateSysId' | 'requireFreeCapacity'>,
+): number {
   const agents = new Set<string>();
   for (const row of rows) {
     if (!truthy(valueOf(row.aca_available))) continue;

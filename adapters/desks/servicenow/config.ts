@@ -57,7 +57,10 @@ const webhookAuthSchema = z
     /** `header`: a static header ServiceNow sends; `basic`/`oauth`: the outbound credential; `signature`: an HMAC of the body. */
     mode: z.enum(['header', 'basic', 'oauth', 'signature']).default('header'),
     /** The header carrying the secret (`header` mode) or the signature (`signature` mode). */
-    header: z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name').optional(),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')
+      .optional(),
     /** Basic user name ServiceNow's credential uses (`basic` mode). */
     username: z.string().min(1).optional(),
     /** OAuth client id ServiceNow's OAuth profile uses (`oauth` mode). */
@@ -86,10 +89,17 @@ export const servicenowDeskSchema = z
     webhook: z
       .object({
         /** Where ServiceNow posts its replies; the OAuth token endpoint is `<path>/oauth/token`. */
-        path: z.string().regex(/^\/[\w\-/]*[\w-]$/, 'a path such as "/servicenow/webhook"').default('/servicenow/webhook'),
+        path: z
+          .string()
+          .regex(/^\/[\w\-/]*[\w-]$/, 'a path such as "/servicenow/webhook"')
+          .default('/servicenow/webhook'),
         // Defaults to {} so a missing secret is reported by its own key, not as "auth: Required".
         auth: webhookAuthSchema.default({} as never),
-        maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024),
         /**
          * How long a delivered payload is remembered, so a redelivery reaches the user once.
          * 15 minutes: a mark per message, so no longer than the bridge's other per-message marks.
@@ -143,7 +153,11 @@ export const servicenowDeskSchema = z
         urlTtlMinutes: z.number().int().min(1).default(15),
         providerApplicationId: z.string().min(1).optional(),
         /** Largest agent file downloaded from the instance for the user. */
-        maxDownloadBytes: z.number().int().min(1).default(20 * 1024 * 1024),
+        maxDownloadBytes: z
+          .number()
+          .int()
+          .min(1)
+          .default(20 * 1024 * 1024),
       })
       .default({}),
     availability: z

@@ -16,7 +16,18 @@ import type { Request } from 'express';
 import { KeyedQueue } from '../../../bots/core/keyed-queue';
 import { asBridgeError, BridgeError, ErrorCode } from '../../../bots/core/errors';
 import type { FileVault, VaultEntry } from '../../../bots/core/file-vault';
-import type { Availability, Clock, Desk, DeskEvent, DeskEventSink, EndReason, Logger, OpenChatRequest, Store, UserMessage } from '../../../bots/core/ports';
+import type {
+  Availability,
+  Clock,
+  Desk,
+  DeskEvent,
+  DeskEventSink,
+  EndReason,
+  Logger,
+  OpenChatRequest,
+  Store,
+  UserMessage,
+} from '../../../bots/core/ports';
 import { Attachments } from './attachments';
 import { RestAuth } from './auth';
 import { AvailabilityCheck } from './availability';
@@ -112,7 +123,9 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
       mutate: (sessionId, change) => this.mutate(sessionId, change),
       deliver: (event) => this.deliver(event),
       sendReceipts: (sessionId, chat, receipts) =>
-        this.outbox.run(sessionId, () => this.va.post('delivery receipts', receiptsRequest(chat.who, this.ids(), this.clock.now(), receipts))),
+        this.outbox.run(sessionId, () =>
+          this.va.post('delivery receipts', receiptsRequest(chat.who, this.ids(), this.clock.now(), receipts)),
+        ),
     });
   }
 
@@ -153,7 +166,11 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
     } catch (e) {
       await this.markEnded(id);
       const err = asBridgeError(e);
-      throw new BridgeError(ErrorCode.DeskUnavailable, 'ServiceNow could not queue the chat', { cause: err, retryable: err.retryable, status: err.status });
+      throw new BridgeError(ErrorCode.DeskUnavailable, 'ServiceNow could not queue the chat', {
+        cause: err,
+        retryable: err.retryable,
+        status: err.status,
+      });
     }
   }
 
@@ -169,12 +186,19 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
       await this.outbox.run(sessionId, async () => {
         const files = message.files ?? [];
         if (files.length === 0) {
-          await this.va.post('user message', messageRequest(chat.who, this.ids(), this.clock.now(), { text: message.text, clientMessageId: message.messageId }));
+          await this.va.post(
+            'user message',
+            messageRequest(chat.who, this.ids(), this.clock.now(), { text: message.text, clientMessageId: message.messageId }),
+          );
           return;
         }
         // One attachment per request; the text rides with the first.
         for (const [i, file] of files.entries()) {
-          const part = { text: i === 0 ? message.text : '', clientMessageId: i === 0 ? message.messageId : `${message.messageId}:${i}`, attachment: await this.attachments.toWire(chat, file) };
+          const part = {
+            text: i === 0 ? message.text : '',
+            clientMessageId: i === 0 ? message.messageId : `${message.messageId}:${i}`,
+            attachment: await this.attachments.toWire(chat, file),
+          };
           await this.va.post('user file', messageRequest(chat.who, this.ids(), this.clock.now(), part));
         }
       });
@@ -199,7 +223,9 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
       return;
     }
     this.typing.forget(sessionId);
-    await this.outbox.run(sessionId, () => this.va.post('end chat', actionRequest(chat.who, this.ids(), this.clock.now(), 'END_CONVERSATION')));
+    await this.outbox.run(sessionId, () =>
+      this.va.post('end chat', actionRequest(chat.who, this.ids(), this.clock.now(), 'END_CONVERSATION')),
+    );
   }
 
   /** The files route's check (see attachments.ts). */
@@ -211,7 +237,6 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
   receive(payload: OutboundPayload): Promise<'accepted' | 'duplicate' | 'ignored'> {
     return this.inbound.receive(payload);
   }
-
 
   private async deliver(event: DeskEvent): Promise<void> {
     if (!this.sink) throw new BridgeError(ErrorCode.DeskUnavailable, 'servicenow desk not started');
@@ -246,7 +271,9 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
 
   private async signal(chat: ChatRecord, action: TypingAction): Promise<void> {
     try {
-      await this.outbox.run(chat.sessionId, () => this.va.post(action.toLowerCase(), actionRequest(chat.who, this.ids(), this.clock.now(), action), 'never'));
+      await this.outbox.run(chat.sessionId, () =>
+        this.va.post(action.toLowerCase(), actionRequest(chat.who, this.ids(), this.clock.now(), action), 'never'),
+      );
     } catch (e) {
       this.logger.debug({ err: asBridgeError(e), sessionId: chat.sessionId, action }, 'servicenow: typing signal not sent');
     }

@@ -94,7 +94,10 @@ export class ServiceNowHttp {
       }
       const wait = this.retryDelay(req, response, error, attempt);
       if (attempt >= attempts || wait === undefined) throw this.failure(req, response, error, attempt);
-      this.deps.logger.warn({ op: req.op, status: response?.status, attempt, waitMs: wait, err: error ? describe(error) : undefined }, 'servicenow: request failed; retrying');
+      this.deps.logger.warn(
+        { op: req.op, status: response?.status, attempt, waitMs: wait, err: error ? describe(error) : undefined },
+        'servicenow: request failed; retrying',
+      );
       await this.sleep(wait);
     }
   }
@@ -107,7 +110,10 @@ export class ServiceNowHttp {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new BridgeError(ErrorCode.DeskRejected, `ServiceNow answered ${req.op} with something that is not JSON`, { status: res.status, details: { op: req.op, body: text.slice(0, 200) } });
+      throw new BridgeError(ErrorCode.DeskRejected, `ServiceNow answered ${req.op} with something that is not JSON`, {
+        status: res.status,
+        details: { op: req.op, body: text.slice(0, 200) },
+      });
     }
   }
 
@@ -145,18 +151,25 @@ export class ServiceNowHttp {
     const status = res?.status;
     const details = { op: req.op, attempts, ...(res ? { body: res.body.toString('utf8').slice(0, 300) } : { error: describe(error) }) };
     if (status === 401 || status === 403) {
-      return new BridgeError(ErrorCode.DeskAuthFailed, `ServiceNow refused our credentials for ${req.op} (HTTP ${status})`, { status, details });
+      return new BridgeError(ErrorCode.DeskAuthFailed, `ServiceNow refused our credentials for ${req.op} (HTTP ${status})`, {
+        status,
+        details,
+      });
     }
     if (status !== undefined && status < 500 && status !== 408 && status !== 429) {
       return new BridgeError(ErrorCode.DeskRejected, `ServiceNow rejected ${req.op} (HTTP ${status})`, { status, details });
     }
     const reason = status === undefined ? 'no answer' : `HTTP ${status}`;
-    return new BridgeError(ErrorCode.DeskUnavailable, `ServiceNow did not take ${req.op} (${reason}, ${attempts} attempt${attempts === 1 ? '' : 's'})`, {
-      status,
-      retryable: true,
-      cause: error,
-      details,
-    });
+    return new BridgeError(
+      ErrorCode.DeskUnavailable,
+      `ServiceNow did not take ${req.op} (${reason}, ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+      {
+        status,
+        retryable: true,
+        cause: error,
+        details,
+      },
+    );
   }
 
   private sleep(ms: number): Promise<void> {

@@ -80,8 +80,17 @@ export class InboundRelay {
   private async apply(sessionId: string, payload: OutboundPayload, payloadId: string): Promise<void> {
     const result = await this.deps.mutate(sessionId, async (chat) => {
       if (!chat) return undefined;
-      const mapped = mapOutbound(payload, chat, { sessionId, payloadId, defaultAgentName: this.s.defaultAgentName, instanceOrigin: this.s.instanceUrl });
-      const next: ChatRecord = { ...chat, ...mapped.state, ...(mapped.state.status === 'ended' && chat.status !== 'ended' ? { endedBy: 'desk' as const } : {}) };
+      const mapped = mapOutbound(payload, chat, {
+        sessionId,
+        payloadId,
+        defaultAgentName: this.s.defaultAgentName,
+        instanceOrigin: this.s.instanceUrl,
+      });
+      const next: ChatRecord = {
+        ...chat,
+        ...mapped.state,
+        ...(mapped.state.status === 'ended' && chat.status !== 'ended' ? { endedBy: 'desk' as const } : {}),
+      };
       if (JSON.stringify(next) !== JSON.stringify(chat)) await this.deps.repo.put(next);
       return { chat: next, mapped };
     });
@@ -90,7 +99,8 @@ export class InboundRelay {
       return;
     }
     const { chat, mapped } = result;
-    if (mapped.ignored.length > 0) this.logger.info({ sessionId, ignored: mapped.ignored }, 'servicenow: outputs not relayed (unknown or virtual-agent only)');
+    if (mapped.ignored.length > 0)
+      this.logger.info({ sessionId, ignored: mapped.ignored }, 'servicenow: outputs not relayed (unknown or virtual-agent only)');
     const receipts: Receipt[] = [];
     for (const mappedEvent of mapped.events) {
       const event = await this.deps.attachments.forUser(mappedEvent);

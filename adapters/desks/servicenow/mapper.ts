@@ -42,7 +42,15 @@ export interface MappedPayload {
 }
 
 /** Actions that need nothing from us (VA plumbing, presence, progress). */
-const NO_OPS = new Set(['EndSpinner', 'StartConversation', 'CreateConversation', 'SubscribeToChatPresence', 'ChatSubHeader', 'DynamicLoader', 'SwitchConversation']);
+const NO_OPS = new Set([
+  'EndSpinner',
+  'StartConversation',
+  'CreateConversation',
+  'SubscribeToChatPresence',
+  'ChatSubHeader',
+  'DynamicLoader',
+  'SwitchConversation',
+]);
 const TYPING = /^(Start|End)TypingIndicator(?:ActionMsg|Msg)?$/;
 
 export function mapOutbound(payload: OutboundPayload, chat: ChatState, o: MapOptions): MappedPayload {
@@ -77,7 +85,7 @@ function mapItem(items: WireBodyItem[], i: number, out: MappedPayload, o: MapOpt
       if (!link) return void out.ignored.push('OutputLink without a URL');
       const markdown = link.label === link.url ? link.url : `[${link.label.replace(/[[\]]/g, '')}](${link.url})`;
       if (!isAttachmentUrl(link.url, o.instanceOrigin)) return say(out, o, item, id, markdown);
-      const name = /\.\w{1,8}$/.test(link.label) ? link.label : fileNameFromUrl(link.url) ?? link.label;
+      const name = /\.\w{1,8}$/.test(link.label) ? link.label : (fileNameFromUrl(link.url) ?? link.label);
       return say(out, o, item, id, '', { name, contentType: contentTypeOf(name, 'application/octet-stream'), url: link.url }, markdown);
     }
     case 'ActionMsg':

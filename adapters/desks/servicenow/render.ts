@@ -74,7 +74,8 @@ export function renderCard(item: WireBodyItem): string | undefined {
       for (const f of d.fields as Record<string, unknown>[]) {
         const label = f?.fieldLabel ?? f?.label;
         const value = f?.fieldValue ?? f?.value;
-        if (value !== undefined && value !== null && value !== '') lines.push(label ? `${String(label).replace(/:\s*$/, '')}: ${String(value)}` : String(value));
+        if (value !== undefined && value !== null && value !== '')
+          lines.push(label ? `${String(label).replace(/:\s*$/, '')}: ${String(value)}` : String(value));
       }
     }
     const url = [d.url, d.link, (d.action as { url?: unknown } | undefined)?.url].find((u) => typeof u === 'string' && isHttpUrl(u));
@@ -88,7 +89,10 @@ export function renderCard(item: WireBodyItem): string | undefined {
 export function htmlToText(html: string): string {
   return decodeEntities(
     html
-      .replace(/<a\s[^>]*href\s*=\s*"([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi, (_m, href: string, label: string) => `[${stripTags(label)}](${href})`)
+      .replace(
+        /<a\s[^>]*href\s*=\s*"([^"]+)"[^>]*>([\s\S]*?)<\/a>/gi,
+        (_m, href: string, label: string) => `[${stripTags(label)}](${href})`,
+      )
       .replace(/<(br|\/p|\/div|\/li)\s*\/?>/gi, '\n')
       .replace(/<[^>]*>/g, ''),
   )

@@ -50,7 +50,11 @@ export const HISTORY_HEADING = 'Conversation with the bot before the handoff:';
  * The text the agent sees first: the title, the details, the topic and the ticket, and (with
  * `history: text` or `both`) the plain-text extract of what the user said to the bot.
  */
-export function openingText(req: OpenChatRequest, incidentNumber?: string, settings: Pick<ServiceNowSettings, 'history'> = { history: 'text' }): string {
+export function openingText(
+  req: OpenChatRequest,
+  incidentNumber?: string,
+  settings: Pick<ServiceNowSettings, 'history'> = { history: 'text' },
+): string {
   const details = req.details.trim();
   const parts = [details.startsWith(req.title.trim()) ? details : [req.title.trim(), details].filter(Boolean).join('\n\n')];
   const facts = [req.topic ? `Topic: ${req.topic.label}` : '', incidentNumber ? `Ticket: ${incidentNumber}` : ''].filter(Boolean);
@@ -128,15 +132,30 @@ export function messageRequest(
 ): InboundRequest {
   return {
     ...envelope(who, requestId, now),
-    message: { text: part.text, typed: true, clientMessageId: part.clientMessageId, ...(part.attachment ? { attachment: part.attachment } : {}) },
+    message: {
+      text: part.text,
+      typed: true,
+      clientMessageId: part.clientMessageId,
+      ...(part.attachment ? { attachment: part.attachment } : {}),
+    },
   };
 }
 
-export function actionRequest(who: Requester, requestId: string, now: number, action: 'TYPING' | 'VIEWING' | 'END_CONVERSATION'): InboundRequest {
+export function actionRequest(
+  who: Requester,
+  requestId: string,
+  now: number,
+  action: 'TYPING' | 'VIEWING' | 'END_CONVERSATION',
+): InboundRequest {
   // END_CONVERSATION requires an empty text; typing signals carry none either.
   return { ...envelope(who, requestId, now), action, message: { text: '', typed: true } };
 }
 
-export function receiptsRequest(who: Requester, requestId: string, now: number, receipts: { id: string; status: ReceiptStatus }[]): InboundRequest {
+export function receiptsRequest(
+  who: Requester,
+  requestId: string,
+  now: number,
+  receipts: { id: string; status: ReceiptStatus }[],
+): InboundRequest {
   return { ...envelope(who, requestId, now), action: 'UPDATE_MESSAGES', message: receipts };
 }

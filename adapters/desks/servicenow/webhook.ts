@@ -86,7 +86,12 @@ export function createWebhookRouter(o: WebhookRouteOptions): Router {
   router.use(o.path, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (err as { status?: number }).status;
     if (!status || status < 400 || status >= 500) return next(err);
-    failure(res, status, status === 413 ? 'too_large' : ErrorCode.BadRequest, status === 413 ? 'The body is too large.' : 'The body could not be read.');
+    failure(
+      res,
+      status,
+      status === 413 ? 'too_large' : ErrorCode.BadRequest,
+      status === 413 ? 'The body is too large.' : 'The body could not be read.',
+    );
   });
   return router;
 }

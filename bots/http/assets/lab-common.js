@@ -1,7 +1,7 @@
 // What the agent console and the web chat pages share: vanilla JS, no build step, loaded before
 // each page's own script. It defines one global, `window.LabCommon`, and nothing else.
 // Every piece of text it puts on a page goes in as a text node (see `el`), never as HTML.
-'use strict';
+
 
 window.LabCommon = (() => {
   // ---------------------------------------------------------------------------------------------
@@ -65,11 +65,25 @@ window.LabCommon = (() => {
   function paperclip() {
     const NS = 'http://www.w3.org/2000/svg';
     const svg = document.createElementNS(NS, 'svg');
-    for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '14', height: '14', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', class: 'clip' })) {
+    for (const [k, v] of Object.entries({
+      viewBox: '0 0 24 24',
+      width: '14',
+      height: '14',
+      fill: 'none',
+      stroke: 'currentColor',
+      'stroke-width': '2',
+      'stroke-linecap': 'round',
+      'stroke-linejoin': 'round',
+      'aria-hidden': 'true',
+      class: 'clip',
+    })) {
       svg.setAttribute(k, v);
     }
     const path = document.createElementNS(NS, 'path');
-    path.setAttribute('d', 'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48');
+    path.setAttribute(
+      'd',
+      'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48',
+    );
     svg.append(path);
     return svg;
   }

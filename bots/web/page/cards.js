@@ -24,9 +24,24 @@ function cardsReady() {
     hostConfig = new window.AdaptiveCards.HostConfig({
       fontFamily: 'inherit',
       spacing: { small: 4, default: 8, medium: 12, large: 16, extraLarge: 24, padding: 12 },
-      actions: { maxActions: 6, spacing: 'default', buttonSpacing: 8, actionsOrientation: 'horizontal', actionAlignment: 'left', showCard: { actionMode: 'inline' } },
+      actions: {
+        maxActions: 6,
+        spacing: 'default',
+        buttonSpacing: 8,
+        actionsOrientation: 'horizontal',
+        actionAlignment: 'left',
+        showCard: { actionMode: 'inline' },
+      },
       containerStyles: {
-        default: { backgroundColor: '#FFFFFF', foregroundColors: { default: { default: '#1F2328', subtle: '#59636E' }, accent: { default: '#0B5CAD', subtle: '#0B5CAD' }, good: { default: '#1A7F37', subtle: '#1A7F37' }, attention: { default: '#CF222E', subtle: '#CF222E' } } },
+        default: {
+          backgroundColor: '#FFFFFF',
+          foregroundColors: {
+            default: { default: '#1F2328', subtle: '#59636E' },
+            accent: { default: '#0B5CAD', subtle: '#0B5CAD' },
+            good: { default: '#1A7F37', subtle: '#1A7F37' },
+            attention: { default: '#CF222E', subtle: '#CF222E' },
+          },
+        },
       },
     });
   }

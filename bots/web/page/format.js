@@ -28,6 +28,8 @@ export function newId() {
 }
 
 export function initials(name) {
-  const parts = String(name || '?').trim().split(/\s+/);
+  const parts = String(name || '?')
+    .trim()
+    .split(/\s+/);
   return ((parts[0] || '?')[0] + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase();
 }

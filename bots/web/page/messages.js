@@ -54,13 +54,23 @@ function renderEntry(entry) {
     'li',
     { class: `msg from-${from}${entry.card ? ' has-card' : ''}`, 'data-id': entry.id },
     from === 'user' ? null : avatar(from, entry.agent),
-    el('div', { class: 'bubble-wrap' }, el('div', { class: 'meta' }, el('span', { class: 'who' }, who), ' ', el('time', {}, timeOf(entry.at))), body),
+    el(
+      'div',
+      { class: 'bubble-wrap' },
+      el('div', { class: 'meta' }, el('span', { class: 'who' }, who), ' ', el('time', {}, timeOf(entry.at))),
+      body,
+    ),
   );
 }
 
 function renderPending(clientId, p) {
   const status = p.failed
-    ? el('span', { class: 'failed' }, 'Not sent. ', el('button', { type: 'button', class: 'link', onclick: () => void resend(clientId) }, 'Retry'))
+    ? el(
+        'span',
+        { class: 'failed' },
+        'Not sent. ',
+        el('button', { type: 'button', class: 'link', onclick: () => void resend(clientId) }, 'Retry'),
+      )
     : el('span', { class: 'sending' }, 'Sending…');
   return el(
     'li',
@@ -83,7 +93,9 @@ function avatar(from, agent) {
   if (from === 'agent' && agent && agent.avatarUrl && safeUrl(agent.avatarUrl)) {
     const img = el('img', { class: 'avatar', alt: '', width: 32, height: 32 });
     img.src = agent.avatarUrl;
-    img.addEventListener('error', () => img.replaceWith(el('span', { class: 'avatar initials', 'aria-hidden': 'true' }, initials(agent.name))));
+    img.addEventListener('error', () =>
+      img.replaceWith(el('span', { class: 'avatar initials', 'aria-hidden': 'true' }, initials(agent.name))),
+    );
     return img;
   }
   if (from === 'agent') return el('span', { class: 'avatar initials agent', 'aria-hidden': 'true' }, initials(agent && agent.name));
@@ -101,7 +113,14 @@ function renderFiles(files) {
       const a = link(url, img);
       list.append(el('li', { class: 'file image' }, a));
     } else {
-      list.append(el('li', { class: 'file' }, link(url, el('span', { class: 'file-name' }, paperclip(), file.name)), file.size !== undefined ? el('span', { class: 'muted' }, ` ${sizeOf(file.size)}`) : null));
+      list.append(
+        el(
+          'li',
+          { class: 'file' },
+          link(url, el('span', { class: 'file-name' }, paperclip(), file.name)),
+          file.size !== undefined ? el('span', { class: 'muted' }, ` ${sizeOf(file.size)}`) : null,
+        ),
+      );
     }
   }
   return list;

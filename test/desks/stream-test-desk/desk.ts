@@ -98,7 +98,11 @@ export class StreamTestDesk implements StreamDesk {
       ws.once('unexpected-response', (_req, res) => {
         ws.terminate();
         const gone = res.statusCode === 404 || res.statusCode === 410;
-        reject(new BridgeError(gone ? ErrorCode.UnknownSession : ErrorCode.DeskUnavailable, `stream refused with ${res.statusCode}`, { status: res.statusCode }));
+        reject(
+          new BridgeError(gone ? ErrorCode.UnknownSession : ErrorCode.DeskUnavailable, `stream refused with ${res.statusCode}`, {
+            status: res.statusCode,
+          }),
+        );
       });
       ws.on('error', (e) => reject(new BridgeError(ErrorCode.DeskUnavailable, 'stream failed to open', { cause: e, retryable: true })));
       ws.once('close', () => reject(new BridgeError(ErrorCode.DeskUnavailable, 'stream closed while opening', { retryable: true })));

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   });
   const listening = await bridge.listen();
   process.stdout.write(`Live Agent Bridge on ${listening.url}\n`);
-  const shutdown = () => void bridge.stop().then(() => process.exit(0), () => process.exit(1));
+  const shutdown = () =>
+    void bridge.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 }

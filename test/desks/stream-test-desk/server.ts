@@ -150,7 +150,8 @@ export class StreamTestServer {
       if (req.method === 'GET' && url.pathname === '/availability') return send(res, 200, { agentsOnline: this.agentsOnline });
       if (req.method === 'POST' && url.pathname === '/chats') {
         const body = await readJson(req);
-        if (typeof body.sessionId !== 'string' || typeof body.title !== 'string') return send(res, 400, { error: 'sessionId and title are required' });
+        if (typeof body.sessionId !== 'string' || typeof body.title !== 'string')
+          return send(res, 400, { error: 'sessionId and title are required' });
         const chat: Chat = {
           chatId: `chat-${++this.count}`,
           sessionId: body.sessionId,
@@ -173,7 +174,8 @@ export class StreamTestServer {
       if (req.method === 'POST' && parts.length === 3 && chat && parts[2] === 'messages') {
         if (chat.status === 'ended') return send(res, 409, { error: 'chat ended' });
         const body = await readJson(req);
-        if (typeof body.messageId !== 'string' || typeof body.text !== 'string') return send(res, 400, { error: 'messageId and text are required' });
+        if (typeof body.messageId !== 'string' || typeof body.text !== 'string')
+          return send(res, 400, { error: 'messageId and text are required' });
         if (!chat.seen.has(body.messageId)) {
           chat.seen.add(body.messageId);
           chat.received.push(body.text);

@@ -13,7 +13,14 @@ import { createInterface } from 'node:readline';
 import { demoScreenshotPng } from './demo-image';
 import { DEFAULT_SIM_AUTH, ServiceNowSimulator } from './simulator';
 
-const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.pdf': 'application/pdf', '.txt': 'text/plain' };
+const TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.pdf': 'application/pdf',
+  '.txt': 'text/plain',
+};
 const DEMO_PNG = demoScreenshotPng(); // a 64×64 "error dialog", drawn in code
 
 const HELP = `
@@ -55,7 +62,11 @@ async function main(): Promise<void> {
     if (!id) throw new Error('no chat yet: ask the bot for an agent first');
     return id;
   };
-  const fileFrom = (path: string) => ({ name: basename(path), contentType: TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', bytes: readFileSync(path) });
+  const fileFrom = (path: string) => ({
+    name: basename(path),
+    contentType: TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+    bytes: readFileSync(path),
+  });
 
   const commands: Record<string, (rest: string) => Promise<void> | void> = {
     help: () => void process.stdout.write(HELP),
@@ -75,7 +86,10 @@ async function main(): Promise<void> {
     },
     note: (rest) => sim.say(chat(), rest, { private: true }).then(() => undefined),
     typing: () => sim.typing(chat(), true),
-    image: (rest) => sim.sendFile(chat(), rest ? fileFrom(rest) : { name: 'screenshot.png', contentType: 'image/png', bytes: DEMO_PNG }).then(() => undefined),
+    image: (rest) =>
+      sim
+        .sendFile(chat(), rest ? fileFrom(rest) : { name: 'screenshot.png', contentType: 'image/png', bytes: DEMO_PNG })
+        .then(() => undefined),
     file: (rest) => sim.sendFile(chat(), fileFrom(rest)).then(() => undefined),
     end: () => sim.end(chat()),
     timeout: () => sim.timeout(chat()),

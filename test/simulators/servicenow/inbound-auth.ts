@@ -51,7 +51,8 @@ export class SimAuth {
     const rest = this.restCaller(headers);
     if (rest) return rest;
     const token = this.message.token;
-    if (token && (equal(headerOf(headers, 'token'), token) || equal(typeof body?.token === 'string' ? body.token : undefined, token))) return 'token';
+    if (token && (equal(headerOf(headers, 'token'), token) || equal(typeof body?.token === 'string' ? body.token : undefined, token)))
+      return 'token';
     const secret = this.message.signatureSecret;
     const given = headerOf(headers, 'x-b2b-signature');
     if (secret && given) {
@@ -91,7 +92,10 @@ export class SimAuth {
     this.tokens.set(access, this.now() + ttl * 1000);
     this.refreshTokens.add(refresh);
     this.grants.push(form.grant_type);
-    return { status: 200, body: { access_token: access, refresh_token: refresh, scope: 'useraccount', token_type: 'Bearer', expires_in: ttl } };
+    return {
+      status: 200,
+      body: { access_token: access, refresh_token: refresh, scope: 'useraccount', token_type: 'Bearer', expires_in: ttl },
+    };
   }
 
   /** Expire every access token now (tests: a token revoked on the instance). */

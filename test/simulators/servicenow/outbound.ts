@@ -54,10 +54,18 @@ export class Outbound {
     if (!target) throw new Error('servicenow simulator: no outbound URL configured (setOutbound)');
     const auth = override ?? target.auth;
     const body = JSON.stringify(payload);
-    let res = await fetch(target.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(await this.headers(auth, body)) }, body });
+    let res = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(await this.headers(auth, body)) },
+      body,
+    });
     if (res.status === 401 && auth.mode === 'oauth' && !override) {
       this.token = undefined; // the bot may have been restarted with a new secret; try a fresh token once
-      res = await fetch(target.url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(await this.headers(auth, body)) }, body });
+      res = await fetch(target.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(await this.headers(auth, body)) },
+        body,
+      });
     }
     const text = await res.text();
     this.posts.push({ conversationId, payload, status: res.status });
@@ -88,7 +96,8 @@ export class Outbound {
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret }),
     });
     const answer = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number };
-    if (!res.ok || !answer.access_token) throw new Error(`servicenow simulator: the bot refused the OAuth token request (HTTP ${res.status})`);
+    if (!res.ok || !answer.access_token)
+      throw new Error(`servicenow simulator: the bot refused the OAuth token request (HTTP ${res.status})`);
     this.token = { value: answer.access_token, expiresAt: Date.now() + (answer.expires_in ?? 1800) * 1000 };
     return this.token.value;
   }

@@ -45,18 +45,39 @@ export function accepted(conv: SimConversation, agent: SimAgent, first: boolean)
   return envelope(conv, first ? [action('EndSpinner'), action('SwitchToLiveAgent'), entered] : [entered], { agentChat: true });
 }
 
-export function agentText(conv: SimConversation, agent: SimAgent, text: string, messageId = randomUUID().replace(/-/g, '')): Record<string, unknown> {
-  return envelope(conv, [{ uiType: 'OutputText', group: 'DefaultText', value: text, maskType: 'NONE', messageId, agentInfo: agentInfo(agent) }], { agentChat: true });
+export function agentText(
+  conv: SimConversation,
+  agent: SimAgent,
+  text: string,
+  messageId = randomUUID().replace(/-/g, ''),
+): Record<string, unknown> {
+  return envelope(
+    conv,
+    [{ uiType: 'OutputText', group: 'DefaultText', value: text, maskType: 'NONE', messageId, agentInfo: agentInfo(agent) }],
+    { agentChat: true },
+  );
 }
 
 export function agentImage(conv: SimConversation, agent: SimAgent, url: string, altText: string): Record<string, unknown> {
-  return envelope(conv, [{ uiType: 'OutputImage', group: 'DefaultOutputImage', value: url, altText, agentInfo: agentInfo(agent) }], { agentChat: true });
+  return envelope(conv, [{ uiType: 'OutputImage', group: 'DefaultOutputImage', value: url, altText, agentInfo: agentInfo(agent) }], {
+    agentChat: true,
+  });
 }
 
 export function agentLink(conv: SimConversation, agent: SimAgent, url: string, label: string): Record<string, unknown> {
   return envelope(
     conv,
-    [{ uiType: 'OutputLink', group: 'DefaultOutputLink', label, header: label, type: 'link', value: { action: url, target: '_blank' }, agentInfo: agentInfo(agent) }],
+    [
+      {
+        uiType: 'OutputLink',
+        group: 'DefaultOutputLink',
+        label,
+        header: label,
+        type: 'link',
+        value: { action: url, target: '_blank' },
+        agentInfo: agentInfo(agent),
+      },
+    ],
     { agentChat: true },
   );
 }
@@ -72,14 +93,22 @@ export function left(conv: SimConversation, agent: SimAgent): Record<string, unk
 /** The agent closes: System line + back to the virtual agent; the VA then speaks again. */
 export function closedByAgent(conv: SimConversation, agent: SimAgent): Record<string, unknown>[] {
   return [
-    envelope(conv, [action('System', { message: `${agent.name} has closed the support session.` }), action('SwitchToVirtualAgent')], { agentChat: false }),
-    envelope(conv, [{ uiType: 'OutputText', group: 'DefaultText', value: 'Is there anything else I can help you with?', maskType: 'NONE' }]),
+    envelope(conv, [action('System', { message: `${agent.name} has closed the support session.` }), action('SwitchToVirtualAgent')], {
+      agentChat: false,
+    }),
+    envelope(conv, [
+      { uiType: 'OutputText', group: 'DefaultText', value: 'Is there anything else I can help you with?', maskType: 'NONE' },
+    ]),
   ];
 }
 
 /** After the bot's END_CONVERSATION. */
 export function closedByUser(conv: SimConversation): Record<string, unknown> {
-  return envelope(conv, [{ uiType: 'OutputText', group: 'DefaultText', value: 'The conversation has ended. Thank you for contacting us.', maskType: 'NONE' }], { completed: true });
+  return envelope(
+    conv,
+    [{ uiType: 'OutputText', group: 'DefaultText', value: 'The conversation has ended. Thank you for contacting us.', maskType: 'NONE' }],
+    { completed: true },
+  );
 }
 
 /** Nobody accepted in time (AWA's queue timeout): the VA takes control back. */

@@ -28,7 +28,9 @@ export function restRoutes(sim: SimContext): Router {
     const who = sim.auth.restCaller(req.headers);
     if (who) return true;
     sim.record({ method: req.method, path, auth: 'none', status: 401 });
-    res.status(401).json({ error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' });
+    res
+      .status(401)
+      .json({ error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' });
     return false;
   };
 
@@ -47,10 +49,16 @@ export function restRoutes(sim: SimContext): Router {
     const path = `/api/now/table/${req.params.table}`;
     if (await sim.scriptedFailure(path, req, res)) return;
     if (!authed(req, res, path)) return;
-    const record = { ...(req.body as object), sys_id: randomBytes(16).toString('hex'), number: `INC${String(10040 + sim.incidents.length + 1).padStart(7, '0')}` };
+    const record = {
+      ...(req.body as object),
+      sys_id: randomBytes(16).toString('hex'),
+      number: `INC${String(10040 + sim.incidents.length + 1).padStart(7, '0')}`,
+    };
     sim.incidents.push(record);
     sim.record({ method: 'POST', path, auth: sim.auth.restCaller(req.headers)!, body: req.body, status: 201 });
-    sim.log(`${req.params.table} ${record.number} created: ${String((req.body as { short_description?: string }).short_description ?? '')}`);
+    sim.log(
+      `${req.params.table} ${record.number} created: ${String((req.body as { short_description?: string }).short_description ?? '')}`,
+    );
     res.status(201).json({ result: record });
   });
 
@@ -58,7 +66,9 @@ export function restRoutes(sim: SimContext): Router {
     const path = '/api/now/v1/cccif/media/upload';
     if (await sim.scriptedFailure(path, req, res)) return;
     if (!authed(req, res, path)) return;
-    const form = await new Response(Buffer.from(req.body as Buffer), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData().catch(() => undefined);
+    const form = await new Response(Buffer.from(req.body as Buffer), { headers: { 'content-type': req.headers['content-type'] ?? '' } })
+      .formData()
+      .catch(() => undefined);
     const file = form?.get('file');
     if (!form?.get('user_id') || !(file instanceof Blob)) {
       sim.record({ method: 'POST', path, auth: 'basic', status: 400 });
@@ -67,7 +77,13 @@ export function restRoutes(sim: SimContext): Router {
     const id = randomBytes(16).toString('hex');
     const name = (file as File).name || 'upload';
     sim.files.set(id, { name, contentType: file.type || 'application/octet-stream', bytes: Buffer.from(await file.arrayBuffer()) });
-    sim.record({ method: 'POST', path, auth: sim.auth.restCaller(req.headers)!, body: { user_id: form.get('user_id'), name }, status: 200 });
+    sim.record({
+      method: 'POST',
+      path,
+      auth: sim.auth.restCaller(req.headers)!,
+      body: { user_id: form.get('user_id'), name },
+      status: 200,
+    });
     res.json({ result: { mediaUrl: `${sim.url}/api/now/v1/cccif/media/${id}`, name, state: 'pending', attachmentId: id } });
   });
 

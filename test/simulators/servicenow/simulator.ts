@@ -16,7 +16,15 @@ import { SimAuth, type SimAuthOptions, type SimMessageAuthOptions } from './inbo
 import { Outbound, type OutboundAuth, type OutboundTarget, type PostResult } from './outbound';
 import * as payloads from './payloads';
 import { restRoutes } from './rest-routes';
-import { receivedTexts, type ScriptedFailure, type SimAgent, type SimConversation, type SimIncident, type SimMessage, type SimRequest } from './state';
+import {
+  receivedTexts,
+  type ScriptedFailure,
+  type SimAgent,
+  type SimConversation,
+  type SimIncident,
+  type SimMessage,
+  type SimRequest,
+} from './state';
 import { VA_PATH, vaRoutes } from './va-routes';
 
 export interface SimulatorOptions {
@@ -65,7 +73,11 @@ export class ServiceNowSimulator implements SimContext {
   private constructor(private readonly options: SimulatorOptions) {
     this.auth = new SimAuth(options.auth ?? DEFAULT_SIM_AUTH, options.messageAuth ?? {});
     this.outbound = new Outbound(options.outbound);
-    this.agents = (options.agents ?? DEFAULT_AGENTS).map((a) => ({ ...a, id: randomBytes(16).toString('hex'), userSysId: randomBytes(16).toString('hex') }));
+    this.agents = (options.agents ?? DEFAULT_AGENTS).map((a) => ({
+      ...a,
+      id: randomBytes(16).toString('hex'),
+      userSysId: randomBytes(16).toString('hex'),
+    }));
     this.autoQueue = options.autoQueue ?? true;
     this.waitTime = options.waitTime ?? '13 Seconds';
   }
@@ -132,7 +144,12 @@ export class ServiceNowSimulator implements SimContext {
     const url = this.addFile(file);
     const agent = this.agent(agentIndex);
     conv.messages.push({ from: 'agent', text: `[file] ${file.name}`, agentIndex, at: Date.now() });
-    await this.postOk(id, file.contentType.startsWith('image/') ? payloads.agentImage(conv, agent, url, file.name) : payloads.agentLink(conv, agent, url, file.name));
+    await this.postOk(
+      id,
+      file.contentType.startsWith('image/')
+        ? payloads.agentImage(conv, agent, url, file.name)
+        : payloads.agentLink(conv, agent, url, file.name),
+    );
     return url;
   }
 
@@ -271,11 +288,19 @@ export class ServiceNowSimulator implements SimContext {
       try {
         const res = await fetch(url, { headers: authorization ? { Authorization: authorization } : {} });
         const bytes = Buffer.from(await res.arrayBuffer());
-        message.download = { url, authorization, status: res.status, contentType: res.headers.get('content-type') ?? undefined, ...(res.ok ? { bytes } : {}) };
+        message.download = {
+          url,
+          authorization,
+          status: res.status,
+          contentType: res.headers.get('content-type') ?? undefined,
+          ...(res.ok ? { bytes } : {}),
+        };
       } catch (e) {
         message.download = { url, authorization, status: 0, error: (e as Error).message };
       }
-      this.log(`chat ${conv.id} attachment ${att.fileName}: ${message.download.status === 200 ? `${message.download.bytes?.byteLength} bytes downloaded` : `download failed (${message.download.status})`}`);
+      this.log(
+        `chat ${conv.id} attachment ${att.fileName}: ${message.download.status === 200 ? `${message.download.bytes?.byteLength} bytes downloaded` : `download failed (${message.download.status})`}`,
+      );
     })();
     this.downloads.add(job);
     void job.finally(() => this.downloads.delete(job));

@@ -42,7 +42,8 @@ export function vaRoutes(sim: SimContext): Router {
     sim.seenRequestIds.add(requestId);
     answer(200);
     // The real output arrives later, at the outbound URL.
-    if (outcome.after) res.once('finish', () => void outcome.after!().catch((e) => sim.log(`outbound post failed: ${(e as Error).message}`)));
+    if (outcome.after)
+      res.once('finish', () => void outcome.after!().catch((e) => sim.log(`outbound post failed: ${(e as Error).message}`)));
   });
   return router;
 }
@@ -53,7 +54,9 @@ function missingField(body: Body, action: string | undefined): string | undefine
   if (typeof body.clientSessionId !== 'string' || !body.clientSessionId) return 'clientSessionId is required';
   const message = body.message;
   if (action === 'UPDATE_MESSAGES') {
-    const ok = Array.isArray(message) && message.every((m) => m && typeof m.id === 'string' && ['sent_to_user', 'external_error'].includes(m.status));
+    const ok =
+      Array.isArray(message) &&
+      message.every((m) => m && typeof m.id === 'string' && ['sent_to_user', 'external_error'].includes(m.status));
     return ok ? undefined : 'message must be an array of {id, status: sent_to_user|external_error}';
   }
   if (!message || typeof message !== 'object') return 'message is required';
@@ -62,7 +65,8 @@ function missingField(body: Body, action: string | undefined): string | undefine
   if (typeof m.text !== 'string' && !m.attachment) return 'message.text is required unless there is an attachment';
   if (action === 'END_CONVERSATION' && m.text !== '') return 'message.text must be empty for END_CONVERSATION';
   // Both timestamp forms appear in ServiceNow's docs: 13-digit ms and 10-digit seconds.
-  if (body.timestamp !== undefined && !/^\d{10}(\d{3})?$/.test(String(body.timestamp))) return 'timestamp must be epoch seconds or milliseconds';
+  if (body.timestamp !== undefined && !/^\d{10}(\d{3})?$/.test(String(body.timestamp)))
+    return 'timestamp must be epoch seconds or milliseconds';
   return undefined;
 }
 

@@ -20,9 +20,7 @@ export function renderList() {
     // The queue reads oldest first: whoever has waited longest is served first.
     queued: all.filter((c) => c.status === 'queued').sort((a, b) => a.createdAt - b.createdAt),
     // Live: my chats first, then the rest, newest first.
-    live: all
-      .filter((c) => c.status === 'live')
-      .sort((a, b) => Number(joined(b)) - Number(joined(a)) || b.createdAt - a.createdAt),
+    live: all.filter((c) => c.status === 'live').sort((a, b) => Number(joined(b)) - Number(joined(a)) || b.createdAt - a.createdAt),
     ended: all.filter((c) => c.status === 'ended').sort((a, b) => (b.endedAt || 0) - (a.endedAt || 0)),
   };
   for (const [group, chats] of Object.entries(groups)) {
@@ -66,7 +64,12 @@ function listItem(chat) {
       'div',
       { class: 'row' },
       unread > 0
-        ? el('span', { class: 'unread', title: `${unread} new message${unread === 1 ? '' : 's'}` }, String(unread), el('span', { class: 'sr-only' }, ' new'))
+        ? el(
+            'span',
+            { class: 'unread', title: `${unread} new message${unread === 1 ? '' : 's'}` },
+            String(unread),
+            el('span', { class: 'sr-only' }, ' new'),
+          )
         : unread === 0
           ? el('span', { class: 'unread dot', title: 'New' }, el('span', { class: 'sr-only' }, 'New'))
           : null,

@@ -17,7 +17,11 @@ const { el, linkified, stickyLog } = window.LabCommon;
  */
 function headingOf(chat) {
   const title = chat.title || '';
-  const firstLine = (chat.details || '').split(/\r?\n/).map((line) => line.trim()).find(Boolean) || '';
+  const firstLine =
+    (chat.details || '')
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .find(Boolean) || '';
   const cut = title.endsWith('...') ? title.slice(0, -3) : undefined;
   if (cut && firstLine.length > cut.length && firstLine.startsWith(cut)) return firstLine;
   return title || '(no title)';
@@ -41,7 +45,12 @@ export function renderChat() {
 
   const status = $('chat-status');
   status.dataset.status = chat.status;
-  status.textContent = chat.status === 'queued' ? 'Waiting' : chat.status === 'live' ? 'Live' : `Ended${chat.endedReason ? ` (${reasonText(chat.endedReason)})` : ''}`;
+  status.textContent =
+    chat.status === 'queued'
+      ? 'Waiting'
+      : chat.status === 'live'
+        ? 'Live'
+        : `Ended${chat.endedReason ? ` (${reasonText(chat.endedReason)})` : ''}`;
 
   const mine = joined(chat);
   const accept = $('accept');
@@ -64,9 +73,7 @@ export function renderChat() {
   clear(history);
   $('history-block').hidden = !chat.history || chat.history.length === 0;
   for (const entry of chat.history || []) {
-    history.append(
-      el('li', {}, el('span', { class: 'who' }, entry.from === 'bot' ? 'Bot' : chat.user.name), linkified(entry.text)),
-    );
+    history.append(el('li', {}, el('span', { class: 'who' }, entry.from === 'bot' ? 'Bot' : chat.user.name), linkified(entry.text)));
   }
 
   renderComposer();

@@ -82,7 +82,9 @@ function messageKey(chatId, text, isPrivate) {
 export async function sendMessage(chatId, text, isPrivate) {
   const key = messageKey(chatId, text, isPrivate);
   try {
-    const message = await api('POST', `/chats/${encodeURIComponent(chatId)}/messages`, { text, private: isPrivate }, undefined, { 'Idempotency-Key': key });
+    const message = await api('POST', `/chats/${encodeURIComponent(chatId)}/messages`, { text, private: isPrivate }, undefined, {
+      'Idempotency-Key': key,
+    });
     state.outgoing = null;
     return message;
   } catch (e) {

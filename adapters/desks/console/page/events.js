@@ -59,7 +59,13 @@ function onMessage(chatId, message) {
   const summary = state.chats.get(chatId);
   if (summary) {
     summary.messageCount = (summary.messageCount || 0) + 1;
-    summary.lastMessage = { from: message.from, agentName: message.agentName, text: previewText(message), private: message.private, at: message.at };
+    summary.lastMessage = {
+      from: message.from,
+      agentName: message.agentName,
+      text: previewText(message),
+      private: message.private,
+      at: message.at,
+    };
   }
   const open = state.selected && state.selected.id === chatId;
   const fromOthers = message.from === 'user' || (message.from === 'agent' && (!state.me || message.agentId !== state.me.id));

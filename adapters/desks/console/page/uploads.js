@@ -22,7 +22,8 @@ function fileProblem(file) {
   if (file.size === 0) return `"${file.name}" is empty.`;
   if (file.size > state.files.maxBytes) return `"${file.name}" is too large: ${formatBytes(state.files.maxBytes)} at most.`;
   const type = file.type || 'application/octet-stream';
-  if (!typeAllowed(type, state.files.allowedTypes)) return `Files of type ${type} cannot be sent. Allowed: ${state.files.allowedTypes.join(', ')}.`;
+  if (!typeAllowed(type, state.files.allowedTypes))
+    return `Files of type ${type} cannot be sent. Allowed: ${state.files.allowedTypes.join(', ')}.`;
   return '';
 }
 
@@ -30,7 +31,9 @@ async function sendFiles(files) {
   const chat = state.selected;
   if (!chat || files.length === 0) return;
   if (!canSendFiles()) {
-    $('composer-error').textContent = $('private').checked ? 'Files cannot be private notes: untick "Private note" first.' : 'You cannot send files in this chat now.';
+    $('composer-error').textContent = $('private').checked
+      ? 'Files cannot be private notes: untick "Private note" first.'
+      : 'You cannot send files in this chat now.';
     return;
   }
   $('composer-error').textContent = '';
