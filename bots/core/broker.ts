@@ -11,6 +11,7 @@
  * step that removes the event from the inbox, so a takeover never applies an event twice; it
  * runs the effects of one whose completion was not recorded, which is the one window left: such
  * an effect may run twice (desk messages carry their message id, so desks drop the copy).
+ * A relayed message or typing skips the outbox (`replayable`): applying it again reproduces it.
  */
 import { randomUUID } from 'node:crypto';
 import { broadcastView, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
@@ -253,7 +254,7 @@ export class Broker implements UserEventHandler {
       const afterId = sessionIdOf(state);
       // Index first: a desk event may arrive as soon as the chat is opened.
       if (afterId && afterId !== beforeId) await store.set(keys.session(afterId), key, ttlMs);
-      if (effects.length > 0 && loaded?.outbox?.entry !== entry.id) {
+      if (effects.length > 0 && loaded?.outbox?.entry !== entry.id && !replayable(effects)) {
         const outbox: Outbox = {
           entry: entry.id,
           effects: withoutBytes(effects),
@@ -304,4 +305,17 @@ export class Broker implements UserEventHandler {
   private context() {
     return { now: this.deps.clock.now(), settings: this.deps.settings, newId: this.newId };
   }
+}
+
+/**
+ * Effects that applying the same entry again to the state before it would reproduce as they are:
+ * a relayed message (its id and text come from the event) and typing. For these the outbox is
+ * not written: a takeover re-applies the entry, which the outbox would have spared only when
+ * the transition drew new ids or took decisions worth keeping. The window is the same either
+ * way (effects that ran but were not recorded run once more, and desks drop the copy by id).
+ */
+function replayable(effects: Effect[]): boolean {
+  return effects.every(
+    (e) => e.type === 'deskSend' || e.type === 'deskTyping' || e.type === 'userTyping' || (e.type === 'send' && !e.track),
+  );
 }
