@@ -70,7 +70,7 @@ function where(cf: CallFrame): string {
 function packageOf(cf: CallFrame): string {
   const url = cf.url.replace(/^file:\/\//, '');
   if (!url) return cf.functionName.startsWith('(') ? cf.functionName : '(native)';
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {
     const rest = url.slice(nm + 'node_modules/'.length).split('/');

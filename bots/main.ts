@@ -9,7 +9,7 @@ import { createLogger } from './logger';
 import { webChatBanner } from './web';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (e) {

@@ -111,9 +111,7 @@ export class LatencyProbe {
   depart(raw: string, via: ProbeSample['via'], at: number): void {
     // Slack's Web API client sends form-encoded bodies: `text=bench%5Ba17.3%5D+...`.
     const text = raw.includes('bench%5B') ? safeDecode(raw) : raw;
-    TAG.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = TAG.exec(text))) {
+    for (const m of text.matchAll(TAG)) {
       if (!this.departures.has(m[1])) this.departures.set(m[1], { at, via });
     }
   }

@@ -59,7 +59,7 @@ export function renderMarkdown(r: Report): string {
   const lines: string[] = [];
   lines.push('# Live Agent Bridge benchmark');
   lines.push('');
-  lines.push(`${r.ok ? 'All messages accounted for.' : '**FAILED:** ' + r.problems.join('; ')}`);
+  lines.push(`${r.ok ? 'All messages accounted for.' : `**FAILED:** ${r.problems.join('; ')}`}`);
   lines.push('');
   lines.push(`- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}`);
   lines.push(`- Code: ${r.git.commit}${r.git.dirty ? ' (with uncommitted changes)' : ''}; run ${r.startedAt}, ${r.seconds.toFixed(0)} s`);

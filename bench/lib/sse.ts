@@ -27,8 +27,7 @@ export function openSse(url: string, token: string, onEvent: (event: string, dat
         let ready = false;
         res.on('data', (chunk: string) => {
           buffer += chunk;
-          let boundary: number;
-          while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+          for (let boundary = buffer.indexOf('\n\n'); boundary >= 0; boundary = buffer.indexOf('\n\n')) {
             const block = buffer.slice(0, boundary);
             buffer = buffer.slice(boundary + 2);
             let event = 'message';

@@ -195,7 +195,7 @@ async function measuredBurst(
   if (ctx.profileDir) {
     const file = `${ctx.profileDir}/${open.tag}-${kind}-${Date.now()}.cpuprofile`;
     await child.call('profile-stop', { file });
-    (run.phaseProfiles ??= {})[label] = file;
+    run.phaseProfiles = { ...run.phaseProfiles, [label]: file };
   }
   r.phase = name;
   run.phases.push(r);

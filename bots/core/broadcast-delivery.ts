@@ -55,14 +55,14 @@ export async function deliverBroadcast(
   keeper: LeaseKeeper,
 ): Promise<void> {
   const { store } = deps;
-  const pages = new Map<number, Page>();
+  const pages: Page[] = []; // by page number, every page loaded below
   const dirty = new Set<number>();
   for (let p = 0; p * PAGE_SIZE < recipients.length; p++) {
-    pages.set(p, (await store.get<Page>(broadcastKeys.page(record.id, p))) ?? {});
+    pages[p] = (await store.get<Page>(broadcastKeys.page(record.id, p))) ?? {};
   }
   const note = (index: number, result: { outcome: BroadcastOutcome; reason?: string }) => {
     const p = Math.floor(index / PAGE_SIZE);
-    pages.get(p)![index % PAGE_SIZE] = result;
+    pages[p][index % PAGE_SIZE] = result;
     dirty.add(p);
   };
   let lastFlush = deps.clock.now();
@@ -78,7 +78,7 @@ export async function deliverBroadcast(
     lastFlush = now;
     for (const p of [...dirty]) {
       dirty.delete(p);
-      await fenced(broadcastKeys.page(record.id, p), pages.get(p)!);
+      await fenced(broadcastKeys.page(record.id, p), pages[p]);
     }
     await fenced(broadcastKeys.record(record.id), record);
   };
@@ -101,7 +101,7 @@ export async function deliverBroadcast(
       while (!deps.stopping() && !keeper.lost) {
         if (next >= lane.length) return;
         const index = lane[next++];
-        if (pages.get(Math.floor(index / PAGE_SIZE))![index % PAGE_SIZE]) continue; // done before a restart
+        if (pages[Math.floor(index / PAGE_SIZE)][index % PAGE_SIZE]) continue; // done before a restart
         // The claim checks the lease's token in the same step: a process that lost the lease sends nothing more.
         const claim = await retried(() => store.claimIfLeaseHeld(keeper.lease, broadcastKeys.claim(record.id, index), deps.ttlMs));
         if (claim === 'lost') {

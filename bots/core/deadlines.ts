@@ -96,7 +96,8 @@ export class Deadlines {
   private pop(): Entry {
     const h = this.heap;
     const top = h[0];
-    const last = h.pop()!;
+    const last = h[h.length - 1]; // called on a non-empty heap only
+    h.length -= 1;
     if (h.length > 0) {
       h[0] = last;
       let i = 0;

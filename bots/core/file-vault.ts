@@ -30,6 +30,8 @@ export interface FileVaultOptions {
 
 const key = (id: string) => `file:${id}`;
 
+/** A file the vault keeps: always with its URL (the only key to it). */
+export type KeptFile = FileRef & { url: string };
 export class FileVault {
   constructor(
     private readonly store: Store,
@@ -37,7 +39,7 @@ export class FileVault {
   ) {}
 
   /** Keep `bytes` and return a reference with the bridge URL that serves them. */
-  async put(sessionId: string, file: Pick<FileRef, 'name' | 'contentType'>, bytes: Uint8Array): Promise<FileRef> {
+  async put(sessionId: string, file: Pick<FileRef, 'name' | 'contentType'>, bytes: Uint8Array): Promise<KeptFile> {
     // 128 bits of randomness: the URL is the only key, so it must not be guessable.
     const id = randomBytes(16).toString('base64url');
     const entry: VaultEntry = {

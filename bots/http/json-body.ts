@@ -107,7 +107,8 @@ function hasBody(req: IncomingMessage): boolean {
 /** body-parser's strict JSON: an object or an array, nothing else; an empty body is `{}`. */
 function parseStrict(text: string): unknown {
   if (text.length === 0) return {};
-  const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
+  // JSON's own whitespace (space, tab, LF, CR) before the first token.
+  const first = /^[ \t\n\r]*(.)/.exec(text)?.[1];
   if (first !== '{' && first !== '[')
     throw new SyntaxError(`Unexpected token ${first ?? 'end'} in JSON: only objects and arrays are accepted`);
   return JSON.parse(text);

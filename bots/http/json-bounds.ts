@@ -33,7 +33,7 @@ export function checkJsonBounds(value: unknown, bounds: JsonBounds): string | un
   let bytes = 0;
   while (values.length > 0) {
     const v = values.pop();
-    const depth = depths.pop()!;
+    const depth = depths.pop() ?? 0; // the stacks grow and shrink together
     if (v !== null && typeof v === 'object') {
       if (depth + 1 > maxDepth) return `nested more than ${maxDepth} levels deep`;
       const entries = Array.isArray(v) ? v : Object.values(v);

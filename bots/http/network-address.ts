@@ -11,7 +11,10 @@ import { isIP } from 'node:net';
 export function isNonPublicAddress(ip: string): boolean {
   const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
   const version = isIP(bare.split('%')[0]);
-  if (version === 4) return isNonPublicV4(ipv4Bytes(bare)!);
+  if (version === 4) {
+    const bytes = ipv4Bytes(bare);
+    return bytes === undefined || isNonPublicV4(bytes);
+  }
   if (version === 6) {
     const bytes = ipv6Bytes(bare);
     return bytes === undefined || isNonPublicV6(bytes);

@@ -38,7 +38,10 @@ export class UserStreams {
   /** Register a stream; the returned function unregisters it (safe to call twice). */
   connect(userId: string, stream: EventStream): () => void {
     let streams = this.byUser.get(userId);
-    if (!streams) this.byUser.set(userId, (streams = new Set()));
+    if (!streams) {
+      streams = new Set();
+      this.byUser.set(userId, streams);
+    }
     streams.add(stream);
     this.armHeartbeat();
     return () => {

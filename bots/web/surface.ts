@@ -171,7 +171,7 @@ export class WebSurface implements Surface {
     if (external) return { ...meta, url: external };
     if (file.content) {
       const kept = await this.options.files.put(uploadOwner(userId), file, file.content);
-      return { ...meta, size: kept.size, url: new URL(kept.url!).pathname };
+      return { ...meta, size: kept.size, url: new URL(kept.url).pathname };
     }
     this.options.logger.warn({ surface: 'web', userId, file: file.name }, 'web: a file with neither a URL nor bytes was not shown');
     return undefined;

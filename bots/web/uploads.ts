@@ -52,8 +52,8 @@ export async function acceptUpload(deps: UploadDeps, userId: string, req: Reques
   const name = fileName(req.get('x-file-name') ?? (typeof req.query.name === 'string' ? req.query.name : undefined));
   await countUpload(deps, userId, limits.maxPerSession * 2);
   const kept = await deps.files.put(uploadOwner(userId), { name, contentType }, bytes);
-  const id = deps.files.idOf(kept.url)!;
-  return { id, name: kept.name, contentType: kept.contentType, size: kept.size ?? bytes.byteLength, url: new URL(kept.url!).pathname };
+  const id = deps.files.idOf(kept.url) ?? kept.url; // a vault URL always carries its id
+  return { id, name: kept.name, contentType: kept.contentType, size: kept.size ?? bytes.byteLength, url: new URL(kept.url).pathname };
 }
 
 /**
@@ -86,6 +86,7 @@ function fileName(raw: string | undefined): string {
   }
   // eslint-disable-next-line no-control-regex
   name = name
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
     .replace(/[\u0000-\u001f\u007f/\\]/g, '_')
     .trim()
     .slice(0, 200);

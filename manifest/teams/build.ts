@@ -39,7 +39,7 @@ const USAGE =
   '[--version 1.0.0] [--developer <name>] [--out <file.zip>]';
 
 export function parseManifestArgs(argv: string[]): { values: TeamsManifestValues; outFile: string } {
-  let parsed;
+  let parsed: Partial<Record<'app-id' | 'teams-app-id' | 'domain' | 'name' | 'version' | 'developer' | 'out', string>>;
   try {
     parsed = parseArgs({
       args: argv,

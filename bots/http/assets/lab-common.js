@@ -2,7 +2,6 @@
 // each page's own script. It defines one global, `window.LabCommon`, and nothing else.
 // Every piece of text it puts on a page goes in as a text node (see `el`), never as HTML.
 
-
 window.LabCommon = (() => {
   // ---------------------------------------------------------------------------------------------
   // DOM helpers
@@ -146,7 +145,7 @@ window.LabCommon = (() => {
     const data = await res.json().catch(() => null);
     if (onStatus) onStatus(res.status);
     if (!res.ok) {
-      const error = (data && data.error) || {};
+      const error = data?.error || {};
       throw new ApiError(res.status, error.code || 'error', error.message || `The server answered ${res.status}.`);
     }
     return data;
@@ -220,8 +219,7 @@ window.LabCommon = (() => {
       if (done) return;
       onData();
       buffer += value;
-      let boundary;
-      while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
+      for (let boundary = buffer.search(/\r?\n\r?\n/); boundary >= 0; boundary = buffer.search(/\r?\n\r?\n/)) {
         const block = buffer.slice(0, boundary);
         buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, '');
         dispatchBlock(block, onEvent, label);

@@ -7,7 +7,7 @@ import { setError } from './composer.js';
 const { el, paperclip, ApiError } = window.LabCommon;
 
 export async function uploadFile(file) {
-  const maxBytes = state.config && state.config.files.maxBytes;
+  const maxBytes = state.config?.files.maxBytes;
   if (maxBytes && file.size > maxBytes) throw new ApiError(413, 'too_large', `"${file.name}" is larger than ${sizeOf(maxBytes)}.`);
   const result = await api('POST', '/files', file, {
     raw: true,
@@ -54,8 +54,8 @@ $('file-input').addEventListener('change', (event) => {
   event.target.value = '';
 });
 $('text').addEventListener('paste', (event) => {
-  const files = event.clipboardData && event.clipboardData.files;
-  if (files && files.length) {
+  const files = event.clipboardData?.files;
+  if (files?.length) {
     event.preventDefault();
     addFiles(files);
   }
@@ -76,5 +76,5 @@ chatPane.addEventListener('drop', (event) => {
   event.preventDefault();
   dragDepth = 0;
   $('drop').hidden = true;
-  addFiles(event.dataTransfer && event.dataTransfer.files);
+  addFiles(event.dataTransfer?.files);
 });

@@ -3,7 +3,6 @@
 import { $, state, TYPING_SHOW_MS } from './state.js';
 import { api } from './session.js';
 import { applyHistory, upsert } from './conversation.js';
-import { typing } from './composer.js';
 import { reauthenticate } from './chat.js';
 const { setConnection, followEvents } = window.LabCommon;
 
@@ -12,7 +11,7 @@ const { setConnection, followEvents } = window.LabCommon;
 // ---------------------------------------------------------------------------------------------
 
 export function renderHint() {
-  const stop = (state.config && state.config.stopPhrase) || 'stop chat';
+  const stop = state.config?.stopPhrase || 'stop chat';
   const chat = state.chat || { phase: 'none' };
   let text = '';
   if (chat.phase === 'queued') text = `Waiting for an agent. You can keep writing; type "${stop}" to cancel.`;
@@ -58,7 +57,7 @@ function onEvent(name, data) {
       upsert(data.entry);
       break;
     case 'typing':
-      showTyping(!(data && data.on === false), data && data.agent);
+      showTyping(!(data && data.on === false), data?.agent);
       break;
     default:
       break;

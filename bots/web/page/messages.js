@@ -49,7 +49,7 @@ function renderEntry(entry) {
   const body = el('div', { class: 'body' });
   if (entry.card) body.append(renderCard(entry));
   if (entry.text) body.append(el('p', { class: 'text' }, linkified(entry.text)));
-  if (entry.files && entry.files.length) body.append(renderFiles(entry.files));
+  if (entry.files?.length) body.append(renderFiles(entry.files));
   return el(
     'li',
     { class: `msg from-${from}${entry.card ? ' has-card' : ''}`, 'data-id': entry.id },
@@ -98,7 +98,7 @@ function avatar(from, agent) {
     );
     return img;
   }
-  if (from === 'agent') return el('span', { class: 'avatar initials agent', 'aria-hidden': 'true' }, initials(agent && agent.name));
+  if (from === 'agent') return el('span', { class: 'avatar initials agent', 'aria-hidden': 'true' }, initials(agent?.name));
   return el('span', { class: 'avatar initials bot', 'aria-hidden': 'true' }, '?');
 }
 

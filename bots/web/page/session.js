@@ -11,7 +11,7 @@ export async function api(method, path, body, options) {
   const headers = {};
   if (state.credential) headers.Authorization = `Bearer ${state.credential}`;
   let payload;
-  if (options && options.raw) {
+  if (options?.raw) {
     payload = body;
     Object.assign(headers, options.headers);
   } else if (body !== undefined) {
@@ -71,7 +71,7 @@ export async function signIn() {
 }
 
 export function startGuest() {
-  const mode = state.config && state.config.signIn;
+  const mode = state.config?.signIn;
   if (mode === 'guest' || mode === 'token_or_guest') return exchange(null);
   throw new ApiError(401, 'unauthorized', 'Open this chat from your company site: it signs you in.');
 }

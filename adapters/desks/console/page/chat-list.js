@@ -44,7 +44,7 @@ export function renderList() {
 function listItem(chat) {
   const current = state.selected && state.selected.id === chat.id;
   const when = chat.status === 'queued' ? waited(chat.createdAt) : timeOf(chat.endedAt || chat.acceptedAt || chat.createdAt);
-  const sub = [chat.user.name, chat.topic && chat.topic.label].filter(Boolean).join(' · ');
+  const sub = [chat.user.name, chat.topic?.label].filter(Boolean).join(' · ');
   const last = chat.lastMessage;
   const preview = last
     ? `${last.from === 'agent' ? `${last.agentName || 'Agent'}${last.private ? ' (note)' : ''}: ` : last.from === 'system' ? '' : `${chat.user.name}: `}${last.text}`

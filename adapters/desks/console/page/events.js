@@ -136,7 +136,7 @@ export async function select(chatId) {
 }
 
 async function reloadSelected() {
-  const id = state.selected && state.selected.id;
+  const id = state.selected?.id;
   if (!id) return;
   try {
     const chat = await api('GET', `/chats/${encodeURIComponent(id)}`);

@@ -32,8 +32,8 @@ export function messageItem(chat, m) {
 /** The agent's picture beside their name (several agents may write in one chat); initials without one. */
 function agentAvatar(chat, m) {
   const agent = chat.agents.find((a) => a.id === m.agentId);
-  const initials = el('span', { class: 'avatar initials', 'aria-hidden': 'true' }, initialsOf(m.agentName || (agent && agent.name) || 'A'));
-  const url = agent && agent.avatarUrl && safeUrl(agent.avatarUrl);
+  const initials = el('span', { class: 'avatar initials', 'aria-hidden': 'true' }, initialsOf(m.agentName || agent?.name || 'A'));
+  const url = agent?.avatarUrl && safeUrl(agent.avatarUrl);
   if (!url) return initials;
   const img = el('img', { class: 'avatar', alt: '', width: 20, height: 20, referrerpolicy: 'no-referrer' });
   img.addEventListener('error', () => img.replaceWith(initials));
