@@ -22,7 +22,7 @@ import { snKeys, type ChatRecord, type ChatRepo, type FileGrant } from './chat-r
 import type { ServiceNowSettings } from './config';
 import type { ServiceNowHttp } from './http';
 import type { MediaUploadResult, WireAttachment } from './wire-types';
-import { same } from './webhook-auth';
+import { safeEqual } from '../kit/webhook-signature';
 
 export interface AttachmentDeps {
   store: Store;
@@ -90,7 +90,7 @@ export class Attachments {
     if (!grant) return true;
     if (grant.sessionId !== entry.sessionId || this.d.clock.now() > grant.expiresAt) return false;
     const chat = await this.d.repo.get(entry.sessionId);
-    return !!chat && same(req.headers.authorization, `Bearer ${chat.fileSecret}`);
+    return !!chat && safeEqual(req.headers.authorization, `Bearer ${chat.fileSecret}`);
   }
 
   private async byUrl(chat: ChatRecord, file: FileRef): Promise<WireAttachment> {
