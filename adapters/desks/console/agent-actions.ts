@@ -10,7 +10,7 @@ import type { FileVault } from '../../../bots/core/file-vault';
 import { type Chat, type ChatAttachment, type ChatMessage, type ChatRecord, hasJoined, summarize } from './chat-record';
 import type { ChatRepo } from './chat-repo';
 import type { ChatWriter } from './chat-writer';
-import { DELIVERED, type Delivery, type DeskOutbox } from './desk-outbox';
+import { DELIVERED, type Delivery, type EventOutbox } from '../kit/event-outbox';
 import { type AgentUpload, type ConsoleFileLimits, checkFileMeta, checkFileSize } from './agent-files';
 
 export interface AgentPost {
@@ -24,7 +24,7 @@ export interface AgentActionsDeps {
   ids: () => string;
   repo: ChatRepo;
   writer: ChatWriter;
-  outbox: DeskOutbox;
+  outbox: EventOutbox;
   files?: FileVault;
   fileLimits: ConsoleFileLimits;
 }
@@ -35,7 +35,7 @@ export class AgentActions {
   private readonly ids: () => string;
   private readonly repo: ChatRepo;
   private readonly writer: ChatWriter;
-  private readonly outbox: DeskOutbox;
+  private readonly outbox: EventOutbox;
   private readonly vault?: FileVault;
   private readonly fileLimits: ConsoleFileLimits;
 

@@ -1,26 +1,26 @@
 /**
- * Where console chats live in the `Store`:
- * - `console:chat:<id>`: the chat without its messages (`Chat`), replaced on each write. Small,
- *   and the same size however long the chat gets.
+ * Where console chats live in the `Store`, on the desk kit's pieces:
+ * - `console:chat:<id>`: the chat without its messages (`Chat`), replaced on each write: the
+ *   kit's `ChatRepo`, with a codec that leaves out what only repeats the title. Small, and the
+ *   same size however long the chat gets. Writes to one chat hold its lease (`console:lock:<id>`),
+ *   so processes take turns.
  * - `console:messages:<id>`: the chat's messages, oldest first, an append-only list
  *   (`Store.append`): adding one never reads or rewrites the others.
- * - `console:seen:<id>:<created>:<message id>`: a mark per user message, so a retried message is
- *   shown once without reading the list. It lives 15 minutes (`SEEN_TTL_MS`), not the chat's
+ * - `console:seen:<id>:<created>:<message id>`: a mark per user message (the kit's `MarkSet`), so
+ *   a retried message is shown once without reading the list. It lives 15 minutes, not the chat's
  *   life: a retry comes within minutes, and a mark per message kept for days is what bounded
  *   memory rules out (issue 11).
- * - one index key listing chat ids, so the chat list never scans keys (`Store.keys` is for
- *   start-up sweeps, not hot paths), and one listing queued chats.
- *
- * This class only reads and writes; callers serialize writes to one chat (see `chat-lock.ts`).
- * The index and the queue are versioned values changed by compare-and-set (`updateVersioned`),
- * so processes adding chats at once all land; a queue per key in this process keeps its own
- * writers from contending with each other.
+ * - `console:index` listing chat ids, so the chat list never scans keys, and `console:queue`
+ *   listing queued chats (the kit's `IdList`: versioned updates, so processes adding chats at
+ *   once all land).
  */
-import type { HistoryEntry, Store } from '../../../bots/core/ports';
+import type { Clock, HistoryEntry, Logger, Store } from '../../../bots/core/ports';
+import { ChatRepo as KitChatRepo, type RecordCodec } from '../kit/chat-repo';
+import { IdList } from '../kit/id-list';
+import { MarkSet, MESSAGE_MARK_TTL_MS } from '../kit/marks';
 import { type Chat, type ChatMessage, preview } from './chat-record';
-import { KeyedQueue } from '../../../bots/core/keyed-queue';
-import { updateVersioned } from '../../../bots/core/versioned';
 
+const NAMESPACE = 'console';
 export const CHAT_KEY_PREFIX = 'console:chat:';
 export const MESSAGES_KEY_PREFIX = 'console:messages:';
 export const SEEN_KEY_PREFIX = 'console:seen:';
@@ -38,10 +38,10 @@ export interface ChatTtls {
 export const DEFAULT_OPEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
- * How long a user message's `seen` mark lasts: as long as the broker's de-duplication marks
- * (`DEDUPE_TTL_MS`), the window in which a platform or the broker retries a message.
+ * How long a user message's `seen` mark lasts: as long as the broker's de-duplication marks, the
+ * window in which a platform or the broker retries a message.
  */
-export const SEEN_TTL_MS = 15 * 60 * 1000;
+export const SEEN_TTL_MS = MESSAGE_MARK_TTL_MS;
 
 /**
  * What is stored under the chat's key: the id is the key's, text that only repeats the title
@@ -58,20 +58,20 @@ type StoredChat = Omit<Chat, 'id' | 'details' | 'history' | 'agents' | 'messageC
   messages?: ChatMessage[];
 };
 
-export class ChatRepo {
-  private readonly indexQueue = new KeyedQueue();
-
-  constructor(
-    private readonly store: Store,
-    private readonly ttls: ChatTtls,
-  ) {}
-
-  /** The chat without its messages. A fresh copy: callers may change it freely. */
-  async get(id: string): Promise<Chat | undefined> {
-    // The Store port hands out a freshly deserialized value on every get (both engines keep
-    // JSON), so no other copy is needed.
-    const stored = await this.store.get<StoredChat>(CHAT_KEY_PREFIX + id);
-    if (!stored) return undefined;
+const compact: RecordCodec<Chat, StoredChat> = {
+  toStored(chat) {
+    const { id, details, history, agents, messageCount, earlierMessages, ...rest } = chat;
+    return {
+      ...rest,
+      ...(details !== chat.title ? { details } : {}),
+      history: history.map((h) => (h.text === chat.title ? { from: h.from, at: h.at } : h)),
+      ...(agents.length > 0 ? { agents } : {}),
+      ...(messageCount > 0 ? { messageCount } : {}),
+      // Kept under the name they were stored with.
+      ...(earlierMessages ? { messages: earlierMessages } : {}),
+    };
+  },
+  fromStored(stored, id) {
     const { messages: earlier, ...rest } = stored;
     const chat = rest as Chat;
     chat.id = id;
@@ -89,6 +89,43 @@ export class ChatRepo {
     }
     chat.messageCount ??= 0;
     return chat;
+  },
+};
+
+export interface ChatRepoDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  ttls: ChatTtls;
+}
+
+export class ChatRepo {
+  private readonly store: Store;
+  private readonly ttls: ChatTtls;
+  private readonly chats: KitChatRepo<Chat, StoredChat>;
+  private readonly queue: IdList;
+  private readonly seen: MarkSet;
+
+  constructor(deps: ChatRepoDeps) {
+    this.store = deps.store;
+    this.ttls = deps.ttls;
+    // Twice the open TTL: a list must outlive any chat it names; `list` prunes stale ids.
+    const listTtlMs = deps.ttls.openMs * 2;
+    this.chats = new KitChatRepo<Chat, StoredChat>({
+      store: deps.store,
+      namespace: NAMESPACE,
+      ttlOf: (chat) => this.ttlOf(chat),
+      codec: compact,
+      index: { ttlMs: listTtlMs },
+      lock: { clock: deps.clock, logger: deps.logger },
+    });
+    this.queue = new IdList(deps.store, QUEUE_KEY, listTtlMs);
+    this.seen = new MarkSet(deps.store, NAMESPACE, 'seen', SEEN_TTL_MS);
+  }
+
+  /** The chat without its messages. A fresh copy: callers may change it freely. */
+  get(id: string): Promise<Chat | undefined> {
+    return this.chats.get(id);
   }
 
   /**
@@ -96,19 +133,13 @@ export class ChatRepo {
    * Details that only repeat the title (a one-line description) are not stored twice; `get`
    * puts them back.
    */
-  async put(chat: Chat, options: { listed: boolean }): Promise<void> {
-    const { id, details, history, agents, messageCount, earlierMessages, ...rest } = chat;
-    const stored: StoredChat = {
-      ...rest,
-      ...(details !== chat.title ? { details } : {}),
-      history: history.map((h) => (h.text === chat.title ? { from: h.from, at: h.at } : h)),
-      ...(agents.length > 0 ? { agents } : {}),
-      ...(messageCount > 0 ? { messageCount } : {}),
-      // Kept under the name they were stored with.
-      ...(earlierMessages ? { messages: earlierMessages } : {}),
-    };
-    await this.store.set(CHAT_KEY_PREFIX + id, stored, this.ttlOf(chat));
-    if (!options.listed) await this.addToIndex(id);
+  put(chat: Chat, options: { listed: boolean }): Promise<void> {
+    return this.chats.put(chat.id, chat, options);
+  }
+
+  /** Read-modify-write one chat with no other write to it in between (in any process). */
+  mutate<T>(id: string, change: (chat: Chat | undefined) => Promise<T>): Promise<T> {
+    return this.chats.mutate(id, change);
   }
 
   /**
@@ -139,65 +170,25 @@ export class ChatRepo {
    */
   async firstSight(chat: Chat, messageId: string): Promise<boolean> {
     if (chat.earlierMessages?.some((m) => m.from === 'user' && m.id === messageId)) return false;
-    return this.store.claim(this.seenKey(chat, messageId), SEEN_TTL_MS);
+    return this.seen.claim(chat.id, String(chat.createdAt), messageId);
   }
 
   /** Forget a claim whose message could not be stored, so a retry is not dropped. */
-  async forgetSight(chat: Chat, messageId: string): Promise<void> {
-    await this.store.delete(this.seenKey(chat, messageId));
+  forgetSight(chat: Chat, messageId: string): Promise<void> {
+    return this.seen.forget(chat.id, String(chat.createdAt), messageId);
   }
 
   /** Every chat still in the store; ids whose record expired are dropped from the index. */
-  async list(): Promise<Chat[]> {
-    const ids = (await this.store.get<string[]>(INDEX_KEY)) ?? [];
-    const chats = await Promise.all(ids.map((id) => this.get(id)));
-    const gone = ids.filter((_, i) => chats[i] === undefined);
-    if (gone.length > 0) await this.removeFromIndex(gone);
-    return chats.filter((c): c is Chat => c !== undefined);
+  list(): Promise<Chat[]> {
+    return this.chats.list();
   }
 
   /** Put a chat on (or take it off) the queue list; resolves with its 1-based position (0 when off). */
   setQueued(id: string, queued: boolean): Promise<number> {
-    return this.indexQueue.run(QUEUE_KEY, async () => {
-      const ids = await this.updateIds(QUEUE_KEY, (current) => {
-        const at = current.indexOf(id);
-        if (queued) return at >= 0 ? undefined : [...current, id];
-        return at < 0 ? undefined : current.filter((x) => x !== id);
-      });
-      return queued ? ids.indexOf(id) + 1 : 0;
-    });
+    return this.queue.set(id, queued);
   }
 
   private ttlOf(chat: Chat): number {
     return chat.status === 'ended' ? this.ttls.endedMs : this.ttls.openMs;
-  }
-
-  private seenKey(chat: Chat, messageId: string): string {
-    return `${SEEN_KEY_PREFIX}${chat.id}:${chat.createdAt}:${messageId}`;
-  }
-
-  private addToIndex(id: string): Promise<void> {
-    return this.indexQueue.run(INDEX_KEY, async () => {
-      await this.updateIds(INDEX_KEY, (ids) => (ids.includes(id) ? undefined : [...ids, id]));
-    });
-  }
-
-  private removeFromIndex(gone: string[]): Promise<void> {
-    return this.indexQueue.run(INDEX_KEY, async () => {
-      const drop = new Set(gone);
-      await this.updateIds(INDEX_KEY, (ids) => {
-        const kept = ids.filter((id) => !drop.has(id));
-        return kept.length === ids.length ? undefined : kept;
-      });
-    });
-  }
-
-  /**
-   * Compare-and-set of an id list (`undefined` from `change`: no write). Twice the open TTL: a
-   * list must outlive any chat it names; `list` prunes stale ids. Lists written by earlier
-   * versions with a plain `set` are version 0, which the first update takes over.
-   */
-  private async updateIds(key: string, change: (ids: string[]) => string[] | undefined): Promise<string[]> {
-    return (await updateVersioned<string[]>(this.store, key, (ids) => change(ids ?? []), this.ttls.openMs * 2)) ?? [];
   }
 }

@@ -1,14 +1,12 @@
 /**
- * How the console desk changes a chat: one write at a time per chat (a `KeyedQueue` in this
- * process, a Store lease across processes: `chat-lock.ts`), and every change announced to agents,
+ * How the console desk changes a chat: one write at a time per chat (`ChatRepo.mutate`: the
+ * kit's queue in this process and lease across processes), and every change announced to agents,
  * this process's at once and the other processes' through the store (`LiveChannel`).
  */
 import type { Clock, EndReason, Logger, Store } from '../../../bots/core/ports';
-import { KeyedQueue } from '../../../bots/core/keyed-queue';
 import { LiveChannel } from '../../../bots/core/live-channel';
 import { type Chat, type ChatMessage, type ChatRecord, summarize, toRecord } from './chat-record';
 import type { ChatRepo } from './chat-repo';
-import { ChatLocks } from './chat-lock';
 import type { AgentEventHub, ConsoleEventName } from './sse';
 
 /** Where agents' stream events go to the other processes (namespaced by the store). */
@@ -29,9 +27,7 @@ export class ChatWriter {
   private readonly repo: ChatRepo;
   private readonly hub: AgentEventHub;
   private readonly ids: () => string;
-  private readonly locks: ChatLocks;
   private readonly live: LiveChannel<{ event: ConsoleEventName; data: unknown }>;
-  private readonly writes = new KeyedQueue();
 
   constructor(deps: ChatWriterDeps) {
     this.clock = deps.clock;
@@ -39,7 +35,6 @@ export class ChatWriter {
     this.repo = deps.repo;
     this.hub = deps.hub;
     this.ids = deps.ids;
-    this.locks = new ChatLocks({ store: deps.store, clock: deps.clock, logger: deps.logger });
     this.live = new LiveChannel({ store: deps.store, logger: deps.logger, channel: CONSOLE_EVENTS_CHANNEL }, ({ event, data }) =>
       this.hub.broadcast(event, data),
     );
@@ -56,7 +51,7 @@ export class ChatWriter {
 
   /** Read-modify-write one chat with no other write to it in between (in any process). */
   mutate<T>(chatId: string, change: (chat: Chat | undefined) => Promise<T>): Promise<T> {
-    return this.writes.run(chatId, () => this.locks.hold(chatId, async () => change(await this.repo.get(chatId))));
+    return this.repo.mutate(chatId, change);
   }
 
   /** To this process's agents now, and to the other processes' through the store. */

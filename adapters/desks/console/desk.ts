@@ -6,8 +6,8 @@
  * an append-only list); only open event streams and the per-chat queues live in this process.
  * This file is the Desk port (what the broker calls) and what the routes ask of the console; the
  * parts are: `chat-writer.ts` (one write at a time per chat, in any process, and announcing each
- * change to every process's agents), `desk-outbox.ts` (events to the sink, in order, outside the
- * write lock), `agent-actions.ts` (what agents do), `agent-files.ts` (file limits) and
+ * change to every process's agents), the kit's `EventOutbox` (events to the sink, in order, outside
+ * the write lock), `agent-actions.ts` (what agents do), `agent-files.ts` (file limits) and
  * `presence.ts` (who is online, across processes).
  */
 import { randomUUID } from 'node:crypto';
@@ -32,7 +32,7 @@ import type { ConsoleDeskSettings } from './config';
 import { AgentEventHub, type EventStream } from './sse';
 import { AgentPresence } from './presence';
 import { ChatWriter } from './chat-writer';
-import { DeskOutbox } from './desk-outbox';
+import { EventOutbox } from '../kit/event-outbox';
 import { AgentActions, type AgentPost, notFound } from './agent-actions';
 import { type AgentUpload, type ConsoleFileLimits, DEFAULT_FILE_LIMITS } from './agent-files';
 
@@ -68,7 +68,7 @@ export class ConsoleDesk implements Desk {
   private readonly repo: ChatRepo;
   private readonly hub: AgentEventHub;
   private readonly writer: ChatWriter;
-  private readonly outbox: DeskOutbox;
+  private readonly outbox: EventOutbox;
   private readonly presence: AgentPresence;
   private readonly actions: AgentActions;
   private readonly recentMs: number;
@@ -82,10 +82,15 @@ export class ConsoleDesk implements Desk {
     this.agents = new AgentDirectory(deps.settings.agents);
     this.generatedAgent = this.agents.generated;
     this.recentMs = deps.settings.recentChatsHours * 60 * 60 * 1000;
-    this.repo = new ChatRepo(deps.store, { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs });
+    this.repo = new ChatRepo({
+      store: deps.store,
+      clock: this.clock,
+      logger: this.logger,
+      ttls: { openMs: DEFAULT_OPEN_TTL_MS, endedMs: this.recentMs },
+    });
     this.hub = new AgentEventHub(this.clock, this.logger, { coalesce: deps.coalesceEvents });
     this.writer = new ChatWriter({ store: deps.store, clock: this.clock, logger: this.logger, repo: this.repo, hub: this.hub, ids });
-    this.outbox = new DeskOutbox(this.logger);
+    this.outbox = new EventOutbox('console', this.logger);
     this.presence = new AgentPresence(deps.store, this.clock, this.logger, () => this.hub.agentIds());
     this.vault = deps.files;
     this.fileLimits = deps.fileLimits ?? DEFAULT_FILE_LIMITS;

@@ -22,7 +22,7 @@ import { snKeys, type ChatRecord, type ChatRepo, type FileGrant } from './chat-r
 import type { ServiceNowSettings } from './config';
 import type { ServiceNowHttp } from './http';
 import type { MediaUploadResult, WireAttachment } from './wire-types';
-import { same } from './webhook-auth';
+import { safeEqual } from '../kit/webhook-signature';
 
 export interface AttachmentDeps {
   store: Store;
@@ -67,7 +67,7 @@ export class Attachments {
         continue;
       }
       try {
-        files.push(await this.fetchForUser(event.sessionId, file));
+        files.push(await this.fetchForUser(event.sessionId, file, file.url));
       } catch (e) {
         this.d.logger.warn(
           { err: asBridgeError(e), sessionId: event.sessionId, file: file.name },
@@ -90,18 +90,20 @@ export class Attachments {
     if (!grant) return true;
     if (grant.sessionId !== entry.sessionId || this.d.clock.now() > grant.expiresAt) return false;
     const chat = await this.d.repo.get(entry.sessionId);
-    return !!chat && same(req.headers.authorization, `Bearer ${chat.fileSecret}`);
+    return !!chat && safeEqual(req.headers.authorization, `Bearer ${chat.fileSecret}`);
   }
 
   private async byUrl(chat: ChatRecord, file: FileRef): Promise<WireAttachment> {
-    let ref = file;
-    let id = this.d.vault.idOf(file.url);
+    let url = file.url;
+    let id = this.d.vault.idOf(url);
     if (!id) {
       // Not one of ours yet (a caller that passed bytes only): keep it so the URL can serve it.
       if (!file.content) throw new BridgeError(ErrorCode.FileRejected, `${file.name} has neither a bridge URL nor bytes`);
-      ref = await this.d.vault.put(chat.sessionId, file, file.content);
-      id = this.d.vault.idOf(ref.url)!;
+      url = (await this.d.vault.put(chat.sessionId, file, file.content)).url;
+      id = this.d.vault.idOf(url);
     }
+    // The vault names every file it keeps by URL; without both, ServiceNow could not fetch it.
+    if (!id || !url) throw new BridgeError(ErrorCode.FileRejected, `${file.name} has no bridge URL`);
     const urlTtlMs = this.d.settings.files.urlTtlMinutes * 60 * 1000;
     const grant: FileGrant = { sessionId: chat.sessionId, expiresAt: this.d.clock.now() + urlTtlMs };
     // A minute past the file's own lifetime, so the grant can never expire before the file does.
@@ -110,7 +112,7 @@ export class Attachments {
       clientAttachmentId: id,
       contentType: file.contentType || 'application/octet-stream',
       fileName: file.name,
-      url: ref.url!,
+      url,
       headers: { Authorization: `Bearer ${chat.fileSecret}` },
     };
   }
@@ -142,12 +144,12 @@ export class Attachments {
     return { clientAttachmentId: answer?.result?.attachmentId ?? randomUUID(), contentType, fileName: file.name, url: mediaUrl };
   }
 
-  private async fetchForUser(sessionId: string, file: FileRef): Promise<FileRef> {
+  private async fetchForUser(sessionId: string, file: FileRef, url: string): Promise<FileRef> {
     const { auth } = this.d;
     const res = await this.d.http.send({
       op: 'agent file download',
       method: 'GET',
-      url: file.url!,
+      url,
       headers: async () => ({ ...(await auth.headers()), Accept: '*/*' }),
       retry: 'safe',
       onUnauthorized: () => auth.invalidate(),

@@ -10,9 +10,9 @@
  *
  * No secret or token is ever logged.
  */
-import { createHmac } from 'node:crypto';
 import { BridgeError, ErrorCode } from '../../../bots/core/errors';
 import type { Clock, Logger } from '../../../bots/core/ports';
+import { hmac } from '../kit/webhook-signature';
 import type { MessageAuthSettings, RestAuthSettings } from './config';
 import type { ServiceNowHttp } from './http';
 
@@ -133,5 +133,5 @@ export function messageAuthHeaders(settings: MessageAuthSettings, bodyText: stri
 
 /** hex(HMAC-SHA1(secret, text)), ServiceNow's `x-b2b-signature`. */
 export function signature(secret: string, text: string | Buffer): string {
-  return createHmac('sha1', secret).update(text).digest('hex');
+  return hmac('sha1', secret, text).toString('hex');
 }

@@ -1,8 +1,11 @@
 /**
  * What the connector keeps per chat, in the Store (so any process can take ServiceNow's webhook
- * for any chat, and a restart loses nothing), plus the other keys it owns. Every key has a TTL.
+ * for any chat, and a restart loses nothing): the kit's typed repository (`kit/chat-repo.ts`,
+ * `sn:chat:<id>`), plus the other keys it owns. Every key has a TTL.
  */
 import type { Store } from '../../../bots/core/ports';
+import { ChatRepo as KitChatRepo } from '../kit/chat-repo';
+import { MarkSet } from '../kit/marks';
 import type { ChatState } from './mapper';
 import type { Requester } from './requests';
 
@@ -31,24 +34,31 @@ export interface FileGrant {
 /** Long enough for late webhooks after an end to be recognised (and dropped). */
 const ENDED_TTL_MS = 60 * 60 * 1000;
 
+export const SN_NAMESPACE = 'sn';
+
 export const snKeys = {
-  chat: (sessionId: string) => `sn:chat:${sessionId}`,
-  payload: (hash: string) => `sn:payload:${hash}`,
-  sent: (sessionId: string, messageId: string) => `sn:sent:${sessionId}:${messageId}`,
   file: (vaultId: string) => `sn:file:${vaultId}`,
 };
 
-export class ChatRepo {
-  constructor(
-    private readonly store: Store,
-    private readonly openTtlMs: number,
-  ) {}
+export type ChatRepo = KitChatRepo<ChatRecord>;
 
-  get(sessionId: string): Promise<ChatRecord | undefined> {
-    return this.store.get<ChatRecord>(snKeys.chat(sessionId));
-  }
+export function createChatRepo(store: Store, openTtlMs: number): ChatRepo {
+  return new KitChatRepo<ChatRecord>({
+    store,
+    namespace: SN_NAMESPACE,
+    ttlOf: (chat) => (chat.status === 'ended' ? ENDED_TTL_MS : openTtlMs),
+  });
+}
 
-  put(chat: ChatRecord): Promise<void> {
-    return this.store.set(snKeys.chat(chat.sessionId), chat, chat.status === 'ended' ? ENDED_TTL_MS : this.openTtlMs);
-  }
+/**
+ * A user message id is relayed once, even when the surface retries (`sn:sent:<chat>:<message>`),
+ * for the broker's own de-duplication window (issue 11: nothing per message outlives 15 minutes).
+ */
+export function sentMarks(store: Store): MarkSet {
+  return new MarkSet(store, SN_NAMESPACE, 'sent');
+}
+
+/** A webhook payload is applied once (`sn:payload:<hash>`), for `webhook.dedupeMinutes`. */
+export function payloadMarks(store: Store, ttlMs: number): MarkSet {
+  return new MarkSet(store, SN_NAMESPACE, 'payload', ttlMs);
 }

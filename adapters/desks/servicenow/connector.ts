@@ -3,17 +3,17 @@
  *
  * Out: chats are opened with START_CONVERSATION (`live_agent_only`) or AGENT; user messages,
  * typing, END_CONVERSATION and delivery receipts follow on the same endpoint, one call at a time
- * per chat (`outbox`), so they reach the agent in order. In: ServiceNow posts its replies to our
- * webhook (`receive`), handled by `InboundRelay` (inbound.ts): de-duplicated, then mapped and
- * relayed in arrival order per chat, outside the webhook's request.
+ * per chat (the kit's `ChatOutbox`), so they reach the agent in order. In: ServiceNow posts its
+ * replies to our webhook (`receive`), handled by `InboundRelay` (inbound.ts): de-duplicated, then
+ * mapped and relayed in arrival order per chat, outside the webhook's request; events reach the
+ * broker's sink through the kit's `EventOutbox`.
  *
- * Chat state is in the Store (`ChatRepo`); read-modify-writes of one chat are serialized here
- * (`writes`), so an end and a late payload cannot overwrite each other in this process.
+ * Chat state is in the Store (the kit's `ChatRepo`); its `mutate` serializes read-modify-writes
+ * of one chat, so an end and a late payload cannot overwrite each other in this process.
  */
 import type { OutboundSwitches } from '../../../bots/http/outbound-guard';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
-import { KeyedQueue } from '../../../bots/core/keyed-queue';
 import { asBridgeError, BridgeError, ErrorCode } from '../../../bots/core/errors';
 import type { FileVault, VaultEntry } from '../../../bots/core/file-vault';
 import type {
@@ -31,7 +31,7 @@ import type {
 import { Attachments } from './attachments';
 import { RestAuth } from './auth';
 import { AvailabilityCheck } from './availability';
-import { ChatRepo, snKeys, type ChatRecord } from './chat-repo';
+import { type ChatRecord, type ChatRepo, createChatRepo, sentMarks } from './chat-repo';
 import type { ServiceNowSettings } from './config';
 import { ServiceNowHttp } from './http';
 import { createIncident } from './incident';
@@ -39,6 +39,9 @@ import { InboundRelay } from './inbound';
 import { actionRequest, messageRequest, openRequest, receiptsRequest, requesterOf } from './requests';
 import { TypingSignals, type TypingAction } from './typing';
 import { AvatarScreen } from '../avatars';
+import { ChatOutbox } from '../kit/chat-queues';
+import { EventOutbox } from '../kit/event-outbox';
+import type { MarkSet } from '../kit/marks';
 import { VaApi } from './va-api';
 import type { WebhookReceiver } from './webhook';
 import type { OutboundPayload } from './wire-types';
@@ -59,16 +62,9 @@ export interface ServiceNowDeskDeps {
   random?: () => number;
 }
 
-/**
- * A user message id is relayed once, even when the surface retries: for 15 minutes, the broker's
- * own de-duplication window (issue 11: nothing per message outlives 15 minutes).
- */
-const SENT_MARK_TTL_MS = 15 * 60 * 1000;
-
 export class ServiceNowDesk implements Desk, WebhookReceiver {
   readonly name = 'servicenow';
   private readonly s: ServiceNowSettings;
-  private readonly store: Store;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly ids: () => string;
@@ -77,17 +73,16 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
   private readonly availability: AvailabilityCheck;
   private readonly attachments: Attachments;
   private readonly incident: (request: OpenChatRequest) => Promise<{ number: string }>;
-  private readonly outbox = new KeyedQueue();
+  private readonly outbox = new ChatOutbox();
+  private readonly events: EventOutbox;
+  private readonly sent: MarkSet;
   private readonly inbound: InboundRelay;
-  private readonly writes = new KeyedQueue();
   private readonly typing: TypingSignals;
   private readonly avatars: AvatarScreen;
-  private sink?: DeskEventSink;
 
   constructor(deps: ServiceNowDeskDeps) {
     const s = deps.settings;
     this.s = s;
-    this.store = deps.store;
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.ids = deps.ids ?? randomUUID;
@@ -97,7 +92,9 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
     );
     const auth = new RestAuth(s.auth, s.instanceUrl, http, deps.clock, deps.logger);
     this.va = new VaApi(s, http, auth);
-    this.repo = new ChatRepo(deps.store, s.chatTtlHours * 60 * 60 * 1000);
+    this.repo = createChatRepo(deps.store, s.chatTtlHours * 60 * 60 * 1000);
+    this.events = new EventOutbox('servicenow', deps.logger);
+    this.sent = sentMarks(deps.store);
     this.typing = new TypingSignals(deps.clock, s.typingIdleSeconds * 1000);
     this.avatars = new AvatarScreen(deps.logger, 'servicenow');
     this.availability = new AvailabilityCheck(s.availability, s.instanceUrl, http, auth, deps.clock, deps.logger);
@@ -120,17 +117,16 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
       logger: deps.logger,
       repo: this.repo,
       attachments: this.attachments,
-      mutate: (sessionId, change) => this.mutate(sessionId, change),
       deliver: (event) => this.deliver(event),
       sendReceipts: (sessionId, chat, receipts) =>
-        this.outbox.run(sessionId, () =>
+        this.outbox.send(sessionId, () =>
           this.va.post('delivery receipts', receiptsRequest(chat.who, this.ids(), this.clock.now(), receipts)),
         ),
     });
   }
 
   async start(sink: DeskEventSink): Promise<void> {
-    this.sink = sink;
+    this.events.start(sink);
     this.inbound.start();
   }
 
@@ -146,7 +142,7 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
 
   async openChat(request: OpenChatRequest): Promise<void> {
     const id = request.sessionId;
-    const chat = await this.mutate(id, async (current) => {
+    const chat = await this.repo.mutate(id, async (current) => {
       if (current && current.status !== 'ended') throw new BridgeError(ErrorCode.Conflict, `servicenow: chat ${id} is already open`);
       const fresh: ChatRecord = {
         sessionId: id,
@@ -156,13 +152,13 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
         agents: [],
         createdAt: this.clock.now(),
       };
-      await this.repo.put(fresh);
+      await this.repo.put(id, fresh);
       return fresh;
     });
     const incidentNumber = this.s.incident.enabled ? await this.fileTicket(chat, request) : undefined;
     try {
       const body = openRequest({ request, who: chat.who, requestId: this.ids(), now: this.clock.now(), incidentNumber }, this.s);
-      await this.outbox.run(id, () => this.va.post('start chat', body));
+      await this.outbox.send(id, () => this.va.post('start chat', body));
     } catch (e) {
       await this.markEnded(id);
       const err = asBridgeError(e);
@@ -177,13 +173,9 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
   async sendMessage(sessionId: string, message: UserMessage): Promise<void> {
     const chat = await this.repo.get(sessionId);
     if (!chat || chat.status === 'ended') throw new BridgeError(ErrorCode.UnknownSession, `servicenow: no open chat ${sessionId}`);
-    const mark = snKeys.sent(sessionId, message.messageId);
-    if (!(await this.store.claim(mark, SENT_MARK_TTL_MS))) {
-      this.logger.debug({ sessionId, messageId: message.messageId }, 'servicenow: user message already relayed');
-      return;
-    }
-    try {
-      await this.outbox.run(sessionId, async () => {
+    // Not relayed (a failure): the mark is forgotten, so the broker's or the surface's retry is not dropped.
+    const outcome = await this.sent.once([sessionId, message.messageId], () =>
+      this.outbox.send(sessionId, async () => {
         const files = message.files ?? [];
         if (files.length === 0) {
           await this.va.post(
@@ -201,18 +193,15 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
           };
           await this.va.post('user file', messageRequest(chat.who, this.ids(), this.clock.now(), part));
         }
-      });
-    } catch (e) {
-      // Not relayed: forget the mark so the broker's or the surface's retry is not dropped.
-      await this.store.delete(mark).catch(() => undefined);
-      throw e;
-    }
+      }),
+    );
+    if (outcome === 'duplicate') this.logger.debug({ sessionId, messageId: message.messageId }, 'servicenow: user message already relayed');
   }
 
   /** TYPING / VIEWING (see typing.ts); best-effort, so it never throws. */
   async sendTyping(sessionId: string): Promise<void> {
     const chat = await this.repo.get(sessionId);
-    if (!chat || chat.status !== 'live') return;
+    if (chat?.status !== 'live') return;
     await this.typing.typed(sessionId, (action) => this.signal(chat, action));
   }
 
@@ -223,7 +212,7 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
       return;
     }
     this.typing.forget(sessionId);
-    await this.outbox.run(sessionId, () =>
+    await this.outbox.send(sessionId, () =>
       this.va.post('end chat', actionRequest(chat.who, this.ids(), this.clock.now(), 'END_CONVERSATION')),
     );
   }
@@ -238,16 +227,19 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
     return this.inbound.receive(payload);
   }
 
-  private async deliver(event: DeskEvent): Promise<void> {
-    if (!this.sink) throw new BridgeError(ErrorCode.DeskUnavailable, 'servicenow desk not started');
-    await this.sink(this.avatars.screen(event));
+  /** Hand an event to the broker's sink, in order per chat; rejects when it was not delivered. */
+  private deliver(event: DeskEvent): Promise<void> {
+    return this.events.deliverOrThrow(this.avatars.screen(event));
   }
 
   /** File the ticket, tell the user its number; a failure is logged and the chat goes on without one. */
   private async fileTicket(chat: ChatRecord, request: OpenChatRequest): Promise<string | undefined> {
     try {
       const { number } = await this.incident(request);
-      await this.mutate(chat.sessionId, async (current) => current && this.repo.put({ ...current, incidentNumber: number }));
+      await this.repo.mutate(
+        chat.sessionId,
+        async (current) => current && this.repo.put(current.sessionId, { ...current, incidentNumber: number }),
+      );
       const text = this.s.incident.userMessage.split('{number}').join(number);
       await this.deliver({ type: 'systemMessage', sessionId: chat.sessionId, messageId: `incident:${number}`, text }).catch((e) =>
         this.logger.warn({ err: asBridgeError(e), sessionId: chat.sessionId }, 'servicenow: could not tell the user the ticket number'),
@@ -261,25 +253,21 @@ export class ServiceNowDesk implements Desk, WebhookReceiver {
 
   /** Mark a chat ended by us; resolves with it, or undefined when unknown or already ended. */
   private markEnded(sessionId: string): Promise<ChatRecord | undefined> {
-    return this.mutate(sessionId, async (chat) => {
+    return this.repo.mutate(sessionId, async (chat) => {
       if (!chat || chat.status === 'ended') return undefined;
       const ended: ChatRecord = { ...chat, status: 'ended', endedBy: 'us' };
-      await this.repo.put(ended);
+      await this.repo.put(sessionId, ended);
       return ended;
     });
   }
 
   private async signal(chat: ChatRecord, action: TypingAction): Promise<void> {
     try {
-      await this.outbox.run(chat.sessionId, () =>
+      await this.outbox.send(chat.sessionId, () =>
         this.va.post(action.toLowerCase(), actionRequest(chat.who, this.ids(), this.clock.now(), action), 'never'),
       );
     } catch (e) {
       this.logger.debug({ err: asBridgeError(e), sessionId: chat.sessionId, action }, 'servicenow: typing signal not sent');
     }
-  }
-
-  private mutate<T>(sessionId: string, change: (chat: ChatRecord | undefined) => Promise<T>): Promise<T> {
-    return this.writes.run(sessionId, async () => change(await this.repo.get(sessionId)));
   }
 }

@@ -1,15 +1,17 @@
 /**
  * ServiceNow -> us: the payloads ServiceNow posts to our webhook. Each one is de-duplicated by
- * its hash (a redelivery changes nothing), then mapped and relayed in arrival order per chat
- * (`inbox`), outside the webhook's request so ServiceNow gets its answer at once. Agent messages
+ * its hash (the kit's `MarkSet`: a redelivery changes nothing), then mapped and relayed in
+ * arrival order per chat (the kit's `ChatInbox`), outside the webhook's request so ServiceNow gets
+ * its answer at once. Agent messages
  * the user got (or did not) are acknowledged with delivery receipts when configured.
  */
 import { createHash } from 'node:crypto';
-import { KeyedQueue } from '../../../bots/core/keyed-queue';
-import { asBridgeError, BridgeError, ErrorCode } from '../../../bots/core/errors';
+import { asBridgeError } from '../../../bots/core/errors';
 import type { DeskEvent, Logger, Store } from '../../../bots/core/ports';
+import { ChatInbox } from '../kit/chat-queues';
+import type { MarkSet } from '../kit/marks';
 import type { Attachments } from './attachments';
-import { snKeys, type ChatRecord, type ChatRepo } from './chat-repo';
+import { type ChatRecord, type ChatRepo, payloadMarks } from './chat-repo';
 import type { ServiceNowSettings } from './config';
 import { mapOutbound } from './mapper';
 import type { OutboundPayload, ReceiptStatus } from './wire-types';
@@ -20,10 +22,9 @@ export interface InboundRelayDeps {
   settings: ServiceNowSettings;
   store: Store;
   logger: Logger;
+  /** Its `mutate` is the desk's read-modify-write of one chat, so a payload and an end cannot overwrite each other. */
   repo: ChatRepo;
   attachments: Attachments;
-  /** The desk's read-modify-write of one chat, so a payload and an end cannot overwrite each other. */
-  mutate: <T>(sessionId: string, change: (chat: ChatRecord | undefined) => Promise<T>) => Promise<T>;
   /** Hand an event to the broker's sink; rejects when it was not delivered. */
   deliver: (event: DeskEvent) => Promise<void>;
   /** Post delivery receipts to ServiceNow (on the chat's outbox, in order with its other calls). */
@@ -32,30 +33,29 @@ export interface InboundRelayDeps {
 
 export class InboundRelay {
   private readonly s: ServiceNowSettings;
-  private readonly store: Store;
   private readonly logger: Logger;
-  private readonly inbox = new KeyedQueue();
-  private stopped = false;
+  private readonly inbox: ChatInbox;
+  private readonly marks: MarkSet;
 
   constructor(private readonly deps: InboundRelayDeps) {
     this.s = deps.settings;
-    this.store = deps.store;
     this.logger = deps.logger;
+    this.inbox = new ChatInbox('servicenow', deps.logger);
+    this.marks = payloadMarks(deps.store, this.s.webhook.dedupeMinutes * 60 * 1000);
   }
 
   start(): void {
-    this.stopped = false;
+    this.inbox.start();
   }
 
   /** Refuse new payloads (ServiceNow redelivers them later) and finish the ones taken. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.inbox.drain();
+  stop(): Promise<void> {
+    return this.inbox.stop();
   }
 
   /** Take a payload: 'accepted' (relayed soon), 'duplicate' (seen already) or 'ignored' (no chat id). */
   async receive(payload: OutboundPayload): Promise<'accepted' | 'duplicate' | 'ignored'> {
-    if (this.stopped) throw new BridgeError(ErrorCode.DeskUnavailable, 'shutting down', { status: 503, retryable: true });
+    this.inbox.assertOpen();
     const sessionId = sessionOf(payload);
     if (!sessionId) {
       this.logger.warn({ requestId: payload.requestId }, 'servicenow: payload without clientSessionId ignored');
@@ -63,22 +63,21 @@ export class InboundRelay {
     }
     // Compact JSON, so a redelivery with different whitespace is still the same payload.
     const hash = createHash('sha256').update(JSON.stringify(payload)).digest('hex');
-    const mark = snKeys.payload(hash);
-    if (!(await this.store.claim(mark, this.s.webhook.dedupeMinutes * 60 * 1000))) {
+    if (!(await this.marks.claim(hash))) {
       this.logger.debug({ sessionId, requestId: payload.requestId }, 'servicenow: duplicate payload dropped');
       return 'duplicate';
     }
-    void this.inbox.run(sessionId, () =>
-      this.apply(sessionId, payload, hash.slice(0, 16)).catch(async (e) => {
-        this.logger.error({ err: asBridgeError(e), sessionId }, 'servicenow: payload could not be applied');
-        await this.store.delete(mark).catch(() => undefined); // nothing was applied: let a redelivery try
-      }),
+    // Nothing was applied when it fails: forget the mark, so a redelivery tries again.
+    this.inbox.take(
+      sessionId,
+      () => this.apply(sessionId, payload, hash.slice(0, 16)),
+      () => this.marks.forget(hash),
     );
     return 'accepted';
   }
 
   private async apply(sessionId: string, payload: OutboundPayload, payloadId: string): Promise<void> {
-    const result = await this.deps.mutate(sessionId, async (chat) => {
+    const result = await this.deps.repo.mutate(sessionId, async (chat) => {
       if (!chat) return undefined;
       const mapped = mapOutbound(payload, chat, {
         sessionId,
@@ -91,7 +90,7 @@ export class InboundRelay {
         ...mapped.state,
         ...(mapped.state.status === 'ended' && chat.status !== 'ended' ? { endedBy: 'desk' as const } : {}),
       };
-      if (JSON.stringify(next) !== JSON.stringify(chat)) await this.deps.repo.put(next);
+      if (JSON.stringify(next) !== JSON.stringify(chat)) await this.deps.repo.put(sessionId, next);
       return { chat: next, mapped };
     });
     if (!result) {
@@ -119,8 +118,6 @@ export class InboundRelay {
         .catch((e) => this.logger.warn({ err: asBridgeError(e), sessionId }, 'servicenow: delivery receipts not sent'));
     }
   }
-
-  // -------------------------------------------------------------------------------------------
 }
 
 function sessionOf(payload: OutboundPayload): string | undefined {

@@ -12,6 +12,7 @@ import { asBridgeError, ErrorCode } from '../../../bots/core/errors';
 import { setRetryAfter } from '../../../bots/http/errors';
 import { BODY_MAX_DEPTH, checkJsonBounds } from '../../../bots/http/json-bounds';
 import type { Logger } from '../../../bots/core/ports';
+import { basicCredentials } from '../kit/webhook-signature';
 import type { WebhookAuth } from './webhook-auth';
 import type { OutboundPayload } from './wire-types';
 
@@ -67,8 +68,7 @@ export function createWebhookRouter(o: WebhookRouteOptions): Router {
     const form = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
     router.post(`${o.path}/oauth/token`, ...form, (req: Request, res: Response) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-      const [basicId, basicSecret] = basic ? splitOnce(Buffer.from(basic[1], 'base64').toString('utf8')) : [];
+      const [basicId, basicSecret] = basicCredentials(req.headers.authorization) ?? [];
       const token = o.auth.issueToken({
         grantType: str(body.grant_type),
         clientId: basicId ?? str(body.client_id),
@@ -103,9 +103,4 @@ function failure(res: Response, status: number, code: string, message: string): 
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
-}
-
-function splitOnce(s: string): [string, string] {
-  const i = s.indexOf(':');
-  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
