@@ -19,6 +19,7 @@ import { DETAILS_MODAL_CALLBACK_ID } from '../../cards/blocks';
 import type { CardLabels } from '../../cards/labels';
 import { asBridgeError } from '../core/errors';
 import type { UserEvent, UserEventHandler } from '../core/events';
+import { InboundRouter, type InboundRoute } from '../core/inbound-router';
 import { KeyedQueue } from '../core/keyed-queue';
 import type { DetailsView, Logger } from '../core/ports';
 import { slackCall } from './client';
@@ -52,6 +53,8 @@ export interface ListenerDeps {
   detailsView: (offerId: string, options: { topicOnly: boolean }) => DetailsView;
   logger: Logger;
   now?: () => number;
+  /** Routes asked before the user pipeline for every message event (channel desks' messages). */
+  routes?: readonly InboundRoute<SlackEventEnvelope>[];
 }
 
 export function registerListeners(bolt: App, deps: ListenerDeps): void {
@@ -71,29 +74,41 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
     }
   };
 
+  // The user pipeline is the last route: what reaches it is today's path for a DM; a message no
+  // route selects (a channel nobody owns, an edit, the bot's own post) is acknowledged and dropped.
+  const userPipeline: InboundRoute<SlackEventEnvelope> = {
+    name: 'user-pipeline',
+    select: (envelope) => isUserMessage(envelope.event, deps.identity.current?.botUserId),
+    handle: async (envelope) => {
+      const event = envelope.event;
+      await perUser.run(event.user!, async () => {
+        if (hasStubFiles(event)) event.files = await completeStubs(deps, event.files ?? []);
+        const [profile, names] = await Promise.all([
+          deps.directory.profile(event.user!),
+          deps.directory.names(mentionedUserIds(event.text ?? '')),
+        ]);
+        const userEvent = messageToUserEvent(envelope, {
+          profile,
+          botUserId: deps.identity.current?.botUserId,
+          userName: (id) => names.get(id),
+        });
+        if (userEvent) await accept(userEvent, 'message');
+      });
+    },
+  };
+  const messages = new InboundRouter<SlackEventEnvelope>([...(deps.routes ?? []), userPipeline]);
+
   bolt.event('message', async ({ body, context }) => {
     const envelope = body as unknown as SlackEventEnvelope;
-    const event = envelope.event;
-    if (!isUserMessage(event, deps.identity.current?.botUserId)) return;
+    const route = messages.select(envelope);
+    if (!route) return;
     if (context.retryNum) {
       logger.info(
-        { surface: 'slack', eventId: envelope.event_id, retryNum: context.retryNum, retryReason: context.retryReason },
+        { surface: 'slack', eventId: envelope.event_id, retryNum: context.retryNum, retryReason: context.retryReason, route: route.name },
         'Slack redelivered an event',
       );
     }
-    await perUser.run(event.user!, async () => {
-      if (hasStubFiles(event)) event.files = await completeStubs(deps, event.files ?? []);
-      const [profile, names] = await Promise.all([
-        deps.directory.profile(event.user!),
-        deps.directory.names(mentionedUserIds(event.text ?? '')),
-      ]);
-      const userEvent = messageToUserEvent(envelope, {
-        profile,
-        botUserId: deps.identity.current?.botUserId,
-        userName: (id) => names.get(id),
-      });
-      if (userEvent) await accept(userEvent, 'message');
-    });
+    await route.handle(envelope);
   });
 
   bolt.action({ action_id: /^lab_/ }, async ({ ack, body }) => {

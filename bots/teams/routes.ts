@@ -10,6 +10,7 @@ import type { Activity } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import type { UserEventHandler } from '../core/events';
 import { asBridgeError } from '../core/errors';
+import { InboundRouter, type InboundRoute } from '../core/inbound-router';
 import { setRetryAfter, statusOf } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import type { Logger } from '../core/ports';
@@ -26,11 +27,32 @@ export interface TeamsRouteDeps {
   logger: Logger;
   /** Defaults to `/api/messages`, the messaging endpoint configured on the Azure Bot. */
   path?: string;
+  /** Routes asked before the user pipeline for every activity (channel desks' channel messages). */
+  routes?: readonly InboundRoute<Partial<Activity>>[];
+}
+
+/** Every activity no other route took: translated to a user event for the broker, or ignored. */
+function userPipeline(handler: UserEventHandler, logger: Logger): InboundRoute<Partial<Activity>> {
+  return {
+    name: 'user-pipeline',
+    select: () => true,
+    handle: async (activity) => {
+      const event = activityToUserEvent(activity);
+      if (!event) {
+        logger.debug({ surface: 'teams', activityType: activity.type, activityId: activity.id }, 'activity ignored');
+        return;
+      }
+      const outcome = await handler.accept(event);
+      logger.debug({ surface: 'teams', type: event.type, activityId: activity.id, outcome }, 'activity accepted');
+    },
+  };
 }
 
 export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
   const { adapter, handler, logger } = deps;
   const path = deps.path ?? '/api/messages';
+  // Channel desks' routes first; the user pipeline takes everything else, as it always has.
+  const router = new InboundRouter<Partial<Activity>>([...(deps.routes ?? []), userPipeline(handler, logger)]);
 
   // A parsed body is needed. 1 MB is far above Teams' ~100 KB message limit.
   app.post(path, jsonBody({ limit: BODY_LIMIT_BYTES }), async (req, res) => {
@@ -47,15 +69,8 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
     let invokeResponse: { status: number; body?: unknown } | undefined;
     try {
       invokeResponse = await adapter.processBody(req.headers.authorization ?? '', req.body as Activity, async (context) => {
-        const activity = context.activity;
-        const event = activityToUserEvent(activity);
-        if (!event) {
-          logger.debug({ surface: 'teams', activityType: activity.type, activityId: activity.id }, 'activity ignored');
-          return;
-        }
         try {
-          const outcome = await handler.accept(event);
-          logger.debug({ surface: 'teams', type: event.type, activityId: activity.id, outcome }, 'activity accepted');
+          await router.dispatch(context.activity);
         } catch (err) {
           failure = err;
         }

@@ -1,0 +1,171 @@
+/**
+ * The channel port on Teams: a channel desk starts threads, replies in them and updates what it
+ * posted through the bridge's own Bot Connector client (connector.ts, the bot's token from the
+ * adapter), and hears channel messages through the bot's endpoint, as a route ahead of the user
+ * pipeline (routes.ts).
+ *
+ * - A thread is a conversation of its own: `POST /v3/conversations` with the channel in
+ *   `channelData` creates it and answers `19:…;messageid=<root>`; replies are posted to that
+ *   conversation id (a reply with only `replyToId` lands at the top level), updates are a PUT
+ *   of the activity in it.
+ * - Where to post (the regional `serviceUrl`, the tenant, the bot's `28:` id) is learned from
+ *   the channel's own activities, in this process; until one arrived, the port's defaults
+ *   apply (Teams' global service URL, the configured tenant).
+ */
+import {
+  type ChannelMessageRef,
+  type ChannelPort,
+  type ChannelPost,
+  type ChannelRegistration,
+  ChannelRegistrations,
+} from '../core/channel-port';
+import type { Activity } from 'botbuilder';
+import type { InboundRoute } from '../core/inbound-router';
+import { KeyedQueue } from '../core/keyed-queue';
+import type { Logger } from '../core/ports';
+import type { ConnectorCachingCloudAdapter } from './adapter';
+import { channelMessageFrom, channelPlaceOf, isChannelActivity, threadConversationId } from './channel-inbound';
+import { BotConnector, type BotConnectorOptions } from './connector';
+import { contentToActivity } from './outbound';
+import { sendError } from './surface';
+
+/** Microsoft's global Bot Connector endpoint for Teams, valid for proactive sends in any region. */
+export const TEAMS_GLOBAL_SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
+
+export interface TeamsChannelPortOptions {
+  adapter: ConnectorCachingCloudAdapter;
+  /** The bot's MicrosoftAppId (empty with auth off). */
+  appId: string;
+  /** The tenant of the agents' team (default: none; learned from the channel's activities). */
+  tenantId?: string;
+  /** Where to post before the channel was heard from (default: Teams' global service URL). */
+  serviceUrl?: string;
+  logger: Logger;
+  connector?: Omit<BotConnectorOptions, 'token'>;
+}
+
+interface ChannelWhere {
+  serviceUrl: string;
+  tenantId?: string;
+  botId?: string;
+}
+
+export class TeamsChannelPort implements ChannelPort {
+  readonly surface = 'teams' as const;
+  private readonly registrations = new ChannelRegistrations();
+  private readonly connector: BotConnector;
+  /** What the channel's latest activity said about where it lives. */
+  private readonly learned = new Map<string, ChannelWhere>();
+  /** One call at a time per channel, so a reply and an update land in the order they were made. */
+  private readonly order = new KeyedQueue();
+
+  constructor(private readonly options: TeamsChannelPortOptions) {
+    const appId = options.appId.trim();
+    this.connector = new BotConnector({ ...options.connector, token: (serviceUrl) => options.adapter.botToken(appId, serviceUrl) });
+  }
+
+  async postThread(channel: string, post: ChannelPost): Promise<ChannelMessageRef> {
+    const where = this.whereIs(channel);
+    const activity = this.activity(post);
+    const parameters = {
+      isGroup: true,
+      channelData: { channel: { id: channel }, ...(where.tenantId ? { tenant: { id: where.tenantId } } : {}) },
+      ...(where.tenantId ? { tenantId: where.tenantId } : {}),
+      ...(where.botId ? { bot: { id: where.botId } } : {}),
+      activity,
+    };
+    const created = await this.order.run(channel, () =>
+      this.call(channel, 'thread start', () => this.connector.createConversation(where.serviceUrl, parameters)),
+    );
+    const root = created.activityId ?? channelPlaceOf({ conversation: { id: created.id } as Activity['conversation'] }).thread;
+    return { channel, thread: root, message: root };
+  }
+
+  async reply(thread: Pick<ChannelMessageRef, 'channel' | 'thread'>, post: ChannelPost): Promise<ChannelMessageRef> {
+    const target = this.target(thread);
+    const id = await this.order.run(thread.channel, () =>
+      this.call(thread.channel, 'reply', () => this.connector.send(target, this.addressed(this.activity(post), target.conversationId))),
+    );
+    return { channel: thread.channel, thread: thread.thread, message: id ?? '' };
+  }
+
+  async update(message: ChannelMessageRef, post: ChannelPost): Promise<void> {
+    const target = this.target(message);
+    const activity = { ...this.addressed(this.activity(post), target.conversationId), id: message.message };
+    await this.order.run(message.channel, () =>
+      this.call(message.channel, 'update', () => this.connector.update(target, message.message, activity)),
+    );
+  }
+
+  onMessage(registration: ChannelRegistration): () => void {
+    return this.registrations.add(registration);
+  }
+
+  /** The route routes.ts asks before the user pipeline: channel messages someone owns. */
+  route(): InboundRoute<Partial<Activity>> {
+    return {
+      name: 'teams-channels',
+      select: (activity) => isChannelActivity(activity) && this.registrations.ownerOf(channelPlaceOf(activity)) !== undefined,
+      handle: async (activity) => {
+        const message = channelMessageFrom(activity);
+        this.learn(message.channel, activity);
+        const owner = this.registrations.ownerOf(message);
+        if (owner) await owner.accept(message);
+      },
+    };
+  }
+
+  private learn(channel: string, activity: Partial<Activity>): void {
+    if (!activity.serviceUrl) return;
+    const tenant = activity.conversation?.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    this.learned.set(channel, {
+      serviceUrl: activity.serviceUrl,
+      ...(tenant ? { tenantId: tenant } : {}),
+      ...(activity.recipient?.id ? { botId: activity.recipient.id } : {}),
+    });
+  }
+
+  private whereIs(channel: string): ChannelWhere {
+    const known = this.learned.get(channel);
+    const botId = this.options.appId.trim() ? `28:${this.options.appId.trim()}` : undefined;
+    return {
+      serviceUrl: known?.serviceUrl ?? this.options.serviceUrl ?? TEAMS_GLOBAL_SERVICE_URL,
+      tenantId: known?.tenantId ?? this.options.tenantId,
+      botId: known?.botId ?? botId,
+    };
+  }
+
+  private target(thread: Pick<ChannelMessageRef, 'channel' | 'thread'>) {
+    return { serviceUrl: this.whereIs(thread.channel).serviceUrl, conversationId: threadConversationId(thread.channel, thread.thread) };
+  }
+
+  private activity(post: ChannelPost): Partial<Activity> {
+    return contentToActivity({ kind: 'text', text: post.text }).activity;
+  }
+
+  private addressed(activity: Partial<Activity>, conversationId: string): Partial<Activity> {
+    const where = this.whereIs(conversationId.split(';')[0]);
+    return {
+      ...activity,
+      channelId: 'msteams',
+      serviceUrl: where.serviceUrl,
+      conversation: {
+        id: conversationId,
+        isGroup: true,
+        conversationType: 'channel',
+        ...(where.tenantId ? { tenantId: where.tenantId } : {}),
+      },
+      ...(where.botId ? { from: { id: where.botId, name: '' } } : {}),
+    } as Partial<Activity>;
+  }
+
+  private async call<T>(channel: string, operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const error = sendError(err, `channel ${operation}`, channel);
+      this.options.logger.warn({ surface: 'teams', err: error, channel }, `Teams: channel ${operation} failed`);
+      throw error;
+    }
+  }
+}
