@@ -81,10 +81,11 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
     select: (envelope) => isUserMessage(envelope.event, deps.identity.current?.botUserId),
     handle: async (envelope) => {
       const event = envelope.event;
-      await perUser.run(event.user!, async () => {
+      const userId = event.user ?? ''; // selected: isUserMessage checked it
+      await perUser.run(userId, async () => {
         if (hasStubFiles(event)) event.files = await completeStubs(deps, event.files ?? []);
         const [profile, names] = await Promise.all([
-          deps.directory.profile(event.user!),
+          deps.directory.profile(userId),
           deps.directory.names(mentionedUserIds(event.text ?? '')),
         ]);
         const userEvent = messageToUserEvent(envelope, {
