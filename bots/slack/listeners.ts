@@ -13,6 +13,10 @@
  *
  * Per user, events are translated one at a time, so lookups (names, file stubs) cannot reorder a
  * user's messages on their way to the broker.
+ *
+ * Message events go through an inbound router (bots/core/inbound-router.ts): channel desks'
+ * routes first (bots/slack/channel-port.ts), then the user pipeline, which takes DMs. What no
+ * route selects (a channel nobody owns, an edit, the bot's own post) is acknowledged and dropped.
  */
 import type { App, webApi } from '@slack/bolt';
 import { DETAILS_MODAL_CALLBACK_ID } from '../../cards/blocks';

@@ -84,14 +84,14 @@ export class TeamsChannelPort implements ChannelPort {
   async reply(thread: Pick<ChannelMessageRef, 'channel' | 'thread'>, post: ChannelPost): Promise<ChannelMessageRef> {
     const target = this.target(thread);
     const id = await this.order.run(thread.channel, () =>
-      this.call(thread.channel, 'reply', () => this.connector.send(target, this.addressed(this.activity(post), target.conversationId))),
+      this.call(thread.channel, 'reply', () => this.connector.send(target, this.addressed(this.activity(post), thread))),
     );
     return { channel: thread.channel, thread: thread.thread, message: id ?? '' };
   }
 
   async update(message: ChannelMessageRef, post: ChannelPost): Promise<void> {
     const target = this.target(message);
-    const activity = { ...this.addressed(this.activity(post), target.conversationId), id: message.message };
+    const activity = { ...this.addressed(this.activity(post), message), id: message.message };
     await this.order.run(message.channel, () =>
       this.call(message.channel, 'update', () => this.connector.update(target, message.message, activity)),
     );
@@ -143,20 +143,22 @@ export class TeamsChannelPort implements ChannelPort {
     return contentToActivity({ kind: 'text', text: post.text }).activity;
   }
 
-  private addressed(activity: Partial<Activity>, conversationId: string): Partial<Activity> {
-    const where = this.whereIs(conversationId.split(';')[0]);
+  /** The activity as a reply in the thread: channel, service URL and conversation, from the bot. */
+  private addressed(activity: Partial<Activity>, thread: Pick<ChannelMessageRef, 'channel' | 'thread'>): Partial<Activity> {
+    const where = this.whereIs(thread.channel);
+    const conversation = {
+      id: threadConversationId(thread.channel, thread.thread),
+      isGroup: true,
+      conversationType: 'channel',
+      ...(where.tenantId ? { tenantId: where.tenantId } : {}),
+    };
     return {
       ...activity,
       channelId: 'msteams',
       serviceUrl: where.serviceUrl,
-      conversation: {
-        id: conversationId,
-        isGroup: true,
-        conversationType: 'channel',
-        ...(where.tenantId ? { tenantId: where.tenantId } : {}),
-      },
-      ...(where.botId ? { from: { id: where.botId, name: '' } } : {}),
-    } as Partial<Activity>;
+      conversation: conversation as Activity['conversation'],
+      ...(where.botId ? { from: { id: where.botId } as Activity['from'] } : {}),
+    };
   }
 
   private async call<T>(channel: string, operation: string, work: () => Promise<T>): Promise<T> {

@@ -4,6 +4,10 @@
  * replies inside the turn (all replies are proactive, through TeamsSurface). Teams redelivers
  * activities it has not had an answer for in ~15 s, so a short turn is also what keeps it from
  * sending duplicates.
+ *
+ * Inside the turn an inbound router (bots/core/inbound-router.ts) picks who takes the activity:
+ * channel desks' routes first (channel messages they own, bots/teams/channel-port.ts), then the
+ * user pipeline, which takes every other activity, as before.
  */
 import type express from 'express';
 import type { Activity } from 'botbuilder';
