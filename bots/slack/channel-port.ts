@@ -23,7 +23,8 @@ import { channelMessageFrom, channelPlace, isChannelMessage } from './channel-in
 import { slackCall } from './client';
 import type { SlackDirectory } from './directory';
 import type { SlackIdentity } from './identity';
-import type { SlackEventEnvelope } from './inbound';
+import { hasStubFiles, type SlackEventEnvelope } from './inbound';
+import { completeStubs } from './listeners';
 import { markdownToMrkdwn, mentionedUserIds } from './mrkdwn';
 import { SlackEventNotAccepted } from './not-accepted';
 
@@ -102,6 +103,7 @@ export class SlackChannelPort implements ChannelPort {
       // Asked again: a registration may have gone while the message waited its turn.
       const owner = this.registrations.ownerOf(place);
       if (!owner) return;
+      if (hasStubFiles(event)) event.files = await completeStubs(this.deps, event.files ?? []);
       const [author, names] = await Promise.all([
         this.deps.directory.profile(event.user ?? ''),
         this.deps.directory.names(mentionedUserIds(event.text ?? '')),

@@ -177,7 +177,7 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
 }
 
 /** Stubs (`file_access: check_file_info`) → full file objects via files.info; a failure keeps the stub. */
-async function completeStubs(deps: Pick<ListenerDeps, 'client' | 'logger'>, files: SlackFile[]): Promise<SlackFile[]> {
+export async function completeStubs(deps: Pick<ListenerDeps, 'client' | 'logger'>, files: SlackFile[]): Promise<SlackFile[]> {
   return Promise.all(
     files.map(async (file) => {
       if (!needsFileInfo(file)) return file;

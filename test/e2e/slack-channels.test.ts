@@ -23,6 +23,7 @@ interface ChannelSay {
   user?: string;
   botId?: string;
   subtype?: string;
+  files?: Record<string, unknown>[];
 }
 
 let seq = 0;
@@ -42,6 +43,7 @@ function channelEnvelope(h: SlackHarness, text: string, o: ChannelSay = {}) {
     ...(o.threadTs ? { thread_ts: o.threadTs, parent_user_id: h.slack.botUserId } : {}),
     ...(o.botId ? { bot_id: o.botId } : {}),
     ...(o.subtype ? { subtype: o.subtype } : {}),
+    ...(o.files ? { files: o.files, subtype: 'file_share', upload: false } : {}),
   };
   return {
     ts,
@@ -116,6 +118,18 @@ describe('Slack channels: the inbound router and the channel port', () => {
     // Nothing went to the user pipeline: no conversation, nothing posted anywhere.
     expect(await h.bridge.store.keys('conv:slack:')).toEqual([]);
     expect(h.slack.callsOf('chat.postMessage')).toEqual([]);
+  });
+
+  it('completes file stubs with files.info, as for a DM', async () => {
+    const file = h.slack.addFile({ id: 'F0LOG0001', name: 'printer.log', mimetype: 'text/plain', bytes: Buffer.from('jam') });
+    const stub = { id: file.id, mode: 'hosted', file_access: 'check_file_info' };
+    await post(h, channelEnvelope(h, 'the log', { threadTs: '1732100000.000100', files: [stub] }).body);
+
+    await eventually(() => expect(heard).toHaveLength(1));
+    expect(heard[0].files).toEqual([
+      { name: 'printer.log', contentType: 'text/plain', size: 3, url: file.url_private_download, handle: { id: 'F0LOG0001' } },
+    ]);
+    expect(h.slack.callsOf('files.info').map((c) => c.args.file)).toEqual(['F0LOG0001']);
   });
 
   it('leaves alone what no route selects: unowned channels, the bot echo, other bots, edits', async () => {
