@@ -99,6 +99,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         appId: config.teams.MicrosoftAppId,
         tenantId: config.teams.MicrosoftAppTenantId || undefined,
         logger: teamsLogger,
+        store,
       })
     : undefined;
 

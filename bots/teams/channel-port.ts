@@ -9,8 +9,8 @@
  *   conversation id (a reply with only `replyToId` lands at the top level), updates are a PUT
  *   of the activity in it.
  * - Where to post (the regional `serviceUrl`, the tenant, the bot's `28:` id) is learned from
- *   the channel's own activities, in this process; until one arrived, the port's defaults
- *   apply (Teams' global service URL, the configured tenant).
+ *   the channel's own activities and shared through the store; until one arrived, the port's
+ *   defaults apply (Teams' global service URL, the configured tenant).
  */
 import {
   type ChannelMessageRef,
@@ -22,7 +22,7 @@ import {
 import type { Activity } from 'botbuilder';
 import type { InboundRoute } from '../core/inbound-router';
 import { KeyedQueue } from '../core/keyed-queue';
-import type { Logger } from '../core/ports';
+import type { Logger, Store } from '../core/ports';
 import type { ConnectorCachingCloudAdapter } from './adapter';
 import { channelMessageFrom, channelPlaceOf, isChannelActivity, threadConversationId } from './channel-inbound';
 import { BotConnector, type BotConnectorOptions } from './connector';
@@ -41,8 +41,14 @@ export interface TeamsChannelPortOptions {
   /** Where to post before the channel was heard from (default: Teams' global service URL). */
   serviceUrl?: string;
   logger: Logger;
+  /** Shares what was learned about each channel with the other processes (optional). */
+  store?: Store;
   connector?: Omit<BotConnectorOptions, 'token'>;
 }
+
+/** Where a channel lives, as the store keeps it; a month, renewed by the channel's activities. */
+const placeKey = (channel: string) => `teams:channel-place:${channel}`;
+const PLACE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 interface ChannelWhere {
   serviceUrl: string;
@@ -65,7 +71,7 @@ export class TeamsChannelPort implements ChannelPort {
   }
 
   async postThread(channel: string, post: ChannelPost): Promise<ChannelMessageRef> {
-    const where = this.whereIs(channel);
+    const where = await this.whereIs(channel);
     const activity = this.activity(post);
     const parameters = {
       isGroup: true,
@@ -82,16 +88,18 @@ export class TeamsChannelPort implements ChannelPort {
   }
 
   async reply(thread: Pick<ChannelMessageRef, 'channel' | 'thread'>, post: ChannelPost): Promise<ChannelMessageRef> {
-    const target = this.target(thread);
+    const where = await this.whereIs(thread.channel);
+    const target = this.target(where, thread);
     const id = await this.order.run(thread.channel, () =>
-      this.call(thread.channel, 'reply', () => this.connector.send(target, this.addressed(this.activity(post), thread))),
+      this.call(thread.channel, 'reply', () => this.connector.send(target, this.addressed(this.activity(post), where, thread))),
     );
     return { channel: thread.channel, thread: thread.thread, message: id ?? '' };
   }
 
   async update(message: ChannelMessageRef, post: ChannelPost): Promise<void> {
-    const target = this.target(message);
-    const activity = { ...this.addressed(this.activity(post), message), id: message.message };
+    const where = await this.whereIs(message.channel);
+    const target = this.target(where, message);
+    const activity = { ...this.addressed(this.activity(post), where, message), id: message.message };
     await this.order.run(message.channel, () =>
       this.call(message.channel, 'update', () => this.connector.update(target, message.message, activity)),
     );
@@ -108,25 +116,42 @@ export class TeamsChannelPort implements ChannelPort {
       select: (activity) => isChannelActivity(activity) && this.registrations.ownerOf(channelPlaceOf(activity)) !== undefined,
       handle: async (activity) => {
         const message = channelMessageFrom(activity);
-        this.learn(message.channel, activity);
+        await this.learn(message.channel, activity);
         const owner = this.registrations.ownerOf(message);
         if (owner) await owner.accept(message);
       },
     };
   }
 
-  private learn(channel: string, activity: Partial<Activity>): void {
+  /**
+   * Remembers where the channel lives, here and (when it changed) in the store, so every process
+   * posts to the channel's own region. A store that cannot take it costs the message nothing:
+   * the next activity tries again, and meanwhile the defaults serve.
+   */
+  private async learn(channel: string, activity: Partial<Activity>): Promise<void> {
     if (!activity.serviceUrl) return;
     const tenant = activity.conversation?.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
-    this.learned.set(channel, {
+    const where: ChannelWhere = {
       serviceUrl: activity.serviceUrl,
       ...(tenant ? { tenantId: tenant } : {}),
       ...(activity.recipient?.id ? { botId: activity.recipient.id } : {}),
-    });
+    };
+    if (JSON.stringify(this.learned.get(channel)) === JSON.stringify(where)) return;
+    this.learned.set(channel, where);
+    try {
+      await this.options.store?.set(placeKey(channel), where, PLACE_TTL_MS);
+    } catch (err) {
+      this.options.logger.warn({ surface: 'teams', err, channel }, 'Teams: could not store where a channel lives');
+      this.learned.delete(channel);
+    }
   }
 
-  private whereIs(channel: string): ChannelWhere {
-    const known = this.learned.get(channel);
+  private async whereIs(channel: string): Promise<ChannelWhere> {
+    let known = this.learned.get(channel);
+    if (!known && this.options.store) {
+      known = await this.options.store.get<ChannelWhere>(placeKey(channel)).catch(() => undefined);
+      if (known) this.learned.set(channel, known);
+    }
     const botId = this.options.appId.trim() ? `28:${this.options.appId.trim()}` : undefined;
     return {
       serviceUrl: known?.serviceUrl ?? this.options.serviceUrl ?? TEAMS_GLOBAL_SERVICE_URL,
@@ -135,8 +160,8 @@ export class TeamsChannelPort implements ChannelPort {
     };
   }
 
-  private target(thread: Pick<ChannelMessageRef, 'channel' | 'thread'>) {
-    return { serviceUrl: this.whereIs(thread.channel).serviceUrl, conversationId: threadConversationId(thread.channel, thread.thread) };
+  private target(where: ChannelWhere, thread: Pick<ChannelMessageRef, 'channel' | 'thread'>) {
+    return { serviceUrl: where.serviceUrl, conversationId: threadConversationId(thread.channel, thread.thread) };
   }
 
   private activity(post: ChannelPost): Partial<Activity> {
@@ -144,8 +169,11 @@ export class TeamsChannelPort implements ChannelPort {
   }
 
   /** The activity as a reply in the thread: channel, service URL and conversation, from the bot. */
-  private addressed(activity: Partial<Activity>, thread: Pick<ChannelMessageRef, 'channel' | 'thread'>): Partial<Activity> {
-    const where = this.whereIs(thread.channel);
+  private addressed(
+    activity: Partial<Activity>,
+    where: ChannelWhere,
+    thread: Pick<ChannelMessageRef, 'channel' | 'thread'>,
+  ): Partial<Activity> {
     const conversation = {
       id: threadConversationId(thread.channel, thread.thread),
       isGroup: true,

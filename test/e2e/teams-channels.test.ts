@@ -71,6 +71,7 @@ describe('Teams channels: the inbound router and the channel port', () => {
   let server: Server;
   let url: string;
   let port: TeamsChannelPort;
+  let otherProcess: TeamsChannelPort;
   let users: RecordingHandler;
   let heard: ChannelMessage[];
   let failNext: Error | undefined;
@@ -89,15 +90,19 @@ describe('Teams channels: the inbound router and the channel port', () => {
     const logger: Logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
     const adapter = createTeamsAdapter(settings, logger, { credentialsFactory: keys.credentialsFactory() });
     // Nowhere to be reached: until the channel is heard from, a post could not go anywhere real.
-    port = new TeamsChannelPort({
+    store = KeyvStore.memory(`teams-channels-${Date.now()}`);
+    const portOptions = {
       adapter,
       appId: APP_ID,
       tenantId: TENANT,
       serviceUrl: 'http://127.0.0.1:9/',
       logger,
+      store,
       connector: { retries: 0 },
-    });
-    store = KeyvStore.memory(`teams-channels-${Date.now()}`);
+    };
+    port = new TeamsChannelPort(portOptions);
+    // Another process's port on the same store: it never hears the channel itself.
+    otherProcess = new TeamsChannelPort(portOptions);
     port.onMessage({
       owns: ({ channel }) => channel === AGENTS_CHANNEL,
       accept: async (message) => {
@@ -228,6 +233,14 @@ describe('Teams channels: the inbound router and the channel port', () => {
       expect(r.authorization).toMatch(/^Bearer /);
       expect(keys.issuedTokens).toContain(r.authorization!.slice('Bearer '.length));
     }
+  });
+
+  it('shares where the channel lives through the store: another process posts to the same service URL', async () => {
+    await send(channelActivity(connector.url, 'hello bot'));
+    const root = await otherProcess.postThread(AGENTS_CHANNEL, { text: 'from the other process' });
+    const create = await connector.waitFor((r) => r.method === 'POST' && r.path === '/v3/conversations');
+    expect(create.body).toMatchObject({ tenantId: TENANT, activity: { text: 'from the other process' } });
+    expect(root.thread).toBe(create.assignedId);
   });
 
   it('turns a refused post into a typed error', async () => {
