@@ -12,6 +12,7 @@ import { createStore } from '../adapters/store';
 import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
+import type { ChannelPorts } from './core/channel-port';
 import { BroadcastService, type Recipient } from './core/broadcasts';
 import { ChatStreamOwner } from './core/chat-stream-owner';
 import { isStreamDesk } from './core/chat-streams';
@@ -30,6 +31,7 @@ import { mountAssets } from './http/pages';
 import { createLogger, type AppLogger } from './logger';
 import { createTeamsAdapter } from './teams/adapter';
 import { mountTeams } from './teams/routes';
+import { TeamsChannelPort } from './teams/channel-port';
 import { TeamsSurface } from './teams/surface';
 import { createSlack } from './slack/app';
 import { createWebChat } from './web';
@@ -54,6 +56,8 @@ export interface Bridge {
   readonly broadcasts: BroadcastService;
   /** The surfaces that are on, in the order they were set up. */
   readonly surfaces: SurfaceKind[];
+  /** The channel ports of the surfaces that are on (for channel desks). */
+  readonly channels: ChannelPorts;
   /** Start-up banner lines of the desk (where agents work, generated credentials). */
   banner(baseUrl: string): string[];
   /** Start the HTTP server; resolves with the URL it listens on. */
@@ -89,6 +93,15 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       fileFetch: { ...config.server.outboundFetch, hosts: config.teams.fileHosts },
     });
   }
+  const teamsChannels = teamsAdapter
+    ? new TeamsChannelPort({
+        adapter: teamsAdapter,
+        appId: config.teams.MicrosoftAppId,
+        tenantId: config.teams.MicrosoftAppTenantId || undefined,
+        logger: teamsLogger,
+        store,
+      })
+    : undefined;
 
   // Event streams whose reader falls too far behind are dropped, and counted.
   const metrics = new MetricsRegistry();
@@ -132,6 +145,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
+  // What channel desks (agents in a Slack or Teams channel) post and listen through.
+  const channels: ChannelPorts = { ...(slack ? { slack: slack.channels } : {}), ...(teamsChannels ? { teams: teamsChannels } : {}) };
   const deskDeps: DeskDeps = {
     store,
     clock,
@@ -200,7 +215,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // above a request's own, so the rest go after them. No two of these paths overlap.
   // Bolt mounts its router at the root, so everything after it walks that router too: the
   // desk (under its own prefix) goes before it.
-  if (teamsAdapter) mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
+  if (teamsAdapter)
+    mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger, routes: teamsChannels ? [teamsChannels.route()] : [] });
   deskModule.mount(app);
   slack?.mount(app, broker);
   webChat?.mount(app, broker);
@@ -231,6 +247,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     files,
     broadcasts,
     surfaces: Object.keys(surfaces) as SurfaceKind[],
+    channels,
     banner: (url) => [
       ...deskModule.banner(url),
       `  Broadcast API:          ${url}/api/broadcasts${config.broadcasts.token ? '' : `  (token: ${broadcastToken})`}`,

@@ -16,6 +16,7 @@ import { App, ExpressReceiver, HTTPModuleFunctions as httpFunc, SocketModeReceiv
 import type express from 'express';
 import type { BlockRenderOptions } from '../../cards/blocks';
 import { defaultCardLabels } from '../../cards/labels';
+import type { ChannelPort } from '../core/channel-port';
 import type { UserEventHandler } from '../core/events';
 import type { OutboundSwitches } from '../http/outbound-guard';
 import type { Logger } from '../core/ports';
@@ -24,6 +25,7 @@ import type { CoreSettings } from '../core/settings';
 import { refuseDeclaredTooLarge } from '../http/json-body';
 import { createSlackClient, slackClientOptions, slackLogger } from './client';
 import { isSocketMode, type SlackSettings } from './config';
+import { SlackChannelPort } from './channel-port';
 import { SlackDirectory } from './directory';
 import { SlackIdentity } from './identity';
 import { registerListeners } from './listeners';
@@ -59,6 +61,8 @@ export interface SlackModuleOptions {
 
 export interface SlackModule {
   readonly surface: SlackSurface;
+  /** Channel desks post, reply and hear channel messages through this (same app, same client). */
+  readonly channels: ChannelPort;
   readonly mode: 'http' | 'socket';
   /** Build the Bolt app and (HTTP mode) mount its receiver on `host`. Call once. */
   mount(host: express.Express, handler: UserEventHandler): void;
@@ -82,12 +86,14 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
     now: options.now,
     outbound: options.outbound,
   });
+  const channels = new SlackChannelPort({ client, identity, directory, logger });
   const mode = isSocketMode(settings) ? 'socket' : 'http';
   let bolt: App | undefined;
   let socket: SocketModeReceiver | undefined;
 
   return {
     surface,
+    channels,
     mode,
     mount(host, handler) {
       if (bolt) throw new Error('Slack is already mounted');
@@ -163,6 +169,7 @@ export function createSlack(options: SlackModuleOptions): SlackModule {
         detailsView: (offerId, o) => detailsView(offerId, options.bot, o),
         logger,
         now: options.now,
+        routes: [channels.route()],
       });
     },
     async start() {

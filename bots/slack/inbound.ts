@@ -38,6 +38,8 @@ export interface SlackMessageEvent {
   bot_id?: string;
   text?: string;
   ts?: string;
+  /** In a channel: the root of the thread the message was written in (absent for a root post). */
+  thread_ts?: string;
   client_msg_id?: string;
   files?: SlackFile[];
   blocks?: unknown[];
@@ -73,8 +75,8 @@ export interface SlackViewSubmissionBody {
   };
 }
 
-/** Message subtypes that are a person writing to the bot; everything else (edits, joins, bots) is not. */
-const userSubtypes = new Set([undefined, 'file_share', 'thread_broadcast']);
+/** Message subtypes that are a person writing; everything else (edits, joins, bots) is not. */
+export const userSubtypes = new Set([undefined, 'file_share', 'thread_broadcast']);
 
 /** Whether a message event is a person writing to the bot in its DM. */
 export function isUserMessage(event: SlackMessageEvent, botUserId?: string): boolean {
@@ -117,7 +119,7 @@ export function messageToUserEvent(body: SlackEventEnvelope, ctx: MessageContext
 }
 
 /** Files worth passing on: not deleted, not hidden by the workspace's plan. */
-function isRelayable(file: SlackFile): boolean {
+export function isRelayable(file: SlackFile): boolean {
   return !!file.id && file.mode !== 'tombstone' && file.mode !== 'hidden_by_limit';
 }
 

@@ -13,12 +13,17 @@
  *
  * Per user, events are translated one at a time, so lookups (names, file stubs) cannot reorder a
  * user's messages on their way to the broker.
+ *
+ * Message events go through an inbound router (bots/core/inbound-router.ts): channel desks'
+ * routes first (bots/slack/channel-port.ts), then the user pipeline, which takes DMs. What no
+ * route selects (a channel nobody owns, an edit, the bot's own post) is acknowledged and dropped.
  */
 import type { App, webApi } from '@slack/bolt';
 import { DETAILS_MODAL_CALLBACK_ID } from '../../cards/blocks';
 import type { CardLabels } from '../../cards/labels';
 import { asBridgeError } from '../core/errors';
 import type { UserEvent, UserEventHandler } from '../core/events';
+import { InboundRouter, type InboundRoute } from '../core/inbound-router';
 import { KeyedQueue } from '../core/keyed-queue';
 import type { DetailsView, Logger } from '../core/ports';
 import { slackCall } from './client';
@@ -52,6 +57,8 @@ export interface ListenerDeps {
   detailsView: (offerId: string, options: { topicOnly: boolean }) => DetailsView;
   logger: Logger;
   now?: () => number;
+  /** Routes asked before the user pipeline for every message event (channel desks' messages). */
+  routes?: readonly InboundRoute<SlackEventEnvelope>[];
 }
 
 export function registerListeners(bolt: App, deps: ListenerDeps): void {
@@ -71,29 +78,42 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
     }
   };
 
+  // The user pipeline is the last route: what reaches it is today's path for a DM; a message no
+  // route selects (a channel nobody owns, an edit, the bot's own post) is acknowledged and dropped.
+  const userPipeline: InboundRoute<SlackEventEnvelope> = {
+    name: 'user-pipeline',
+    select: (envelope) => isUserMessage(envelope.event, deps.identity.current?.botUserId),
+    handle: async (envelope) => {
+      const event = envelope.event;
+      const userId = event.user ?? ''; // selected: isUserMessage checked it
+      await perUser.run(userId, async () => {
+        if (hasStubFiles(event)) event.files = await completeStubs(deps, event.files ?? []);
+        const [profile, names] = await Promise.all([
+          deps.directory.profile(userId),
+          deps.directory.names(mentionedUserIds(event.text ?? '')),
+        ]);
+        const userEvent = messageToUserEvent(envelope, {
+          profile,
+          botUserId: deps.identity.current?.botUserId,
+          userName: (id) => names.get(id),
+        });
+        if (userEvent) await accept(userEvent, 'message');
+      });
+    },
+  };
+  const messages = new InboundRouter<SlackEventEnvelope>([...(deps.routes ?? []), userPipeline]);
+
   bolt.event('message', async ({ body, context }) => {
     const envelope = body as unknown as SlackEventEnvelope;
-    const event = envelope.event;
-    if (!isUserMessage(event, deps.identity.current?.botUserId)) return;
+    const route = messages.select(envelope);
+    if (!route) return;
     if (context.retryNum) {
       logger.info(
-        { surface: 'slack', eventId: envelope.event_id, retryNum: context.retryNum, retryReason: context.retryReason },
+        { surface: 'slack', eventId: envelope.event_id, retryNum: context.retryNum, retryReason: context.retryReason, route: route.name },
         'Slack redelivered an event',
       );
     }
-    await perUser.run(event.user!, async () => {
-      if (hasStubFiles(event)) event.files = await completeStubs(deps, event.files ?? []);
-      const [profile, names] = await Promise.all([
-        deps.directory.profile(event.user!),
-        deps.directory.names(mentionedUserIds(event.text ?? '')),
-      ]);
-      const userEvent = messageToUserEvent(envelope, {
-        profile,
-        botUserId: deps.identity.current?.botUserId,
-        userName: (id) => names.get(id),
-      });
-      if (userEvent) await accept(userEvent, 'message');
-    });
+    await route.handle(envelope);
   });
 
   bolt.action({ action_id: /^lab_/ }, async ({ ack, body }) => {
@@ -157,7 +177,7 @@ export function registerListeners(bolt: App, deps: ListenerDeps): void {
 }
 
 /** Stubs (`file_access: check_file_info`) → full file objects via files.info; a failure keeps the stub. */
-async function completeStubs(deps: Pick<ListenerDeps, 'client' | 'logger'>, files: SlackFile[]): Promise<SlackFile[]> {
+export async function completeStubs(deps: Pick<ListenerDeps, 'client' | 'logger'>, files: SlackFile[]): Promise<SlackFile[]> {
   return Promise.all(
     files.map(async (file) => {
       if (!needsFileInfo(file)) return file;

@@ -24,6 +24,18 @@ export const OPTIONAL_SCOPES: readonly SlackScope[] = ['chat:write.customize', '
 /** Bot events the app subscribes to. */
 export const SLACK_BOT_EVENTS = ['message.im'] as const;
 
+/**
+ * What a channel desk (agents in a Slack channel, bots/slack/channel-port.ts) needs on top: the
+ * manifest stays the DM-only app, so these are added by hand where such a desk runs (docs/slack.md).
+ */
+export const CHANNEL_DESK_SCOPES = {
+  'channels:history': 'the message.channels event: what agents write in a public channel the bot is in',
+  'groups:history': 'the message.groups event: what agents write in a private channel the bot is in',
+} as const;
+
+/** Bot events a channel desk needs besides `message.im`. */
+export const CHANNEL_DESK_EVENTS = ['message.channels', 'message.groups'] as const;
+
 /** Web API methods the code calls, and the scope each needs (null: none). */
 export const SLACK_METHOD_SCOPES: Record<string, SlackScope | null> = {
   'auth.test': null,

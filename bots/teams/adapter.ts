@@ -12,22 +12,23 @@
  *   StrictBotFrameworkAuthentication below).
  */
 import {
-  BotCallbackHandlerKey,
+  type Activity,
   CallerIdConstants,
   CloudAdapter,
-  TurnContext,
   ConfigurationBotFrameworkAuthentication,
-  type Activity,
   type ConfigurationBotFrameworkAuthenticationOptions,
   type InvokeResponse,
+  type TurnContext,
 } from 'botbuilder';
 import {
-  AuthenticationConstants,
-  type ConnectorClient,
-  type UserTokenClient,
-  AuthenticationError,
   type AuthenticateRequestResult,
+  AuthenticationConstants,
+  AuthenticationError,
+  type ClaimsIdentity,
+  type ConnectorClient,
+  ConnectorFactory,
   type ServiceClientCredentialsFactory,
+  type UserTokenClient,
 } from 'botframework-connector';
 import type { Logger } from '../core/ports';
 import type { TeamsSettings } from './config';
@@ -91,17 +92,60 @@ function isJwtError(err: unknown): err is Error {
  * CloudAdapter builds a new ConnectorClient and UserTokenClient (each a full @azure/core-client
  * pipeline) for every turn. They hold no per-conversation state and their credentials fetch and
  * refresh tokens themselves, so one per bot id, service URL and audience is enough (the old
- * BotFrameworkAdapter cached them the same way). The bridge's own sends do not go through them
- * (connector.ts); the cache serves inbound turns and the bot's token (`botToken`). Proactive
- * turns (`continueConversationAsync`) are botbuilder's own: nothing in the bridge uses them.
+ * BotFrameworkAdapter cached them the same way). Measured: 14% of the CPU of relaying user
+ * messages went into those two clients. The cache sits where botbuilder asks for the clients,
+ * behind its public BotFrameworkAuthentication methods (the connector factory a request's
+ * authentication returns, `createConnectorFactory`, `createUserTokenClient`), so every turn,
+ * whichever entry runs it (turn-entry.ts), gets cached clients and nothing of CloudAdapter's own
+ * turn is replaced. Authentication is untouched: the request is authenticated first, exactly as
+ * before, and the factory that serves its turn is still the one its authentication built.
  */
-export class ConnectorCachingCloudAdapter extends CloudAdapter {
-  /** Clients whose credentials give the bot's outbound token, per bot id and service URL. */
-  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+class CachingBotFrameworkAuthentication extends StrictBotFrameworkAuthentication {
   /** Inbound turns' clients: their factory is the one authentication returned, so kept apart. */
   private readonly inboundConnectors = new Map<string, Promise<ConnectorClient>>();
+  /** Clients whose credentials give the bot's outbound token, per bot id and service URL. */
+  private readonly outboundConnectors = new Map<string, Promise<ConnectorClient>>();
   private readonly tokenClients = new Map<string, Promise<UserTokenClient>>();
 
+  override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    const result = await super.authenticateRequest(activity, authHeader);
+    if (!result.connectorFactory) return result;
+    return {
+      ...result,
+      connectorFactory: new CachedConnectorFactory(result.connectorFactory, appIdOf(result.claimsIdentity), this.inboundConnectors),
+    };
+  }
+
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    return new CachedConnectorFactory(super.createConnectorFactory(claimsIdentity), appIdOf(claimsIdentity), this.outboundConnectors);
+  }
+
+  override createUserTokenClient(claimsIdentity: ClaimsIdentity): Promise<UserTokenClient> {
+    return cached(this.tokenClients, appIdOf(claimsIdentity), () => super.createUserTokenClient(claimsIdentity));
+  }
+}
+
+/** A connector factory whose clients are made once per bot id, service URL and audience. */
+class CachedConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly inner: ConnectorFactory,
+    private readonly appId: string,
+    private readonly clients: Map<string, Promise<ConnectorClient>>,
+  ) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    return cached(this.clients, `${this.appId}|${serviceUrl}|${audience ?? ''}`, () => this.inner.create(serviceUrl, audience));
+  }
+}
+
+function appIdOf(identity: ClaimsIdentity): string {
+  return identity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? '';
+}
+
+/** The adapter, with the bot's own token for the bridge's Bot Connector client and the direct turn entry. */
+export class ConnectorCachingCloudAdapter extends CloudAdapter {
   /**
    * The bot's bearer token for calls to this Bot Connector, from the credentials a proactive turn
    * to it would use (built by botbuilder per MicrosoftAppType; they cache and refresh the token).
@@ -109,73 +153,30 @@ export class ConnectorCachingCloudAdapter extends CloudAdapter {
    */
   async botToken(appId: string, serviceUrl: string): Promise<string | undefined> {
     if (appId === '') return undefined;
-    const claimsIdentity = this.createClaimsIdentity(appId);
-    const client = await cached(this.connectors, `${appId}|${serviceUrl}|`, () =>
-      this.botFrameworkAuthentication.createConnectorFactory(claimsIdentity).create(serviceUrl, undefined),
-    );
+    const client = await this.botFrameworkAuthentication
+      .createConnectorFactory(this.createClaimsIdentity(appId))
+      .create(serviceUrl, undefined);
     const credentials = client.credentials as { getToken?: (force?: boolean) => Promise<string> } | undefined;
     if (typeof credentials?.getToken !== 'function') throw new Error('no Bot Framework credentials for this service URL');
     return credentials.getToken();
   }
 
   /**
-   * An activity POSTed to the messaging endpoint: what `CloudAdapter.process` does for it, without
-   * its per-request zod schemas (it builds six and parses the whole activity with them, about a
-   * tenth of the CPU of taking a user's message) and without its HTTP writing, which the route
-   * owns. The same authentication runs first (`processActivity` below); a request that fails it
+   * An activity POSTed to the messaging endpoint, run as a turn by CloudAdapterBase's own
+   * `processActivity` (its subclass API: authentication, the turn, the invoke response), without
+   * what `process` adds around it: six zod schemas built and run over the whole activity per
+   * request, and the HTTP writing, which the route owns. A request that fails authentication
    * throws botbuilder's AuthenticationError. Resolves with the invoke response, if any.
+   * turn-entry.ts holds this and `process` side by side; a test proves they answer alike.
    */
-  async processBody(
-    authHeader: string,
-    body: Activity,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<InvokeResponse | undefined> {
+  processBody(authHeader: string, body: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
     return this.processActivity(authHeader, withDates(body), logic);
-  }
-
-  /**
-   * The inbound turn, as CloudAdapterBase.processActivity in botbuilder 4.23.3 with one change:
-   * the ConnectorClient and UserTokenClient every turn gets come from the same caches as the
-   * proactive ones, instead of two new pipelines per activity (the bridge never even replies in
-   * the turn). Authentication is untouched: the request is authenticated exactly as before (our
-   * StrictBotFrameworkAuthentication, the same JWT validation), before anything else happens;
-   * the connector factory is still the one that authentication returned for this request.
-   * Measured: 14% of the CPU of relaying user messages went into those two clients.
-   */
-  protected override async processActivity(
-    authHeaderOrResult: string | AuthenticateRequestResult,
-    activity: Activity,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<InvokeResponse | undefined> {
-    const result =
-      typeof authHeaderOrResult === 'string'
-        ? await this.botFrameworkAuthentication.authenticateRequest(activity, authHeaderOrResult)
-        : authHeaderOrResult;
-    activity.callerId = result.callerId as string; // as botbuilder assigns it (undefined for anonymous callers)
-    const connectorFactory = result.connectorFactory;
-    if (!connectorFactory) throw new Error('Unable to extract ConnectorClient from turn context.');
-    const appId = result.claimsIdentity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? '';
-    const connectorClient = await cached(this.inboundConnectors, `${appId}|${activity.serviceUrl}|${result.audience ?? ''}`, () =>
-      connectorFactory.create(activity.serviceUrl, result.audience),
-    );
-    const userTokenClient = await cached(this.tokenClients, appId, () =>
-      this.botFrameworkAuthentication.createUserTokenClient(result.claimsIdentity),
-    );
-    const context = new TurnContext(this, activity);
-    context.turnState.set(this.BotIdentityKey, result.claimsIdentity);
-    context.turnState.set(this.ConnectorClientKey, connectorClient);
-    context.turnState.set(this.UserTokenClientKey, userTokenClient);
-    context.turnState.set(BotCallbackHandlerKey, logic);
-    context.turnState.set(this.ConnectorFactoryKey, connectorFactory);
-    context.turnState.set(this.OAuthScopeKey, result.audience);
-    await this.runMiddleware(context, logic);
-    return (this as unknown as TurnResults).processTurnResults(context);
   }
 }
 
 /**
- * The activity with its wire timestamps as Dates (raw strings kept beside them), as botbuilder's
- * validateAndFixActivity leaves it for a turn.
+ * The activity with its wire timestamps as Dates (raw strings kept beside them), as `process`
+ * leaves it for a turn (botbuilder's validateAndFixActivity, which its index does not export).
  */
 function withDates(activity: Activity): Activity {
   const a = activity as Activity & Record<string, unknown>;
@@ -191,11 +192,6 @@ function withDates(activity: Activity): Activity {
     }
   }
   return activity;
-}
-
-/** What CloudAdapterBase keeps private but `processActivity` must end with. */
-interface TurnResults {
-  processTurnResults(context: TurnContext): InvokeResponse | undefined;
 }
 
 /** A bounded promise cache; a failed creation is forgotten so the next call retries. */
@@ -215,7 +211,7 @@ export function createTeamsAdapter(
   logger: Logger,
   options: TeamsAdapterOptions = {},
 ): ConnectorCachingCloudAdapter {
-  const auth = new StrictBotFrameworkAuthentication(teamsAuthConfig(settings), options.credentialsFactory);
+  const auth = new CachingBotFrameworkAuthentication(teamsAuthConfig(settings), options.credentialsFactory);
   const adapter = new ConnectorCachingCloudAdapter(auth);
 
   if (isTeamsAuthDisabled(settings)) {

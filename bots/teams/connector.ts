@@ -7,8 +7,9 @@
  * and an @azure/core-client pipeline (mapper-driven serializer walking the Activity schema, eight
  * policies, tracing spans) for one small JSON POST. Profiled on the relay benchmark that was about
  * a sixth of the CPU of relaying an agent's message, more than the bridge's own code. The wire
- * contract is small and stable (Bot Connector REST API v3, `POST /v3/conversations/{id}/activities`
- * and `PUT .../activities/{activityId}`), so we speak it directly. What we still take from
+ * contract is small and stable (Bot Connector REST API v3, `POST /v3/conversations/{id}/activities`,
+ * `PUT .../activities/{activityId}` and, for channel threads, `POST /v3/conversations`), so we
+ * speak it directly. What we still take from
  * botbuilder: inbound authentication, and the outbound token (its credentials: password,
  * certificate, managed identity or federated, per MicrosoftAppType), handed in as `token`.
  *
@@ -90,6 +91,25 @@ export class BotConnector {
   async send(target: ConversationTarget, activity: object, options: { idempotent?: boolean } = {}): Promise<string | undefined> {
     const text = await this.call('POST', target.serviceUrl, activitiesUrl(target), activity, options.idempotent ?? false);
     return idFrom(text);
+  }
+
+  /**
+   * Creates a conversation (`POST /v3/conversations`): in a Teams channel, a new thread whose
+   * first message is `parameters.activity`. Resolves with the new conversation's id (a channel
+   * thread: `<channel id>;messageid=<root id>`) and the root activity's id. A create, so never
+   * repeated once it may have reached Teams.
+   */
+  async createConversation(serviceUrl: string, parameters: object): Promise<{ id: string; activityId?: string }> {
+    const base = serviceUrl.endsWith('/') ? serviceUrl : `${serviceUrl}/`;
+    const text = await this.call('POST', serviceUrl, `${base}v3/conversations`, parameters, false);
+    let answer: { id?: unknown; activityId?: unknown } = {};
+    try {
+      answer = JSON.parse(text) as typeof answer;
+    } catch {
+      // checked below
+    }
+    if (typeof answer.id !== 'string' || answer.id === '') throw new ConnectorCallError('no conversation id in the answer', 200, text);
+    return { id: answer.id, ...(typeof answer.activityId === 'string' && answer.activityId ? { activityId: answer.activityId } : {}) };
   }
 
   /** Replaces an activity the bot sent earlier (same id). */

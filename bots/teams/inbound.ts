@@ -85,7 +85,7 @@ function base(activity: Partial<Activity>): { user: UserContext; dedupeKeys: str
 }
 
 /** The user's words: no bot mention, standard emoji kept, custom emoji stripped. */
-function messageText(activity: Partial<Activity>, emoji: TeamsEmoji[]): string {
+export function messageText(activity: Partial<Activity>, emoji: TeamsEmoji[]): string {
   let text = removeBotMention(activity, activity.text ?? '');
   if (looksLikeHtml(text)) text = htmlToText(text);
   // Custom emoji reach `text` as their alt token ("(partyparrot)"); the HTML mirror tells us which
@@ -111,7 +111,7 @@ function removeBotMention(activity: Partial<Activity>, text: string): string {
   return out.replace(/<at>([^<]*)<\/at>/gi, (_m, name: string) => `@${name}`);
 }
 
-function htmlMirror(activity: Partial<Activity>): string | undefined {
+export function htmlMirror(activity: Partial<Activity>): string | undefined {
   const mirror = activity.attachments?.find((a) => a.contentType === 'text/html' && typeof a.content === 'string');
   return mirror?.content as string | undefined;
 }
@@ -124,7 +124,7 @@ function htmlMirror(activity: Partial<Activity>): string | undefined {
  * Ignored: the `text/html` mirror of the message, emoji sprites (`image/*` on Teams' CDN),
  * cards, and images anywhere else (the bot token must never be sent to them).
  */
-function sharedFiles(activity: Partial<Activity>): FileRef[] {
+export function sharedFiles(activity: Partial<Activity>): FileRef[] {
   const files: FileRef[] = [];
   const seen = new Set<string>();
   let images = 0;

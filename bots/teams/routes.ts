@@ -4,18 +4,24 @@
  * replies inside the turn (all replies are proactive, through TeamsSurface). Teams redelivers
  * activities it has not had an answer for in ~15 s, so a short turn is also what keeps it from
  * sending duplicates.
+ *
+ * Inside the turn an inbound router (bots/core/inbound-router.ts) picks who takes the activity:
+ * channel desks' routes first (channel messages they own, bots/teams/channel-port.ts), then the
+ * user pipeline, which takes every other activity, as before.
  */
 import type express from 'express';
 import type { Activity } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import type { UserEventHandler } from '../core/events';
 import { asBridgeError } from '../core/errors';
+import { InboundRouter, type InboundRoute } from '../core/inbound-router';
 import { setRetryAfter, statusOf } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import type { Logger } from '../core/ports';
 import type { ConnectorCachingCloudAdapter } from './adapter';
 import { activityShapeProblems, describeShapeProblems } from './activity-shape';
 import { activityToUserEvent } from './inbound';
+import { type TurnAnswer, type TurnEntryKind, turnEntry } from './turn-entry';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const BODY_LIMIT_WORDS = '1 MB';
@@ -26,11 +32,35 @@ export interface TeamsRouteDeps {
   logger: Logger;
   /** Defaults to `/api/messages`, the messaging endpoint configured on the Azure Bot. */
   path?: string;
+  /** How requests reach botbuilder (turn-entry.ts); default `direct`. */
+  entry?: TurnEntryKind;
+  /** Routes asked before the user pipeline for every activity (channel desks' channel messages). */
+  routes?: readonly InboundRoute<Partial<Activity>>[];
+}
+
+/** Every activity no other route took: translated to a user event for the broker, or ignored. */
+function userPipeline(handler: UserEventHandler, logger: Logger): InboundRoute<Partial<Activity>> {
+  return {
+    name: 'user-pipeline',
+    select: () => true,
+    handle: async (activity) => {
+      const event = activityToUserEvent(activity);
+      if (!event) {
+        logger.debug({ surface: 'teams', activityType: activity.type, activityId: activity.id }, 'activity ignored');
+        return;
+      }
+      const outcome = await handler.accept(event);
+      logger.debug({ surface: 'teams', type: event.type, activityId: activity.id, outcome }, 'activity accepted');
+    },
+  };
 }
 
 export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
   const { adapter, handler, logger } = deps;
   const path = deps.path ?? '/api/messages';
+  // Channel desks' routes first; the user pipeline takes everything else, as it always has.
+  const router = new InboundRouter<Partial<Activity>>([...(deps.routes ?? []), userPipeline(handler, logger)]);
+  const runTurn = turnEntry(adapter, deps.entry);
 
   // A parsed body is needed. 1 MB is far above Teams' ~100 KB message limit.
   app.post(path, jsonBody({ limit: BODY_LIMIT_BYTES }), async (req, res) => {
@@ -44,18 +74,11 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
     // Errors inside the turn go to onTurnError, which must not rethrow; so the broker's answer is
     // carried out of the turn, and Teams gets a 5xx (and redelivers) when the event was not taken.
     let failure: unknown;
-    let invokeResponse: { status: number; body?: unknown } | undefined;
+    let answer: TurnAnswer | undefined;
     try {
-      invokeResponse = await adapter.processBody(req.headers.authorization ?? '', req.body as Activity, async (context) => {
-        const activity = context.activity;
-        const event = activityToUserEvent(activity);
-        if (!event) {
-          logger.debug({ surface: 'teams', activityType: activity.type, activityId: activity.id }, 'activity ignored');
-          return;
-        }
+      answer = await runTurn(req, async (context) => {
         try {
-          const outcome = await handler.accept(event);
-          logger.debug({ surface: 'teams', type: event.type, activityId: activity.id, outcome }, 'activity accepted');
+          await router.dispatch(context.activity);
         } catch (err) {
           failure = err;
         }
@@ -74,15 +97,15 @@ export function mountTeams(app: express.Express, deps: TeamsRouteDeps): void {
       // By the shared mapping (the store down, the bridge stopping: 503), but always a 5xx: an
       // event that was not taken must be redelivered, which Teams does for 5xx only.
       const mapped = statusOf(err);
-      const status = mapped >= 500 ? mapped : 500;
+      const status = Math.max(mapped, 500);
       logger.error({ surface: 'teams', err, status }, 'Teams activity could not be accepted; Teams will redeliver it');
       setRetryAfter(res, status);
       res.status(status).json({ error: err.code });
       return;
     }
-    res.status(invokeResponse?.status ?? 200);
-    if (invokeResponse?.body === undefined) res.end();
-    else res.json(invokeResponse.body);
+    res.status(answer?.status ?? 200);
+    if (answer?.body === undefined) res.end();
+    else res.json(answer.body);
   });
   app.use(path, bodyRefusals(BODY_LIMIT_WORDS));
 }

@@ -219,7 +219,7 @@ function addressed(activity: Partial<Activity>, reference: TeamsReference): Part
  * add no retries here; we only say whether trying later might help (Teams lists 412, 429, 502,
  * 504 as retryable; no response at all may be a network blip), so the broker decides.
  */
-function sendError(err: unknown, operation: string, conversationId: string | undefined): BridgeError {
+export function sendError(err: unknown, operation: string, conversationId: string | undefined): BridgeError {
   if (err instanceof BridgeError) return err;
   const status = err instanceof ConnectorCallError ? err.status : undefined;
   const retryable = status === undefined || status === 408 || status === 412 || status === 429 || status >= 500;

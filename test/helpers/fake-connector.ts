@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the Bot Connector service (the `serviceUrl` in Teams activities), covering
- * what the bot calls: send, reply, update, delete, create conversation. It records every request
+ * what the bot calls: send, reply, update, delete, create conversation (a channel thread too). It records every request
  * (with its Authorization header) and can be scripted to fail, to exercise botbuilder's retries.
  *
  * Point activities' `serviceUrl` at `connector.url` and the real CloudAdapter talks to it over HTTP.
@@ -109,6 +109,15 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   });
   app.post('/v3/conversations', (req, res) => {
     if (scripted(req, res, {})) return;
+    // A thread in a Teams channel: the conversation is `<channel>;messageid=<root activity id>`.
+    const channel = (req.body as { channelData?: { channel?: { id?: unknown } } })?.channelData?.channel?.id;
+    if (typeof channel === 'string' && channel) {
+      const root = `${Date.now()}${String(nextId++).padStart(4, '0')}`;
+      const id = `${channel};messageid=${root}`;
+      record(req, 200, { assignedId: root, conversationId: id });
+      res.status(200).json({ id, activityId: root });
+      return;
+    }
     const id = `a:fake-conversation-${nextId++}`;
     record(req, 200, { assignedId: id });
     res.status(200).json({ id, activityId: '' });
