@@ -21,8 +21,26 @@ export interface ContactRouteOptions {
   maxActiveChats: number;
 }
 
+/**
+ * The Connect API has no ValidationException: a field outside its constraints is an
+ * InvalidParameterException there (the shared field checks speak the Participant Service's name).
+ */
+function asConnect(route: Route): Route {
+  return {
+    ...route,
+    handle: async (request) => {
+      try {
+        return await route.handle(request);
+      } catch (e) {
+        if (e instanceof AwsError && e.errorType === 'ValidationException') throw invalidParameter(e.message);
+        throw e;
+      }
+    },
+  };
+}
+
 export function contactRoutes(sim: SimContext, options: ContactRouteOptions): Route[] {
-  return [
+  const routes: Route[] = [
     {
       operation: 'StartChatContact',
       method: 'PUT',
@@ -111,6 +129,7 @@ export function contactRoutes(sim: SimContext, options: ContactRouteOptions): Ro
       },
     },
   ];
+  return routes.map(asConnect);
 }
 
 function startResponse(contact: {
