@@ -58,6 +58,23 @@ describe('failures on demand', () => {
     chat.socket.close();
   });
 
+  it("a 5xx after the message was taken: the SDK's retry carries the same ClientToken, so the agent sees it once", async () => {
+    const chat = await startChat(sim);
+    const patient = clients(sim, 3).participant;
+    sim.failNext('SendMessage', 1, 'server', { afterHandling: true });
+    const sent = await patient.send(
+      new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: 'once' }),
+    );
+    expect(sim.calls('SendMessage').map((r) => r.status)).toEqual([500, 200]);
+    expect(
+      sim
+        .customerItems(chat.contactId)
+        .filter((i) => i.Content === 'once')
+        .map((i) => i.Id),
+    ).toEqual([sent.Id]);
+    chat.socket.close();
+  });
+
   it('answers 5xx and the active-chat quota on StartChatContact as Connect names them', async () => {
     const { connect } = clients(sim);
     sim.failNext('StartChatContact', 1, 'server');

@@ -27,18 +27,24 @@ function errorFor(kind: FaultKind, operation: string): AwsError {
   }
 }
 
+export interface Fault {
+  error: AwsError;
+  /** The call takes effect and only its answer is lost (so a retry must not repeat it). */
+  afterHandling: boolean;
+}
+
 export class Faults {
-  private readonly queued = new Map<string, AwsError[]>();
+  private readonly queued = new Map<string, Fault[]>();
 
   /** The next `count` calls of `operation` fail with `kind`. */
-  failNext(operation: string, count: number, kind: FaultKind): void {
+  failNext(operation: string, count: number, kind: FaultKind, opts: { afterHandling?: boolean } = {}): void {
     const list = this.queued.get(operation) ?? [];
-    for (let i = 0; i < count; i++) list.push(errorFor(kind, operation));
+    for (let i = 0; i < count; i++) list.push({ error: errorFor(kind, operation), afterHandling: opts.afterHandling ?? false });
     this.queued.set(operation, list);
   }
 
   /** The fault for this call, if one is queued. */
-  take(operation: string): AwsError | undefined {
+  take(operation: string): Fault | undefined {
     return this.queued.get(operation)?.shift();
   }
 

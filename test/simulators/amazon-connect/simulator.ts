@@ -133,9 +133,12 @@ export class AmazonConnectSimulator extends EventEmitter<SimulatorEvents> implem
     return contact.items.filter((i) => i.ParticipantId === contact.customer.participantId);
   }
 
-  /** The next `count` calls of `operation` (e.g. 'SendMessage') fail. */
-  failNext(operation: string, count: number, kind: FaultKind): void {
-    this.faults.failNext(operation, count, kind);
+  /**
+   * The next `count` calls of `operation` (e.g. 'SendMessage') fail. `afterHandling`: the call
+   * takes effect and only the answer is an error, as when a response is lost.
+   */
+  failNext(operation: string, count: number, kind: FaultKind, opts: { afterHandling?: boolean } = {}): void {
+    this.faults.failNext(operation, count, kind, opts);
   }
 
   /** Every ConnectionToken of the chat now answers 403; CreateParticipantConnection issues fresh ones. */
@@ -199,8 +202,9 @@ export class AmazonConnectSimulator extends EventEmitter<SimulatorEvents> implem
       }
       const body = await readBody(req, route.bodyLimit ?? 1024 * 1024);
       const fault = this.faults.take(operation);
-      if (fault) throw fault;
+      if (fault && !fault.afterHandling) throw fault.error;
       const result = await route.handle({ req, url, params, body, json: () => parseJson(body) });
+      if (fault) throw fault.error;
       status = result.status ?? 200;
       send(res, result);
     } catch (e) {
