@@ -213,6 +213,10 @@ describe('a whole chat over the SDK and the WebSocket', () => {
     quiet.send({ topic: 'aws/ping' });
     await eventually(() => expect(quiet.frames.map((f) => f.topic)).toEqual(['aws/heartbeat', 'aws/ping']));
     expect(quiet.frames[1]).toEqual({ topic: 'aws/ping', statusCode: 200, statusContent: 'OK' });
+    // What clients sent is visible to tests (a connector's keep-alive, for one).
+    const open = sim.hub.open(chat.contactId);
+    expect(open.map((s) => s.subscribed)).toEqual([true, false]);
+    expect(open[1].received.map((f) => JSON.parse(f).topic)).toEqual(['aws/heartbeat', 'aws/ping']);
     await eventually(() => expect(chat.socket.items().some((i) => i.ParticipantRole === 'AGENT')).toBe(true));
     expect(quiet.items()).toEqual([]);
     quiet.close();

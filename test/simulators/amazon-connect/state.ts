@@ -75,6 +75,7 @@ export class SimState {
   readonly connections = new Map<string, ConnectionGrant>();
   readonly tickets = new Map<string, SocketTicket>();
   readonly attachments = new Map<string, StoredAttachment>();
+  private readonly byToken = new Map<string, SimContact>();
   agentsAvailable = 1;
   agentsOnline = 1;
   private lastTime = 0;
@@ -108,6 +109,7 @@ export class SimState {
     };
     this.contacts.set(contactId, contact);
     this.byClientToken.set(details.clientToken, contact);
+    this.byToken.set(contact.participantToken, contact);
     return contact;
   }
 
@@ -118,7 +120,7 @@ export class SimState {
   }
 
   byParticipantToken(value: string): SimContact | undefined {
-    return [...this.contacts.values()].find((c) => c.participantToken === value);
+    return this.byToken.get(value);
   }
 
   /** Append an item to the contact's chain, stamped with its current segment. */

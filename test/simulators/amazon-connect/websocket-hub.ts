@@ -13,6 +13,7 @@ import type { ChatItem } from './items';
 import type { SimState } from './state';
 
 export const WEBSOCKET_PATH = '/websocket';
+const RECEIVED_KEPT = 50;
 
 /** Clients send `content` as an object; tolerate a JSON string too. */
 function readContent(content: unknown): { topics?: unknown } | undefined {
@@ -29,13 +30,14 @@ interface ChatSocket {
   contactId: string;
   participantId: string;
   subscribed: boolean;
-  /** Frames the client sent, for tests (`aws/heartbeat` counts and the like). */
+  /** The last frames the client sent, for tests (`aws/heartbeat` counts and the like). */
   received: string[];
 }
 
 export class WebSocketHub {
   private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly sockets = new Set<ChatSocket>();
+  /** By chat, so a publish touches only that chat's sockets (the benchmark holds a thousand). */
+  private readonly sockets = new Map<string, Set<ChatSocket>>();
 
   constructor(
     private readonly state: SimState,
@@ -60,15 +62,24 @@ export class WebSocketHub {
         subscribed: false,
         received: [],
       };
-      this.sockets.add(chat);
+      const chats = this.sockets.get(chat.contactId) ?? new Set<ChatSocket>();
+      chats.add(chat);
+      this.sockets.set(chat.contactId, chats);
       socket.on('message', (data) => this.onFrame(chat, data.toString()));
-      socket.on('close', () => this.sockets.delete(chat));
-      socket.on('error', () => this.sockets.delete(chat));
+      socket.on('close', () => this.forget(chat));
+      socket.on('error', () => this.forget(chat));
     });
+  }
+
+  private forget(chat: ChatSocket): void {
+    const chats = this.sockets.get(chat.contactId);
+    chats?.delete(chat);
+    if (chats?.size === 0) this.sockets.delete(chat.contactId);
   }
 
   private onFrame(chat: ChatSocket, text: string): void {
     chat.received.push(text);
+    if (chat.received.length > RECEIVED_KEPT) chat.received.shift();
     let frame: { topic?: unknown; content?: unknown };
     try {
       frame = JSON.parse(text) as typeof frame;
@@ -101,16 +112,17 @@ export class WebSocketHub {
 
   /** Push an item to every subscribed socket of the chat (the sender's own included). */
   publish(contactId: string, item: ChatItem): void {
-    for (const chat of this.sockets) {
-      if (chat.contactId === contactId && chat.subscribed) {
-        this.send(chat, { topic: 'aws/chat', contentType: 'application/json', content: JSON.stringify(item) });
-      }
+    const chats = this.sockets.get(contactId);
+    if (!chats) return;
+    const frame = JSON.stringify({ topic: 'aws/chat', contentType: 'application/json', content: JSON.stringify(item) });
+    for (const chat of chats) {
+      if (chat.subscribed && chat.socket.readyState === WebSocket.OPEN) chat.socket.send(frame);
     }
   }
 
   /** Sockets open on a chat, subscribed or not. */
   open(contactId: string): { subscribed: boolean; received: string[] }[] {
-    return [...this.sockets].filter((c) => c.contactId === contactId).map(({ subscribed, received }) => ({ subscribed, received }));
+    return [...(this.sockets.get(contactId) ?? [])].map(({ subscribed, received }) => ({ subscribed, received }));
   }
 
   /**
@@ -119,19 +131,17 @@ export class WebSocketHub {
    * connection.
    */
   drop(contactId: string, abrupt = true): number {
-    let n = 0;
-    for (const chat of [...this.sockets]) {
-      if (chat.contactId !== contactId) continue;
-      n++;
-      this.sockets.delete(chat);
+    const chats = [...(this.sockets.get(contactId) ?? [])];
+    this.sockets.delete(contactId);
+    for (const chat of chats) {
       if (abrupt) chat.socket.terminate();
       else chat.socket.close(1001, 'Connection expired');
     }
-    return n;
+    return chats.length;
   }
 
   close(): void {
-    for (const chat of this.sockets) chat.socket.terminate();
+    for (const chats of this.sockets.values()) for (const chat of chats) chat.socket.terminate();
     this.sockets.clear();
     this.wss.close();
   }
