@@ -10,9 +10,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { broadcastKeys, broadcastView, type BroadcastMessage } from './broadcast-message';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
-import { formatBytes, type FileVault } from './file-vault';
+import { fillIn } from './card-updates';
+import { FileRelay } from './file-relay';
+import type { FileVault } from './file-vault';
 import { OfferView } from './offer-view';
-import type { Clock, Desk, FileRef, Logger, OutboundContent, Store, Surface, SurfaceKind } from './ports';
+import type { Clock, Desk, Logger, OutboundContent, Store, Surface, SurfaceKind } from './ports';
 import { transition, type Conversation, type Effect, type InternalEvent, type TransitionContext } from './session';
 import type { CoreSettings } from './settings';
 import { retentionMs } from './conversations';
@@ -45,9 +47,11 @@ export class EffectRunner {
    */
   private readonly deskContext = new AsyncLocalStorage<{ key: string; done: boolean }>();
   private readonly offers: OfferView;
+  private readonly files: FileRelay;
 
   constructor(private readonly deps: EffectDeps) {
     this.offers = new OfferView(deps, (key, call) => this.deskCall(key, call));
+    this.files = new FileRelay(deps);
   }
 
   /** Whether the caller runs inside a desk call the broker is making for `key` right now. */
@@ -80,7 +84,7 @@ export class EffectRunner {
     switch (effect.type) {
       case 'send': {
         try {
-          const content = await this.withFileBytes(effect.content);
+          const content = await this.files.toUser(effect.content);
           const ref = await this.surface(state).send(state.address, content);
           return effect.track ? [{ type: 'cardSent', slot: effect.track.slot, id: effect.track.id, ref }] : [];
         } catch (e) {
@@ -132,7 +136,12 @@ export class EffectRunner {
         return outcome === failed ? [{ type: 'deskOpenFailed', sessionId }] : [];
       }
       case 'deskSend': {
-        const { files, refused } = await this.fetchUserFiles(state, effect.sessionId, effect.message.files ?? []);
+        const { files, refused } = await this.files.fromUser(
+          state,
+          () => this.surface(state),
+          effect.sessionId,
+          effect.message.files ?? [],
+        );
         const followUps: InternalEvent[] = refused.map((r) => ({ type: 'fileRefused', sessionId: effect.sessionId, ...r }));
         const message = { ...effect.message, files: files.length > 0 ? files : undefined };
         if (!message.text.trim() && !message.files) return followUps;
@@ -176,7 +185,9 @@ export class EffectRunner {
         const answer = { index: effect.index, title: action.title, at: this.deps.clock.now() };
         await this.deps.store.set(broadcastKeys.answer(effect.broadcastId, state.key), answer, retentionMs(this.deps.settings));
         if (effect.source) {
-          const view = broadcastView(effect.broadcastId, message, { status: { text: `You answered: ${action.title}` } });
+          const view = broadcastView(effect.broadcastId, message, {
+            status: { text: fillIn(this.deps.settings.messages.cardStatus.answered, { answer: action.title }) },
+          });
           await attempt(
             () => this.surface(state).update(state.address, effect.source!, { kind: 'card', view }),
             () => undefined,
@@ -195,46 +206,6 @@ export class EffectRunner {
 
   async broadcastMessage(id: string): Promise<BroadcastMessage | undefined> {
     return (await this.deps.store.get<{ message: BroadcastMessage }>(broadcastKeys.record(id)))?.message;
-  }
-
-  /**
-   * Download the user's files with the surface's credentials into the vault, so the desk gets a
-   * bridge URL and the bytes. A file that is too big or cannot be fetched is refused on its own;
-   * the rest of the message still goes.
-   */
-  private async fetchUserFiles(state: Conversation, sessionId: string, files: FileRef[]) {
-    const { maxBytes } = this.deps.settings.files;
-    const fetched: FileRef[] = [];
-    const refused: { name: string; reason: string }[] = [];
-    for (const file of files) {
-      try {
-        const surface = this.surface(state);
-        let bytes = file.content;
-        if (!bytes) {
-          if (!surface.download) throw new BridgeError(ErrorCode.FileRejected, `${state.surface} cannot download files`);
-          bytes = await surface.download(state.address, file, maxBytes);
-        }
-        if (bytes.byteLength > maxBytes) {
-          refused.push({ name: file.name, reason: `it is larger than ${formatBytes(maxBytes)}` });
-          continue;
-        }
-        fetched.push(await this.deps.files.put(sessionId, file, bytes));
-      } catch (e) {
-        const err = asBridgeError(e);
-        this.deps.logger.warn({ key: state.key, err, file: file.name }, 'user file not relayed');
-        refused.push({
-          name: file.name,
-          reason: err.code === ErrorCode.FileRejected ? err.message : 'it could not be downloaded',
-        });
-      }
-    }
-    return { files: fetched, refused };
-  }
-
-  /** Agent files kept in our vault get their bytes, for surfaces that upload rather than link. */
-  private async withFileBytes(content: OutboundContent): Promise<OutboundContent> {
-    if (content.kind !== 'text' || !content.files?.length) return content;
-    return { ...content, files: await Promise.all(content.files.map((f) => this.deps.files.materialize(f))) };
   }
 
   /** Resolves with the promise's value, or 'timeout' once the clock passes `at`. */
