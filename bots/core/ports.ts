@@ -250,7 +250,18 @@ export type DeskEvent =
   | { type: 'typing'; sessionId: string; agent?: AgentInfo; on: boolean }
   | { type: 'ended'; sessionId: string; reason: 'agent_ended' | 'queue_timeout' | 'desk_error'; message?: string };
 
-/** Where desks report events. The broker implements it. */
+/**
+ * Where desks report events. The broker implements it. The contract a desk can rely on:
+ *   - A report made from anywhere but a call the broker is making for that chat (a webhook, a
+ *     poll, a stream callback, work a call started that runs after it returned) settles once the
+ *     event reached the user, and rejects (`surface_send_failed`) when it could not: the desk may
+ *     tell the agent their message did not arrive, and retry it with the same `messageId`.
+ *   - A report made from inside such a call (`openChat`, `sendMessage`, `sendTyping`, `endChat`,
+ *     before it returns: the console's `queued`, ServiceNow's ticket number) settles once it is
+ *     queued, without waiting for the user: the chat's events are applied in order, after the call,
+ *     so waiting would wait on itself. The desk may await it there all the same.
+ * The broker tells the two apart by the async context of the call (`EffectRunner.insideDeskCall`).
+ */
 export type DeskEventSink = (event: DeskEvent) => Promise<void>;
 
 /**
