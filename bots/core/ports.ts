@@ -251,16 +251,11 @@ export type DeskEvent =
   | { type: 'ended'; sessionId: string; reason: 'agent_ended' | 'queue_timeout' | 'desk_error'; message?: string };
 
 /**
- * Where desks report events. The broker implements it. The contract a desk can rely on:
- *   - A report made from anywhere but a call the broker is making for that chat (a webhook, a
- *     poll, a stream callback, work a call started that runs after it returned) settles once the
- *     event reached the user, and rejects (`surface_send_failed`) when it could not: the desk may
- *     tell the agent their message did not arrive, and retry it with the same `messageId`.
- *   - A report made from inside such a call (`openChat`, `sendMessage`, `sendTyping`, `endChat`,
- *     before it returns: the console's `queued`, ServiceNow's ticket number) settles once it is
- *     queued, without waiting for the user: the chat's events are applied in order, after the call,
- *     so waiting would wait on itself. The desk may await it there all the same.
- * The broker tells the two apart by the async context of the call (`EffectRunner.insideDeskCall`).
+ * Where desks report events. The broker implements it. A report settles once the event reached
+ * the user, or rejects (`surface_send_failed`) so the desk can tell the agent and retry with the
+ * same `messageId`; except one made inside a call the broker is making for that chat (`openChat`,
+ * `sendMessage`, `sendTyping`, `endChat`, before it returns), which settles once queued: the chat's
+ * events apply in order after the call, so a desk may await it there without waiting on itself.
  */
 export type DeskEventSink = (event: DeskEvent) => Promise<void>;
 
