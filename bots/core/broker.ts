@@ -14,7 +14,9 @@
  * A relayed message or typing skips the outbox (`replayable`): applying it again reproduces it.
  */
 import { randomUUID } from 'node:crypto';
-import { broadcastView, type BroadcastMessage, type BroadcastOutcome } from './broadcast-message';
+import type { BroadcastMessage } from './broadcast-message';
+import { broadcastStep, type BroadcastResult } from './broadcast-step';
+import { type ChatState, chatStateOf } from './chat-state';
 import { DEDUPE_TTL_MS, keys, loadConversation, retentionMs, sessionIdOf, storedConversation, type Outbox } from './conversations';
 import { Deadlines } from './deadlines';
 import { EffectRunner, type BrokerPorts } from './effects';
@@ -23,10 +25,11 @@ import { userKey, type UserEvent, type UserEventHandler } from './events';
 import { coreEvent, portable, restored, withoutBytes, type Entry } from './broker-entries';
 import { Inboxes, LeaseLost, TIMED_OUT, type Applied } from './inbox';
 import type { LeaseKeeper } from './lease-keeper';
-import type { AgentInfo, DeskEvent, SentRef, SurfaceKind, TimerHandle } from './ports';
+import type { DeskEvent, OutboundContent, SurfaceKind, TimerHandle } from './ports';
 import { newConversation, transition, type Conversation, type Effect } from './session';
 
 export { keys, DEDUPE_TTL_MS };
+export type { ChatState };
 
 type Loaded = Awaited<ReturnType<typeof loadConversation>>;
 
@@ -41,14 +44,6 @@ export interface BrokerDeps extends BrokerPorts {
   /** How long a desk or a broadcast waits for another process to report an outcome (default 30 s). */
   outcomeWaitMs?: number;
 }
-
-export type ChatState =
-  | { phase: 'none' }
-  | { phase: 'collecting' }
-  | { phase: 'queued'; title: string }
-  | { phase: 'live'; title: string; agents: AgentInfo[] };
-
-type BroadcastResult = { outcome: BroadcastOutcome; reason?: string; retryable?: boolean };
 
 /** Queue timeouts armed or cancelled anywhere reach every process (a dead one's timers live on). */
 const DEADLINES_CHANNEL = 'broker:deadlines';
@@ -140,9 +135,8 @@ export class Broker implements UserEventHandler {
       event.type === 'agentMessage' || event.type === 'systemMessage'
         ? keys.dedupe(`desk:${event.sessionId}:${event.messageId}`)
         : undefined;
-    // A desk may report an event from inside a call we are making for this user (the console
-    // reports `queued` from openChat, ServiceNow the ticket number) and wait for us: waiting for
-    // its outcome would wait on ourselves. Only that case is not waited for.
+    // The sink's contract (`DeskEventSink`): a report from inside a call we are making for this
+    // chat is queued, not waited for (its outcome would wait on ourselves); any other is waited for.
     const wait = !this.effects.insideDeskCall(key);
     const entry: Entry = { id: Inboxes.newId(), ...(wait ? { reply: this.owner } : {}), kind: 'desk', event, ...(mark ? { mark } : {}) };
     const { fresh, outcome } = await this.inboxes.post(key, portable(entry), mark ? [mark] : []);
@@ -182,17 +176,7 @@ export class Broker implements UserEventHandler {
    * effects, so by the time a surface sends "Beth joined", this already says `live`.
    */
   async chatState(surface: SurfaceKind, userId: string): Promise<ChatState> {
-    const session = (await loadConversation(this.deps.store, userKey(surface, userId)))?.conv.session;
-    switch (session?.phase) {
-      case undefined:
-        return { phase: 'none' };
-      case 'collecting':
-        return { phase: 'collecting' };
-      case 'queued':
-        return { phase: 'queued', title: session.request.title };
-      case 'live':
-        return { phase: 'live', title: session.request.title, agents: session.agents };
-    }
+    return chatStateOf((await loadConversation(this.deps.store, userKey(surface, userId)))?.conv.session);
   }
 
   /** Apply the inboxes that nobody holds (a dead process's), now and every few seconds. */
@@ -236,7 +220,8 @@ export class Broker implements UserEventHandler {
         // Applied by a process that stopped before recording its effects as done: run them (again).
         step = { state: loaded.conv, effects: loaded.outbox.effects, outcome: loaded.outbox.outcome };
       } else if (entry.kind === 'broadcast') {
-        const delivered = await this.broadcastStep(stored, entry);
+        const send = (conv: Conversation, content: OutboundContent) => this.effects.surface(conv).send(conv.address, content);
+        const delivered = await broadcastStep(stored, entry, send, this.context());
         if (!('state' in delivered)) return { outcome: delivered };
         step = delivered;
       } else {
@@ -283,23 +268,6 @@ export class Broker implements UserEventHandler {
       logger.error({ err, key, kind: entry.kind }, 'event processing failed');
       return { outcome: entry.kind === 'broadcast' ? { outcome: 'failed', reason: err.message } : {} };
     }
-  }
-
-  /** A broadcast card sent to the user; during a chat its buttons are held (a transition). */
-  private async broadcastStep(conv: Conversation | undefined, entry: Extract<Entry, { kind: 'broadcast' }>) {
-    if (!conv) return { outcome: 'unknown_user' as const };
-    const inChat = conv.session?.phase === 'queued' || conv.session?.phase === 'live';
-    const view = broadcastView(entry.broadcastId, entry.message, { disabledNote: inChat ? entry.disabledNote : undefined });
-    let ref: SentRef;
-    try {
-      ref = await this.effects.surface(conv).send(conv.address, { kind: 'card', view });
-    } catch (e) {
-      const err = asBridgeError(e);
-      return { outcome: 'failed' as const, reason: err.message, retryable: err.retryable };
-    }
-    if (!inChat) return { outcome: 'delivered' as const };
-    const event = { type: 'broadcastDelivered' as const, broadcastId: entry.broadcastId, ref, held: true };
-    return { ...transition(conv, { source: 'internal', event }, this.context()), outcome: { outcome: 'delivered_buttons_disabled' } };
   }
 
   private context() {

@@ -24,6 +24,8 @@ export const cardStatusSchema = z
     noAgent: z.string().default('No agent was available'),
     deskError: z.string().default('Could not connect to an agent'),
     interrupted: z.string().default('Chat ended by a problem on our side'),
+    /** A broadcast once the user pressed one of its buttons; `{answer}` is the button's title. */
+    answered: z.string().default('You answered: {answer}'),
   })
   .default({});
 

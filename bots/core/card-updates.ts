@@ -6,7 +6,8 @@
  */
 import type { CardStatus, DetailsView, OfferView, SentRef, WaitingView } from './ports';
 import type { CoreSettings } from './settings';
-import type { Conversation, Effect, Session, TrackedCard } from './session';
+import type { Effect } from './session-events';
+import type { Conversation, OpenSession, TrackedCard } from './session-state';
 
 /** Earlier offers whose Start button is still live, at most this many (older ones are forgotten). */
 export const MAX_EARLIER_OFFERS = 10;
@@ -70,7 +71,7 @@ export function withNewOffer(state: Conversation, offer: { offerId: string; mess
 }
 
 /** The waiting card of a session, its view rebuilt from the session. */
-export function waitingCard(session: Extract<Session, { phase: 'queued' | 'live' }>): TrackedCard<WaitingView> {
+export function waitingCard(session: OpenSession): TrackedCard<WaitingView> {
   const { ref, estimatedWaitSeconds } = session.waiting;
   const view: WaitingView = {
     type: 'waiting',

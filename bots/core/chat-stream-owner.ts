@@ -19,26 +19,21 @@
  * - `stop()` (shutdown) closes the connections, lets the events in hand finish, and releases the
  *   leases, so another process takes the chats over at its next scan, not a TTL later.
  *
+ * One held chat's connection (events in order, the fenced cursor, reopening) is `held-stream.ts`.
+ *
  * Delivery is at least once: a cursor is persisted after its event was delivered, so an owner
  * that dies between the two has the event replayed by its successor, and the broker's
  * de-duplication of desk messages by `messageId` drops the copy.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DEFAULT_STREAM_TIMINGS,
-  streamKeys,
-  type ChatStream,
-  type ChatStreamEvents,
-  type StreamDesk,
-  type StreamTimings,
-} from './chat-streams';
-import { asBridgeError, isBridgeError, ErrorCode } from './errors';
+import { DEFAULT_STREAM_TIMINGS, type StreamDesk, type StreamTimings, streamKeys } from './chat-streams';
+import { asBridgeError } from './errors';
+import { HeldStream, type StreamHost } from './held-stream';
 import { LeaseKeeper } from './lease-keeper';
 import type {
   Availability,
   Clock,
   Desk,
-  DeskEvent,
   DeskEventSink,
   EndReason,
   Logger,
@@ -58,21 +53,6 @@ export interface ChatStreamOwnerDeps {
   timings?: Partial<StreamTimings>;
 }
 
-/** A chat whose connection this process holds. */
-interface HeldChat {
-  sessionId: string;
-  keeper: LeaseKeeper;
-  cursor?: string;
-  stream?: ChatStream;
-  /** Counts opens, so calls from a connection replaced since are ignored. */
-  generation: number;
-  /** Events are handled one at a time, in the order the desk reported them. */
-  chain: Promise<void>;
-  reopenTimer?: TimerHandle;
-  failures: number;
-  closed: boolean;
-}
-
 /** How many chats a scan tries to take at once (each may open a connection). */
 const TAKE_CONCURRENCY = 8;
 
@@ -81,12 +61,13 @@ export class ChatStreamOwner implements Desk {
   readonly owner: string;
   private readonly timings: StreamTimings;
   private readonly registry: StreamRegistry;
-  private readonly held = new Map<string, HeldChat>();
+  private readonly held = new Map<string, HeldStream>();
   private sink?: DeskEventSink;
   private scanTimer?: TimerHandle;
   private scanning?: Promise<void>;
   private stopping = false;
   private stopped?: Promise<void>;
+  private readonly host: StreamHost;
 
   constructor(
     private readonly desk: StreamDesk,
@@ -96,6 +77,21 @@ export class ChatStreamOwner implements Desk {
     this.owner = deps.owner ?? `streams-${randomUUID()}`;
     this.timings = { ...DEFAULT_STREAM_TIMINGS, ...deps.timings };
     this.registry = new StreamRegistry(deps.store, deps.clock, desk.name, this.timings.chatTtlMs);
+    this.host = {
+      desk,
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      timings: this.timings,
+      sink: () => this.sink,
+      unknownToDesk: async (sessionId) => {
+        await this.forget(sessionId);
+        await this.sink?.({ type: 'ended', sessionId, reason: 'desk_error' }).catch((err) =>
+          this.deps.logger.warn({ err: asBridgeError(err), sessionId }, 'could not tell the user the chat ended'),
+        );
+      },
+      ended: (sessionId) => this.forget(sessionId, { inChain: true }),
+    };
   }
 
   /** Session ids whose connection this process holds now (health, tests). */
@@ -145,7 +141,8 @@ export class ChatStreamOwner implements Desk {
   }
 
   get sendTyping(): Desk['sendTyping'] {
-    return this.desk.sendTyping && ((sessionId) => this.desk.sendTyping!(sessionId));
+    const sendTyping = this.desk.sendTyping;
+    return sendTyping && ((sessionId) => sendTyping.call(this.desk, sessionId));
   }
 
   async endChat(sessionId: string, reason: EndReason): Promise<void> {
@@ -204,7 +201,7 @@ export class ChatStreamOwner implements Desk {
   private async take(sessionId: string): Promise<void> {
     if (this.stopping || this.held.has(sessionId)) return;
     const { store, clock, logger } = this.deps;
-    let chat: HeldChat | undefined;
+    let chat: HeldStream | undefined;
     const keeper = await LeaseKeeper.acquire(
       { store, clock, logger },
       streamKeys.lease(this.name, sessionId),
@@ -219,7 +216,7 @@ export class ChatStreamOwner implements Desk {
       await keeper.release();
       return;
     }
-    chat = { sessionId, keeper, generation: 0, chain: Promise.resolve(), failures: 0, closed: false };
+    chat = new HeldStream(this.host, sessionId, keeper);
     this.held.set(sessionId, chat);
     try {
       chat.cursor = await store.get<string>(streamKeys.cursor(this.name, sessionId));
@@ -229,98 +226,7 @@ export class ChatStreamOwner implements Desk {
       throw e;
     }
     logger.info({ sessionId, token: keeper.lease.token, cursor: chat.cursor }, 'owning chat stream');
-    await this.connect(chat);
-  }
-
-  private async connect(chat: HeldChat): Promise<void> {
-    if (chat.closed || chat.keeper.lost) return;
-    const generation = ++chat.generation;
-    const events: ChatStreamEvents = {
-      event: (event, cursor) => this.onEvent(chat, generation, event, cursor),
-      dropped: (reason) => this.onDropped(chat, generation, reason),
-    };
-    let stream: ChatStream;
-    try {
-      stream = await this.desk.openStream(chat.sessionId, chat.cursor, events);
-    } catch (e) {
-      if (isBridgeError(e, ErrorCode.UnknownSession)) {
-        this.deps.logger.warn({ sessionId: chat.sessionId }, 'the desk no longer knows this chat; ending it');
-        await this.forget(chat.sessionId);
-        await this.sink?.({ type: 'ended', sessionId: chat.sessionId, reason: 'desk_error' }).catch((err) =>
-          this.deps.logger.warn({ err: asBridgeError(err), sessionId: chat.sessionId }, 'could not tell the user the chat ended'),
-        );
-        return;
-      }
-      this.deps.logger.warn({ err: asBridgeError(e), sessionId: chat.sessionId }, 'could not open the chat stream; retrying');
-      this.scheduleReopen(chat, generation);
-      return;
-    }
-    if (chat.closed || generation !== chat.generation || chat.keeper.lost) {
-      await stream.close();
-      return;
-    }
-    chat.stream = stream;
-    chat.failures = 0;
-  }
-
-  private onEvent(chat: HeldChat, generation: number, event: DeskEvent, cursor?: string): Promise<boolean> {
-    const handled = chat.chain.then(() => this.deliver(chat, generation, event, cursor));
-    chat.chain = handled.then(() => undefined);
-    return handled;
-  }
-
-  /** Never rejects: a failure is logged and answered `false` (see `ChatStreamEvents.event`). */
-  private async deliver(chat: HeldChat, generation: number, event: DeskEvent, cursor?: string): Promise<boolean> {
-    // A stale owner must not deliver: closed, replaced, or the lease gone (`lost` also notices a
-    // renewal that did not come in time, e.g. after a long pause).
-    if (chat.closed || generation !== chat.generation || chat.keeper.lost || !this.sink) return false;
-    if (event.sessionId !== chat.sessionId) {
-      this.deps.logger.warn({ sessionId: chat.sessionId, reported: event.sessionId }, 'stream event for another chat dropped');
-      return false;
-    }
-    let delivered = true;
-    await this.sink(event).catch((e) => {
-      delivered = false;
-      this.deps.logger.warn(
-        { err: asBridgeError(e), sessionId: chat.sessionId, type: event.type },
-        'stream event not delivered to the user',
-      );
-    });
-    if (cursor !== undefined) {
-      chat.cursor = cursor;
-      try {
-        const key = streamKeys.cursor(this.name, chat.sessionId);
-        if (!(await this.deps.store.setIfLeaseHeld(chat.keeper.lease, key, cursor, this.timings.chatTtlMs))) chat.keeper.markLost();
-      } catch (e) {
-        // The next event's cursor is written again; a takeover meanwhile replays a little more.
-        this.deps.logger.warn({ err: asBridgeError(e), sessionId: chat.sessionId }, 'could not persist the stream cursor');
-      }
-    }
-    if (event.type === 'ended') await this.forget(chat.sessionId, { inChain: true });
-    return delivered;
-  }
-
-  private onDropped(chat: HeldChat, generation: number, reason?: unknown): void {
-    if (chat.closed || generation !== chat.generation) return;
-    chat.stream = undefined;
-    this.deps.logger.info(
-      { sessionId: chat.sessionId, reason: reason === undefined ? undefined : String(reason) },
-      'chat stream dropped; reopening',
-    );
-    this.scheduleReopen(chat, generation);
-  }
-
-  /** Reopen after the events in hand are handled (so the cursor is the last one), with a backoff. */
-  private scheduleReopen(chat: HeldChat, generation: number): void {
-    const delay = Math.min(this.timings.maxReopenDelayMs, this.timings.reopenDelayMs * 2 ** chat.failures);
-    chat.failures += 1;
-    void chat.chain.then(() => {
-      if (chat.closed || generation !== chat.generation) return;
-      chat.reopenTimer = this.deps.clock.setTimer(delay, () => {
-        chat.reopenTimer = undefined;
-        void this.connect(chat);
-      });
-    });
+    await chat.connect();
   }
 
   /**
@@ -339,25 +245,9 @@ export class ChatStreamOwner implements Desk {
     }
   }
 
-  /**
-   * Close the chat's connection here. With `release`, also let the event in hand finish (it
-   * persists its cursor under the lease; not awaited from inside that event, `inChain`) and give
-   * the lease up; without, the lease is lost already.
-   */
-  private async letGo(chat: HeldChat, opts: { release: boolean; deleteCursor?: boolean; inChain?: boolean }): Promise<void> {
+  /** Stop holding the chat here (see `HeldStream.close`). */
+  private async letGo(chat: HeldStream, opts: { release: boolean; deleteCursor?: boolean; inChain?: boolean }): Promise<void> {
     if (this.held.get(chat.sessionId) === chat) this.held.delete(chat.sessionId);
-    if (chat.closed) return;
-    chat.closed = true;
-    chat.reopenTimer?.cancel();
-    const stream = chat.stream;
-    chat.stream = undefined;
-    if (stream)
-      await stream
-        .close()
-        .catch((e) => this.deps.logger.warn({ err: asBridgeError(e), sessionId: chat.sessionId }, 'could not close a chat stream'));
-    if (!opts.release) return;
-    if (!opts.inChain) await chat.chain;
-    if (opts.deleteCursor) await this.deps.store.delete(streamKeys.cursor(this.name, chat.sessionId)).catch(() => undefined);
-    await chat.keeper.release();
+    await chat.close(opts);
   }
 }

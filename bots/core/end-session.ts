@@ -6,9 +6,8 @@ import type { EndReason } from './ports';
 import { disableCard, fillIn, say, waitingCard } from './card-updates';
 import type { CardStatusWording } from './card-status';
 import type { CoreSettings } from './settings';
-import type { Effect, Session, TransitionContext, TransitionResult, Conversation } from './session';
-
-type OpenSession = Extract<Session, { phase: 'queued' | 'live' }>;
+import type { Effect, TransitionContext, TransitionResult } from './session-events';
+import type { Conversation, OpenSession } from './session-state';
 
 /** Close the session, tell the user why, and (when the end is ours) tell the desk. */
 export function endSession(

@@ -30,6 +30,7 @@ export class OfferView {
     const { offer, messages } = this.deps.settings;
     const decision = decideOffer({
       noAgentsReason: messages.noAgentsAvailable,
+      hoursWording: messages.hours,
       policy: offer.policy,
       hours: offer.hours,
       now: this.deps.clock.now(),

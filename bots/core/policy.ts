@@ -2,7 +2,11 @@
  * Whether to show the Start agent chat button: a pure decision over the configured policy, the
  * desk's availability answer and the clock. The broker fetches availability; this decides.
  */
-import type { DayName, Hours, OfferPolicy } from './settings';
+import { fillIn } from './card-updates';
+import { type CoreSettings, type DayName, defaultMessages, type Hours, type OfferPolicy } from './settings';
+
+/** How a hidden button is explained (`bot.messages.hours`). */
+export type HoursWording = CoreSettings['messages']['hours'];
 
 export interface OfferDecision {
   show: boolean;
@@ -18,18 +22,20 @@ export interface OfferInputs {
   agentsAvailable?: boolean;
   /** The reason shown when no agent is available (`bot.messages.noAgentsAvailable`). */
   noAgentsReason?: string;
+  /** The reasons shown outside hours (`bot.messages.hours`). */
+  hoursWording?: HoursWording;
 }
 
 export function decideOffer(inputs: OfferInputs): OfferDecision {
   const { policy } = inputs;
   if (policy === 'always') return { show: true };
   if (policy === 'hours' || policy === 'availability_and_hours') {
-    const open = isWithinHours(inputs.hours, inputs.now);
+    const open = isWithinHours(inputs.hours, inputs.now, inputs.hoursWording);
     if (!open.open) return { show: false, reason: open.reason };
   }
   if (policy === 'availability' || policy === 'availability_and_hours') {
     if (inputs.agentsAvailable !== true) {
-      return { show: false, reason: inputs.noAgentsReason ?? 'No agents are available right now. Please try again later.' };
+      return { show: false, reason: inputs.noAgentsReason ?? defaultMessages.noAgentsAvailable };
     }
   }
   return { show: true };
@@ -78,19 +84,23 @@ function toMinutes(hhmm: string): number {
   return h * 60 + m;
 }
 
-export function isWithinHours(hours: Hours, now: number): { open: boolean; reason?: string } {
+export function isWithinHours(
+  hours: Hours,
+  now: number,
+  wording: HoursWording = defaultMessages.hours,
+): { open: boolean; reason?: string } {
   const { date, day, minutes } = zonedParts(now, hours.timeZone);
-  const schedule = describeHours(hours);
+  const schedule = describeHours(hours, wording);
   if (hours.holidays.includes(date)) {
-    return { open: false, reason: `Agents are off today for a holiday. ${schedule}` };
+    return { open: false, reason: fillIn(wording.holiday, { schedule }) };
   }
   const open = hours.weekly[day].some((i) => minutes >= toMinutes(i.start) && minutes < toMinutes(i.end));
   return open ? { open: true } : { open: false, reason: schedule };
 }
 
 /** "Agents are available Mon–Fri 08:00–17:00 PT." from the schedule, unless one is configured. */
-export function describeHours(hours: Hours): string {
-  if (hours.description) return `Agents are available ${hours.description}.`;
+export function describeHours(hours: Hours, wording: HoursWording = defaultMessages.hours): string {
+  if (hours.description) return fillIn(wording.available, { hours: hours.description });
   const key = (d: DayName) => hours.weekly[d].map((i) => `${i.start}–${i.end}`).join(', ');
   const groups: { from: DayName; to: DayName; spans: string }[] = [];
   for (const d of dayOrder) {
@@ -100,9 +110,9 @@ export function describeHours(hours: Hours): string {
     if (last && last.spans === spans && dayOrder.indexOf(last.to) === dayOrder.indexOf(d) - 1) last.to = d;
     else groups.push({ from: d, to: d, spans });
   }
-  if (groups.length === 0) return 'Agents are not available at the moment.';
+  if (groups.length === 0) return wording.never;
   const text = groups.map((g) => `${dayLabel[g.from]}${g.from === g.to ? '' : `–${dayLabel[g.to]}`} ${g.spans}`).join('; ');
-  return `Agents are available ${text} ${zoneLabel(hours.timeZone)}.`;
+  return fillIn(wording.available, { hours: `${text} ${zoneLabel(hours.timeZone)}` });
 }
 
 /** A short zone name such as "PT", falling back to the IANA name. */

@@ -250,7 +250,13 @@ export type DeskEvent =
   | { type: 'typing'; sessionId: string; agent?: AgentInfo; on: boolean }
   | { type: 'ended'; sessionId: string; reason: 'agent_ended' | 'queue_timeout' | 'desk_error'; message?: string };
 
-/** Where desks report events. The broker implements it. */
+/**
+ * Where desks report events. The broker implements it. A report settles once the event reached
+ * the user, or rejects (`surface_send_failed`) so the desk can tell the agent and retry with the
+ * same `messageId`; except one made inside a call the broker is making for that chat (`openChat`,
+ * `sendMessage`, `sendTyping`, `endChat`, before it returns), which settles once queued: the chat's
+ * events apply in order after the call, so a desk may await it there without waiting on itself.
+ */
 export type DeskEventSink = (event: DeskEvent) => Promise<void>;
 
 /**

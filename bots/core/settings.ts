@@ -140,6 +140,17 @@ export const coreSettingsSchema = z.object({
       offerUnavailable: z.string().default("I can't connect you with a live agent at the moment."),
       /** The reason shown when no agent is online (policy `availability`). */
       noAgentsAvailable: z.string().default('No agents are available right now. Please try again later.'),
+      /** The reason shown when the button is hidden for hours (policies `hours`, `availability_and_hours`). */
+      hours: z
+        .object({
+          /** `{hours}` is `offer.hours.description`, or the schedule written out ("Mon–Fri 08:00–17:00 PT"). */
+          available: z.string().default('Agents are available {hours}.'),
+          /** `{schedule}` is the `available` line. */
+          holiday: z.string().default('Agents are off today for a holiday. {schedule}'),
+          /** A schedule with no open hours at all. */
+          never: z.string().default('Agents are not available at the moment.'),
+        })
+        .default({}),
       cannotHelp: z.string().default("I can't help with that myself, but an agent can."),
       greeting: z.string().default('Hi! I can connect you with a live agent. Tell me what you need help with.'),
       queuedNotice: z.string().default('Thanks. The agent will see your messages when they join.'),
@@ -152,8 +163,22 @@ export const coreSettingsSchema = z.object({
       deskError: z.string().default('Sorry, the agent chat could not continue because of a problem on our side.'),
       alreadyOpen: z.string().default('You already have an agent chat open. Type "stop chat" to end it first.'),
       notDelivered: z.string().default('Your last message could not be delivered to the agent.'),
-      /** `{file}` is the file name, `{reason}` why it was refused. */
+      /** `{file}` is the file name, `{reason}` why it was refused (one of `fileRefusedReasons`). */
       fileRefused: z.string().default('"{file}" was not sent to the agent: {reason}. The chat goes on.'),
+      fileRefusedReasons: z
+        .object({
+          /** `{type}` is the file's MIME type, or `unknownType` when it has none. */
+          type: z.string().default('files of type {type} are not accepted'),
+          unknownType: z.string().default('unknown'),
+          /** `{max}` is `files.maxBytes`, e.g. "20 MB". */
+          size: z.string().default('it is larger than {max}'),
+          /** `{max}` is `files.maxPerSession`. */
+          count: z.string().default('only {max} files can be sent in one chat'),
+          download: z.string().default('it could not be downloaded'),
+          /** `{surface}` is the surface (teams, slack, web) that has no way to fetch files. */
+          noDownload: z.string().default('{surface} cannot download files'),
+        })
+        .default({}),
       staleCard: z.string().default('That card is no longer active.'),
       /** The agent closed the request before anyone accepted it. */
       requestClosed: z
@@ -180,6 +205,9 @@ export const coreSettingsSchema = z.object({
 });
 
 export type CoreSettings = z.infer<typeof coreSettingsSchema>;
+
+/** The wording a company did not change: what pure helpers use when called without settings. */
+export const defaultMessages: CoreSettings['messages'] = coreSettingsSchema.parse({}).messages;
 
 function isTimeZone(tz: string): boolean {
   try {
