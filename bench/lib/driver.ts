@@ -378,12 +378,19 @@ export class Driver {
       result = await this.measure('open loop', [toAgent, toUser], idleMs, async () => {
         const start = performance.now();
         let sent = 0;
+        const inFlight: Promise<void>[] = [];
         while (!this.poisoned) {
           const elapsed = performance.now() - start;
           if (elapsed >= seconds * 1000) break;
           const due = Math.floor((elapsed / 1000) * userRate);
           for (; sent < due; sent++) {
-            const p = this.userSends(sent % chats, this.kind === 'echo' ? toUser : toAgent);
+            // A chat's next message leaves once the platform request before it was answered, as a
+            // user's client sends: two requests of one user in flight at once may arrive in either
+            // order, and the order the ledger checks is the order the bridge acknowledged.
+            const chat = sent % chats;
+            const ledger = this.kind === 'echo' ? toUser : toAgent;
+            const p = (inFlight[chat] ?? Promise.resolve()).then(() => this.userSends(chat, ledger));
+            inFlight[chat] = p.then(() => undefined);
             this.track(p);
           }
           await sleep(1);

@@ -7,8 +7,12 @@
 import { BridgeError, ErrorCode } from './errors';
 import type { Store } from './ports';
 
-/** Attempts before giving up: enough for a handful of processes writing one key at once. */
-export const DEFAULT_UPDATE_ATTEMPTS = 10;
+/**
+ * Attempts before giving up. A contender loses an attempt only to a write that landed, so all
+ * progress together; with the jittered wait below, losing 30 in a row to a handful of processes
+ * writing one key at once does not happen short of a writer stuck in a loop.
+ */
+export const DEFAULT_UPDATE_ATTEMPTS = 30;
 
 export interface UpdateOptions {
   attempts?: number;
@@ -33,8 +37,9 @@ export async function updateVersioned<T>(
     const next = change(current?.value);
     if (next === undefined) return current?.value;
     if (await store.setVersioned(key, next, current?.version ?? 0, ttlMs)) return next;
-    // Someone else wrote first; let the other writers' turns pass before reading again.
-    if (attempt < attempts) await new Promise((resolve) => setImmediate(resolve));
+    // Someone else wrote first: wait a random while (growing, at most ~20 ms) before reading
+    // again, so two writers in lockstep fall out of it instead of colliding on every attempt.
+    if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
   }
   throw new BridgeError(ErrorCode.Conflict, `${key} changed under ${attempts} attempts to update it`, {
     retryable: true,
