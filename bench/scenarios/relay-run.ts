@@ -136,6 +136,7 @@ export async function openRelay(ctx: ScenarioContext, spec: RelaySpec): Promise<
             config: {
               redisUrl: store === 'redis' ? o.redisUrl : undefined,
               namespace,
+              memoryEngine: o.memoryEngine,
               agents,
               queueTimeoutSeconds: 3600,
               slack: slackConfig,
@@ -195,7 +196,7 @@ async function measuredBurst(
   if (ctx.profileDir) {
     const file = `${ctx.profileDir}/${open.tag}-${kind}-${Date.now()}.cpuprofile`;
     await child.call('profile-stop', { file });
-    (run.phaseProfiles ??= {})[label] = file;
+    run.phaseProfiles = { ...run.phaseProfiles, [label]: file };
   }
   r.phase = name;
   run.phases.push(r);
