@@ -10,6 +10,9 @@
  */
 import type { DeserializedData } from 'keyv';
 
+/** The value a successful `claim` stores (both engines): `get` of a claimed key resolves `true`. */
+export const CLAIMED = true;
+
 export function jsonSerialize<Value>(data: DeserializedData<Value>): string {
   return JSON.stringify(data);
 }

@@ -3,49 +3,30 @@
  *
  * In memory, every call is one atomic operation of the memory engine (`memory-operations.ts`
  * over the seam in `memory-engine.ts`): keyv through its public API, or Maps of our own (the
- * default: cheaper per call, held to the same conformance suite). On Redis, `get`/`set`/`delete`
- * go through keyv; what keyv cannot do, we do next to it, on the same keys and in the same value
- * format, so `get` sees the results:
- * - `claim` needs "set if absent" in one step. Keyv only offers has-then-set, which races.
- * - `keys` on Redis: keyv's iterator scans the whole namespace and fetches every value; a `SCAN`
- *   with a `MATCH` on the prefix does the filtering in Redis and fetches no values.
- * - `ping` on Redis: keyv has no health check.
- * - leases, fenced writes, `setVersioned`: Lua scripts (`redis-scripts.ts`); pub/sub: a
- *   subscriber connection (`redis-bus.ts`). In memory, `InProcessBus`.
- * - `append`/`list`: keyv has no lists. On Redis they are Redis lists (`RPUSH` and `PEXPIRE` in
- *   one script, `LRANGE`) under the same key prefix, so `keys`, `delete` and expiry see them
- *   like any other key.
+ * default: cheaper per call, held to the same conformance suite); pub/sub is `InProcessBus`.
+ * On Redis, keys and lists are `RedisKeys` (keyv, and what keyv cannot do next to it), leases,
+ * fenced writes and `setVersioned` Lua scripts (`redis-scripts.ts`), pub/sub a subscriber
+ * connection (`redis-bus.ts`).
  *
  * Every failure of the backing store surfaces as `BridgeError('store_unavailable')`, so callers
  * never mistake an outage for a missing key.
  */
-import { Keyv } from 'keyv';
 import type { Logger, Store } from '../../bots/core/ports';
 import { InProcessBus, type HandlerErrorReport } from './bus';
 import { StoreCoordination, type StoreCall } from './coordination';
 import { checkTtl, describeError, storeUnavailable } from './errors';
-import { jsonDeserialize, jsonSerialize } from './json';
-import type { Maybe, MemoryEngine, MemoryEngineName, MemoryEntry } from './memory-engine';
-import { KeyvMemoryEngine } from './memory-keyv-engine';
-import { MapMemoryEngine } from './memory-map-engine';
-import { MemoryOperations, noJson } from './memory-operations';
+import type { Maybe, MemoryEngine, MemoryEngineName } from './memory-engine';
+import { MemoryOperations } from './memory-operations';
 import type { RedisConnection } from './redis';
 import { RedisBus } from './redis-bus';
+import { RedisKeys } from './redis-keys';
 import { RedisCoordination } from './redis-scripts';
 
-/** The value a successful `claim` stores: `get` of a claimed key resolves `true`. */
-export const CLAIMED = true;
+export { CLAIMED } from './json';
+export { escapeGlob } from './redis-keys';
 
 /** How often the memory store drops expired entries (otherwise dropped only when met). */
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
-
-/** Characters that are special in Redis `MATCH` patterns. */
-const GLOB_SPECIALS = /[*?[\]\\]/g;
-
-/** Escape `text` so a Redis `MATCH` pattern matches it literally. */
-export function escapeGlob(text: string): string {
-  return text.replace(GLOB_SPECIALS, '\\$&');
-}
 
 /**
  * A value JSON cannot hold (BigInt, a cycle) is the caller's bug, not an outage, so it is not
@@ -56,9 +37,6 @@ function isCallerError(e: unknown): boolean {
   return name === 'TypeError' || name === 'RangeError';
 }
 
-/** Append and refresh the TTL in one step; a key holding a value fails before the TTL is touched. */
-const APPEND_SCRIPT = "local n = redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return n";
-
 export interface MemoryStoreOptions {
   /** Where entries are kept (`memory-engine.ts`); `map` unless asked. */
   engine?: MemoryEngineName;
@@ -68,21 +46,6 @@ export interface MemoryStoreOptions {
   logger?: Logger;
   /** The store's clock (epoch ms) for TTLs and leases; tests inject theirs. */
   now?: () => number;
-}
-
-function memoryEngine(namespace: string, name: MemoryEngineName = 'map'): MemoryEngine {
-  if (name === 'map') return new MapMemoryEngine();
-  const keyv = new Keyv<MemoryEntry>({
-    namespace,
-    // The Map belongs to this store alone, so a prefix separates nothing. keyv's prefixing is
-    // also lossy: it skips keys that already start with `<namespace>:`, so with namespace
-    // `lab` the keys `lab:x` and `x` would be the same entry.
-    useKeyPrefix: false,
-    throwOnErrors: true,
-    serialize: jsonSerialize,
-    deserialize: jsonDeserialize,
-  });
-  return new KeyvMemoryEngine(keyv);
 }
 
 export class KeyvStore implements Store {
@@ -100,7 +63,7 @@ export class KeyvStore implements Store {
 
   /** One process only; contents are lost on restart. */
   static memory(namespace: string, options: MemoryStoreOptions = {}): KeyvStore {
-    const memory = new MemoryOperations(memoryEngine(namespace, options.engine), options.now ?? Date.now);
+    const memory = MemoryOperations.open(namespace, options.engine, options.now ?? Date.now);
     const store = new KeyvStore({ memory }, options.logger);
     store.startSweeping(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
     return store;
@@ -111,19 +74,19 @@ export class KeyvStore implements Store {
     return new KeyvStore({ redis: connection }, logger);
   }
 
-  /** Redis: its keyv. */
-  private readonly keyv?: Keyv;
   private readonly redis?: RedisConnection;
+  /** The Redis engine's keys and lists (redis-keys.ts). */
+  private readonly redisKeys?: RedisKeys;
 
   private constructor(backing: { memory: MemoryOperations } | { redis: RedisConnection }, logger?: Logger) {
     const redis = 'redis' in backing ? backing.redis : undefined;
     this.redis = redis;
-    this.keyv = redis?.keyv;
     this.engine = redis ? 'redis' : 'memory';
     const onHandlerError: HandlerErrorReport = (channel, err) =>
       logger?.error({ store: this.engine, channel, err: describeError(err) }, 'A pub/sub handler failed');
     const bounded = <T>(call: Promise<T>) => this.bounded(call);
     if (redis) {
+      this.redisKeys = new RedisKeys(redis, bounded);
       this.redisBus = new RedisBus(redis, bounded, onHandlerError);
       const run: StoreCall = (op, key, fn) => this.run(op, key, async () => fn());
       this.coordination = new StoreCoordination(new RedisCoordination(redis, bounded), this.redisBus, run);
@@ -144,58 +107,47 @@ export class KeyvStore implements Store {
   async get<T>(key: string): Promise<T | undefined> {
     const memory = this.memory;
     if (memory) return this.inMemory('get', key, () => memory.get<T>(key));
-    return this.run('get', key, () => this.bounded(this.redisKeyv().get<T>(key)));
+    return this.run('get', key, () => this.onRedis().get<T>(key));
   }
 
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     const ttl = checkTtl('set', key, ttlMs);
     const memory = this.memory;
     if (memory) return this.inMemory('set', key, () => memory.set(key, value, ttl));
-    await this.run('set', key, () => this.bounded(this.redisKeyv().set(key, value, ttl)));
+    await this.run('set', key, () => this.onRedis().set(key, value, ttl));
   }
 
   async delete(key: string): Promise<void> {
     const memory = this.memory;
     if (memory) return this.inMemory('delete', key, () => memory.delete(key));
-    await this.run('delete', key, () => this.bounded(this.redisKeyv().delete(key)));
+    await this.run('delete', key, () => this.onRedis().delete(key));
   }
 
   async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
     const ttl = checkTtl('append', key, ttlMs);
     const memory = this.memory;
     if (memory) return this.inMemory('append', key, () => memory.append(key, value, ttl));
-    const redis = this.redisConnection();
-    return this.run('append', key, async () => {
-      const json = JSON.stringify(value);
-      if (typeof json !== 'string') throw noJson(key);
-      const reply = await this.bounded(redis.client.eval(APPEND_SCRIPT, { keys: [redis.keyPrefix + key], arguments: [json, String(ttl)] }));
-      return Number(reply);
-    });
+    return this.run('append', key, () => this.onRedis().append(key, value, ttl));
   }
 
   async list<T>(key: string): Promise<T[]> {
     const memory = this.memory;
     if (memory) return this.inMemory('list', key, () => memory.list<T>(key));
-    const redis = this.redisConnection();
-    return this.run('list', key, async () => {
-      const items = await this.bounded(redis.client.lRange(redis.keyPrefix + key, 0, -1));
-      return items.map((item) => jsonDeserialize(String(item)) as T);
-    });
+    return this.run('list', key, () => this.onRedis().list<T>(key));
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl('claim', key, ttlMs);
     const memory = this.memory;
     if (memory) return this.inMemory('claim', key, () => memory.claim(key, ttl));
-    const redis = this.redisConnection();
-    return this.run('claim', key, () => this.claimInRedis(redis, key, ttl));
+    return this.run('claim', key, () => this.onRedis().claim(key, ttl));
   }
 
   async keys(prefix: string): Promise<string[]> {
     const memory = this.memory;
     const found = await (memory
       ? this.inMemory('keys', prefix, () => memory.keys(prefix))
-      : this.run('keys', prefix, () => this.scanRedis(this.redisConnection(), prefix)));
+      : this.run('keys', prefix, () => this.onRedis().keys(prefix)));
     return found.sort();
   }
 
@@ -266,9 +218,9 @@ export class KeyvStore implements Store {
     if (client.isOpen) client.destroy();
   }
 
-  private redisKeyv(): Keyv {
-    if (!this.keyv) throw new Error('KeyvStore: a memory store has no Redis keyv');
-    return this.keyv;
+  private onRedis(): RedisKeys {
+    if (!this.redisKeys) throw new Error('KeyvStore: a memory store has no Redis keys');
+    return this.redisKeys;
   }
 
   /** The Redis engine's connection: a store is built with exactly one engine (see `memory`). */
@@ -328,36 +280,6 @@ export class KeyvStore implements Store {
     // Redis refusing a list command on a value (or the reverse) is the caller's mistake too.
     if (/\bWRONGTYPE\b/.test(describeError(e))) return new TypeError(`Store.${op}(${JSON.stringify(key)}): ${describeError(e)}`);
     return storeUnavailable(`Store ${op} failed: ${describeError(e)}`, e, { key, engine: this.engine });
-  }
-
-  /**
-   * `SET key value NX PX ttl`: atomic across processes. The key and value are what keyv itself
-   * would write (`<namespace>::key`, `{ value, expires }`), so `get` and `keys` see claims.
-   */
-  private async claimInRedis(redis: RedisConnection, key: string, ttlMs: number): Promise<boolean> {
-    const envelope = jsonSerialize({ value: CLAIMED, expires: Date.now() + ttlMs });
-    const reply = await this.bounded(
-      redis.client.set(redis.keyPrefix + key, envelope, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
-    );
-    return reply === 'OK'; // null when the key already existed
-  }
-
-  /**
-   * `SCAN` (never `KEYS`, which blocks Redis) with `MATCH` on the escaped prefix. Redis does not
-   * return keys whose TTL has passed. `SCAN` may return a key twice; the Set removes repeats.
-   */
-  private async scanRedis(redis: RedisConnection, prefix: string): Promise<string[]> {
-    const { client, keyPrefix } = redis;
-    const match = `${escapeGlob(keyPrefix + prefix)}*`;
-    const found = new Set<string>();
-    let cursor = '0';
-    do {
-      // The deadline is per page: a large namespace may take several.
-      const page = await this.bounded(client.scan(cursor, { MATCH: match, COUNT: 500 }));
-      cursor = String(page.cursor);
-      for (const fullKey of page.keys) found.add(String(fullKey).slice(keyPrefix.length));
-    } while (cursor !== '0');
-    return [...found];
   }
 
   /**

@@ -6,10 +6,10 @@
  * also what `InProcessCoordination` reads and writes (leases, fenced writes, compare-and-set).
  */
 import type { InProcessCells } from './in-process';
+import { CLAIMED } from './json';
 import { isList, type MemoryEntries, type MemoryList, type MemoryValue } from './memory-engine';
 
-/** The JSON a successful `claim` stores: `get` of a claimed key resolves `true`. */
-export const CLAIMED_JSON = 'true';
+const CLAIMED_JSON = JSON.stringify(CLAIMED);
 
 export function wrongKind(key: string, holds: 'a list' | 'a value'): TypeError {
   return new TypeError(`Store: ${JSON.stringify(key)} holds ${holds}; a key is either a value (get/set/claim) or a list (append/list)`);

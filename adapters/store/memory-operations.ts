@@ -5,18 +5,23 @@
  * operation, so a value JSON cannot hold fails before anything is written. The caller
  * (`KeyvStore`) turns failures into the Store's errors.
  */
+import { Keyv } from 'keyv';
 import type { Lease, LeaseHolder, SettleResult, TakeLease } from '../../bots/core/ports';
 import type { LeaseEngine } from './coordination';
+import { noJson } from './errors';
 import { type AppendJson, InProcessCoordination, type SettleJson } from './in-process';
-import { jsonDeserialize, jsonFlat } from './json';
+import { jsonDeserialize, jsonFlat, jsonSerialize } from './json';
 import { MemoryCells } from './memory-cells';
-import type { Maybe, MemoryEngine } from './memory-engine';
-
-export function noJson(key: string): TypeError {
-  return new TypeError(`Store.append(${JSON.stringify(key)}): the value has no JSON form`);
-}
+import type { Maybe, MemoryEngine, MemoryEngineName, MemoryEntry } from './memory-engine';
+import { KeyvMemoryEngine } from './memory-keyv-engine';
+import { MapMemoryEngine } from './memory-map-engine';
 
 export class MemoryOperations implements LeaseEngine {
+  /** The calls of a new, empty memory store on the engine named (`map` unless asked). */
+  static open(namespace: string, engine: MemoryEngineName = 'map', now: () => number = Date.now): MemoryOperations {
+    return new MemoryOperations(engine === 'map' ? new MapMemoryEngine() : keyvEngine(namespace), now);
+  }
+
   constructor(
     readonly engine: MemoryEngine,
     private readonly now: () => number,
@@ -116,4 +121,18 @@ export class MemoryOperations implements LeaseEngine {
   private coordinate<T>(op: (coordination: InProcessCoordination) => T): Maybe<T> {
     return this.atomically((cells) => op(new InProcessCoordination(cells)));
   }
+}
+
+function keyvEngine(namespace: string): KeyvMemoryEngine {
+  const keyv = new Keyv<MemoryEntry>({
+    namespace,
+    // The Map belongs to this store alone, so a prefix separates nothing. keyv's prefixing is
+    // also lossy: it skips keys that already start with `<namespace>:`, so with namespace
+    // `lab` the keys `lab:x` and `x` would be the same entry.
+    useKeyPrefix: false,
+    throwOnErrors: true,
+    serialize: jsonSerialize,
+    deserialize: jsonDeserialize,
+  });
+  return new KeyvMemoryEngine(keyv);
 }

@@ -52,128 +52,130 @@ export class RecordingStore implements Store {
     this.ttls.set(name, ttlMs + LEASE_GRACE_MS);
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    await this.before('get', key);
-    return this.store.get<T>(key);
+  /** Notes `key`'s TTL when a call answers that it wrote. */
+  private noteIfWritten(key: string, ttlMs: number): (written: boolean) => void {
+    return (written) => {
+      if (written) this.ttls.set(key, ttlMs);
+    };
   }
 
-  async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
-    await this.before('set', key);
-    await this.store.set(key, value, ttlMs);
-    this.ttls.set(key, ttlMs);
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.before('delete', key);
-    await this.store.delete(key);
-  }
-
-  async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
-    await this.before('append', key);
-    const length = await this.store.append(key, value, ttlMs);
-    this.ttls.set(key, ttlMs);
-    return length;
-  }
-
-  async list<T>(key: string): Promise<T[]> {
-    await this.before('list', key);
-    return this.store.list<T>(key);
-  }
-
-  async claim(key: string, ttlMs: number): Promise<boolean> {
-    await this.before('claim', key);
-    const won = await this.store.claim(key, ttlMs);
-    if (won) this.ttls.set(key, ttlMs);
-    return won;
-  }
-
-  async keys(prefix: string): Promise<string[]> {
-    await this.before('keys', prefix);
-    return this.store.keys(prefix);
-  }
-
-  acquireLease: Store['acquireLease'] = async (name, owner, ttlMs) => {
-    await this.before('lease', name);
-    const lease = await this.store.acquireLease(name, owner, ttlMs);
-    if (lease) this.recordLease(name, ttlMs);
-    return lease;
-  };
-
-  renewLease: Store['renewLease'] = async (name, owner, token, ttlMs) => {
-    await this.before('lease', name);
-    const renewed = await this.store.renewLease(name, owner, token, ttlMs);
-    if (renewed) this.recordLease(name, ttlMs);
-    return renewed;
-  };
-
-  releaseLease: Store['releaseLease'] = async (name, owner, token) => {
-    await this.before('lease', name);
-    const released = await this.store.releaseLease(name, owner, token);
-    if (released) this.recordLease(name, 0);
-    return released;
-  };
-
-  leaseHolder: Store['leaseHolder'] = async (name) => {
-    await this.before('lease', name);
-    return this.store.leaseHolder(name);
-  };
-
-  setIfLeaseHeld: Store['setIfLeaseHeld'] = async (lease, key, value, ttlMs) => {
-    await this.before('setIfLeaseHeld', key);
-    const written = await this.store.setIfLeaseHeld(lease, key, value, ttlMs);
-    if (written) this.ttls.set(key, ttlMs);
-    return written;
-  };
-
-  claimIfLeaseHeld: Store['claimIfLeaseHeld'] = async (lease, key, ttlMs) => {
-    await this.before('claimIfLeaseHeld', key);
-    const answer = await this.store.claimIfLeaseHeld(lease, key, ttlMs);
-    if (answer === 'claimed') this.ttls.set(key, ttlMs);
+  /** One call: recorded, delayed or refused (`before`), passed on, and its TTLs noted when it wrote. */
+  private async pass<T>(op: StoreOp, key: string, call: () => Promise<T>, wrote?: (answer: T) => void): Promise<T> {
+    await this.before(op, key);
+    const answer = await call();
+    wrote?.(answer);
     return answer;
-  };
+  }
 
-  getVersioned: Store['getVersioned'] = async (key) => {
-    await this.before('getVersioned', key);
-    return this.store.getVersioned(key);
-  };
+  get<T>(key: string): Promise<T | undefined> {
+    return this.pass('get', key, () => this.store.get<T>(key));
+  }
 
-  setVersioned: Store['setVersioned'] = async (key, value, expectedVersion, ttlMs) => {
-    await this.before('setVersioned', key);
-    const written = await this.store.setVersioned(key, value, expectedVersion, ttlMs);
-    if (written) this.ttls.set(key, ttlMs);
-    return written;
-  };
+  set<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    return this.pass(
+      'set',
+      key,
+      () => this.store.set(key, value, ttlMs),
+      () => this.ttls.set(key, ttlMs),
+    );
+  }
 
-  appendIfNew: Store['appendIfNew'] = async (marks, markTtlMs, listKey, value, listTtlMs, take) => {
-    await this.before('appendIfNew', listKey);
-    const answer = await this.store.appendIfNew(marks, markTtlMs, listKey, value, listTtlMs, take);
-    if (answer.appended) {
-      for (const mark of marks) this.ttls.set(mark, markTtlMs);
-      this.ttls.set(listKey, listTtlMs);
-    }
-    if (answer.lease && take) this.recordLease(take.name, take.ttlMs);
-    return answer;
-  };
+  delete(key: string): Promise<void> {
+    return this.pass('delete', key, () => this.store.delete(key));
+  }
 
-  settleHead: Store['settleHead'] = async (lease, listKey, options) => {
-    await this.before('settleHead', listKey);
-    const answer = await this.store.settleHead(lease, listKey, options);
-    if (answer !== 'lost') {
-      for (const w of options.writes ?? []) this.ttls.set(w.key, w.ttlMs);
-      if (answer.released) this.recordLease(lease.name, 0);
-    }
-    return answer;
-  };
+  append<T>(key: string, value: T, ttlMs: number): Promise<number> {
+    return this.pass(
+      'append',
+      key,
+      () => this.store.append(key, value, ttlMs),
+      () => this.ttls.set(key, ttlMs),
+    );
+  }
 
-  publish: Store['publish'] = async (channel, message) => {
-    await this.before('publish', channel);
-    return this.store.publish(channel, message);
-  };
+  list<T>(key: string): Promise<T[]> {
+    return this.pass('list', key, () => this.store.list<T>(key));
+  }
 
-  subscribe: Store['subscribe'] = async (channel, handler) => {
-    await this.before('subscribe', channel);
-    return this.store.subscribe(channel, handler);
-  };
+  claim(key: string, ttlMs: number): Promise<boolean> {
+    return this.pass('claim', key, () => this.store.claim(key, ttlMs), this.noteIfWritten(key, ttlMs));
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    return this.pass('keys', prefix, () => this.store.keys(prefix));
+  }
+
+  acquireLease: Store['acquireLease'] = (name, owner, ttlMs) =>
+    this.pass(
+      'lease',
+      name,
+      () => this.store.acquireLease(name, owner, ttlMs),
+      (lease) => lease && this.recordLease(name, ttlMs),
+    );
+
+  renewLease: Store['renewLease'] = (name, owner, token, ttlMs) =>
+    this.pass(
+      'lease',
+      name,
+      () => this.store.renewLease(name, owner, token, ttlMs),
+      (ok) => ok && this.recordLease(name, ttlMs),
+    );
+
+  releaseLease: Store['releaseLease'] = (name, owner, token) =>
+    this.pass(
+      'lease',
+      name,
+      () => this.store.releaseLease(name, owner, token),
+      (ok) => ok && this.recordLease(name, 0),
+    );
+
+  leaseHolder: Store['leaseHolder'] = (name) => this.pass('lease', name, () => this.store.leaseHolder(name));
+
+  setIfLeaseHeld: Store['setIfLeaseHeld'] = (lease, key, value, ttlMs) =>
+    this.pass('setIfLeaseHeld', key, () => this.store.setIfLeaseHeld(lease, key, value, ttlMs), this.noteIfWritten(key, ttlMs));
+
+  claimIfLeaseHeld: Store['claimIfLeaseHeld'] = (lease, key, ttlMs) =>
+    this.pass(
+      'claimIfLeaseHeld',
+      key,
+      () => this.store.claimIfLeaseHeld(lease, key, ttlMs),
+      (answer) => this.noteIfWritten(key, ttlMs)(answer === 'claimed'),
+    );
+
+  getVersioned: Store['getVersioned'] = (key) => this.pass('getVersioned', key, () => this.store.getVersioned(key));
+
+  setVersioned: Store['setVersioned'] = (key, value, expectedVersion, ttlMs) =>
+    this.pass('setVersioned', key, () => this.store.setVersioned(key, value, expectedVersion, ttlMs), this.noteIfWritten(key, ttlMs));
+
+  appendIfNew: Store['appendIfNew'] = (marks, markTtlMs, listKey, value, listTtlMs, take) =>
+    this.pass(
+      'appendIfNew',
+      listKey,
+      () => this.store.appendIfNew(marks, markTtlMs, listKey, value, listTtlMs, take),
+      (answer) => {
+        if (answer.appended) {
+          for (const mark of marks) this.ttls.set(mark, markTtlMs);
+          this.ttls.set(listKey, listTtlMs);
+        }
+        if (answer.lease && take) this.recordLease(take.name, take.ttlMs);
+      },
+    );
+
+  settleHead: Store['settleHead'] = (lease, listKey, options) =>
+    this.pass(
+      'settleHead',
+      listKey,
+      () => this.store.settleHead(lease, listKey, options),
+      (answer) => {
+        if (answer === 'lost') return;
+        for (const w of options.writes ?? []) this.ttls.set(w.key, w.ttlMs);
+        if (answer.released) this.recordLease(lease.name, 0);
+      },
+    );
+
+  publish: Store['publish'] = (channel, message) => this.pass('publish', channel, () => this.store.publish(channel, message));
+
+  subscribe: Store['subscribe'] = (channel, handler) => this.pass('subscribe', channel, () => this.store.subscribe(channel, handler));
 
   async ping(): Promise<boolean> {
     return !this.closed && this.store.ping();
