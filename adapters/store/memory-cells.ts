@@ -7,7 +7,7 @@
  */
 import type { InProcessCells } from './in-process';
 import { CLAIMED } from './json';
-import { isList, type MemoryEntries, type MemoryList, type MemoryValue } from './memory-engine';
+import { isList, type MemoryEntries, type MemoryEntry, type MemoryValue } from './memory-engine';
 
 const CLAIMED_JSON = JSON.stringify(CLAIMED);
 
@@ -64,10 +64,10 @@ export class MemoryCells implements InProcessCells {
   }
 
   shift(key: string): void {
-    const list = this.live(key) as MemoryList | undefined;
-    if (!list || !isList(list)) return;
-    if (list.items.length <= 1) this.entries.delete(key);
-    else this.entries.set(key, { items: list.items.slice(1), expires: list.expires });
+    const entry = this.live(key);
+    if (!entry || !isList(entry)) return;
+    if (entry.items.length <= 1) this.entries.delete(key);
+    else this.entries.set(key, { items: entry.items.slice(1), expires: entry.expires });
   }
 
   /** The live keys that start with `prefix` (expired ones are dropped on the way). */
@@ -87,7 +87,7 @@ export class MemoryCells implements InProcessCells {
     for (const key of [...this.entries.keys()]) this.live(key);
   }
 
-  private live(key: string) {
+  private live(key: string): MemoryEntry | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.clock()) {

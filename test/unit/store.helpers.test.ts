@@ -69,6 +69,25 @@ describe.each(['map', 'keyv'] as const)('KeyvStore.memory (%s engine)', (engine)
     await store.close();
   });
 
+  test('TTLs and leases run on the injected clock', async () => {
+    let now = 1_000_000;
+    const store = KeyvStore.memory('unit', { engine, now: () => now });
+    await store.set('k', 'v', 100);
+    await store.append('l', 'item', 100);
+    await store.acquireLease('lease', 'a', 100);
+    now += 99;
+    await expect(store.get('k')).resolves.toBe('v');
+    await expect(store.list('l')).resolves.toEqual(['item']);
+    await expect(store.leaseHolder('lease')).resolves.toMatchObject({ owner: 'a' });
+    await expect(store.expiresAt('k')).resolves.toBe(1_000_100);
+    now += 1;
+    await expect(store.get('k')).resolves.toBeUndefined();
+    await expect(store.list('l')).resolves.toEqual([]);
+    await expect(store.leaseHolder('lease')).resolves.toBeUndefined();
+    await expect(store.acquireLease('lease', 'b', 100)).resolves.toMatchObject({ owner: 'b' });
+    await store.close();
+  });
+
   test('expired entries are swept even if never read again', async () => {
     const store = KeyvStore.memory('unit', { engine, sweepIntervalMs: 50 });
     // The engine's stored keys, expired ones included: the only way to see that nothing is left behind.
