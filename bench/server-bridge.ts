@@ -15,6 +15,8 @@ import { childConfig, runChild } from './lib/child-runtime';
 export interface BridgeChildConfig {
   redisUrl?: string;
   namespace: string;
+  /** The memory store's engine when there is no Redis (default: the store's own default). */
+  memoryEngine?: 'map' | 'keyv';
   agents: { name: string; token: string }[];
   queueTimeoutSeconds: number;
   /** Slack on (HTTP mode at /slack/events), its Web API at a fake. */
@@ -43,7 +45,7 @@ void runChild(async () => {
   const cfg = childConfig<BridgeChildConfig>();
   const config = parseConfig({
     server: { port: 0, host: '127.0.0.1', logLevel: 'silent' },
-    store: { redisUrl: cfg.redisUrl, namespace: cfg.namespace },
+    store: { redisUrl: cfg.redisUrl, namespace: cfg.namespace, memoryEngine: cfg.memoryEngine },
     console: { agents: cfg.agents },
     bot: { queueTimeoutSeconds: cfg.queueTimeoutSeconds },
     ...(cfg.slack ? { slack: cfg.slack } : {}),
@@ -122,7 +124,7 @@ void runChild(async () => {
         const now = Date.now();
         const out: [string, number][] = [];
         for (const key of await store.keys('')) {
-          const at = store.expiresAt(key);
+          const at = await store.expiresAt(key);
           if (at !== undefined) out.push([key, at - now]);
         }
         return out;

@@ -50,3 +50,8 @@ export function checkTtl(method: string, key: string, ttlMs: unknown): number {
   }
   return Math.ceil(ttlMs);
 }
+
+/** `append` of a value with no JSON form (undefined, a function): the caller's error, before any write. */
+export function noJson(key: string): TypeError {
+  return new TypeError(`Store.append(${JSON.stringify(key)}): the value has no JSON form`);
+}

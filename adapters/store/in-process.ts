@@ -1,8 +1,8 @@
 /**
- * Leases, fenced writes and compare-and-set for a store whose keys live in this process (the
- * memory engine, and the stores of the test tree), over synchronous reads and writes: with no
- * `await` inside, each operation is atomic on Node's one thread. The rules are those of the
- * Redis scripts (`redis-scripts.ts`); the record format is in `lease-record.ts`.
+ * Leases, fenced writes and compare-and-set for the memory store, over synchronous reads and
+ * writes of its cells (`memory-cells.ts`) inside one atomic operation of its engine: with no
+ * `await` inside, nothing else runs in between. The rules are those of the Redis scripts
+ * (`redis-scripts.ts`); the record format is in `lease-record.ts`.
  */
 import type { Lease, LeaseHolder, SettleResult, TakeLease } from '../../bots/core/ports';
 import type { LeaseEngine } from './coordination';

@@ -13,21 +13,31 @@ import { connectRedis, defaultRedisTimeouts, type RedisTimeouts } from './redis'
 export interface CreateStoreOptions {
   /** Redis time limits; defaults in `defaultRedisTimeouts`. Tests shorten them. */
   redisTimeouts?: Partial<RedisTimeouts>;
-  /** Memory engine: how often expired entries are purged. */
+  /** Memory store: how often expired entries are purged. */
   sweepIntervalMs?: number;
+  /** Memory store: its clock (epoch ms) for TTLs and leases; tests inject theirs. */
+  now?: () => number;
 }
+
+/** The settings `createStore` reads; the memory engine defaults to `map` as in the schema. */
+export type StoreChoice = Omit<StoreSettings, 'memoryEngine'> & Partial<Pick<StoreSettings, 'memoryEngine'>>;
 
 /**
  * Throws `BridgeError('store_unavailable', 'Cannot reach Redis at <url without password>: <reason>')`
  * when Redis is configured but cannot be reached.
  */
-export async function createStore(settings: StoreSettings, logger?: Logger, options: CreateStoreOptions = {}): Promise<KeyvStore> {
+export async function createStore(settings: StoreChoice, logger?: Logger, options: CreateStoreOptions = {}): Promise<KeyvStore> {
   if (!settings.redisUrl) {
     logger?.info(
       { store: 'memory', namespace: settings.namespace },
       'Using the in-memory store: state is lost on restart and not shared between processes',
     );
-    return KeyvStore.memory(settings.namespace, { sweepIntervalMs: options.sweepIntervalMs, logger });
+    return KeyvStore.memory(settings.namespace, {
+      engine: settings.memoryEngine,
+      sweepIntervalMs: options.sweepIntervalMs,
+      logger,
+      now: options.now,
+    });
   }
   const timeouts = { ...defaultRedisTimeouts, ...options.redisTimeouts };
   const connection = await connectRedis(settings.redisUrl, settings.namespace, logger, timeouts);
@@ -35,6 +45,7 @@ export async function createStore(settings: StoreSettings, logger?: Logger, opti
   return KeyvStore.redis(connection, logger);
 }
 
-export { KeyvStore, CLAIMED, escapeGlob } from './keyv-store';
+export { KeyvStore, CLAIMED, escapeGlob, type MemoryStoreOptions } from './keyv-store';
+export type { MemoryEngineName } from './memory-engine';
 export { storeSettingsSchema, type StoreSettings } from './config';
 export { defaultRedisTimeouts, type RedisTimeouts } from './redis';

@@ -1,49 +1,32 @@
 /**
  * The `Store` port on keyv 5: an in-process Map by default, Redis (`@keyv/redis`) when configured.
  *
- * On Redis, `get`/`set`/`delete` go through keyv. In memory, they read and write keyv's Map
- * directly, in the format keyv's `serialize` gives it (`memorySerialize`), which spares every
- * call keyv's hooks, statistics and promise hops; keyv still iterates and clears the Map.
- * What keyv cannot do, we do next to it, on the same keys and in the same value format, so
- * `get` sees the results:
- * - `claim` needs "set if absent" in one step. Keyv only offers has-then-set, which races.
- * - `keys` on Redis: keyv's iterator scans the whole namespace and fetches every value; a `SCAN`
- *   with a `MATCH` on the prefix does the filtering in Redis and fetches no values.
- * - `ping` on Redis: keyv has no health check.
- * - leases, fenced writes, `setVersioned` and pub/sub: in memory `InProcessCoordination` and
- *   `InProcessBus` over the same Map; on Redis Lua scripts (`redis-scripts.ts`) and a
- *   subscriber connection (`redis-bus.ts`).
- * - `append`/`list`: keyv has no lists. In memory they live in a Map of their own next to
- *   keyv's; on Redis they are Redis lists (`RPUSH` and `PEXPIRE` in one script, `LRANGE`) under
- *   the same key prefix, so `keys`, `delete` and expiry see them like any other key.
+ * In memory, every call is one atomic operation of the memory engine (`memory-operations.ts`
+ * over the seam in `memory-engine.ts`): keyv through its public API, or Maps of our own (the
+ * default: cheaper per call, held to the same conformance suite); pub/sub is `InProcessBus`.
+ * On Redis, keys and lists are `RedisKeys` (keyv, and what keyv cannot do next to it), leases,
+ * fenced writes and `setVersioned` Lua scripts (`redis-scripts.ts`), pub/sub a subscriber
+ * connection (`redis-bus.ts`).
  *
  * Every failure of the backing store surfaces as `BridgeError('store_unavailable')`, so callers
  * never mistake an outage for a missing key.
  */
-import { Keyv } from 'keyv';
 import type { Logger, Store } from '../../bots/core/ports';
 import { InProcessBus, type HandlerErrorReport } from './bus';
 import { StoreCoordination, type StoreCall } from './coordination';
 import { checkTtl, describeError, storeUnavailable } from './errors';
-import { InProcessCoordination } from './in-process';
-import { jsonDeserialize, jsonSerialize, memoryDeserialize, memorySerialize } from './json';
-import { CLAIMED, MemoryEngine, noJson } from './memory-engine';
+import type { Maybe, MemoryEngine, MemoryEngineName } from './memory-engine';
+import { MemoryOperations } from './memory-operations';
 import type { RedisConnection } from './redis';
 import { RedisBus } from './redis-bus';
+import { RedisKeys } from './redis-keys';
 import { RedisCoordination } from './redis-scripts';
 
-export { CLAIMED } from './memory-engine';
+export { CLAIMED } from './json';
+export { escapeGlob } from './redis-keys';
 
-/** How often the memory engine drops expired entries (keyv only drops them when read). */
+/** How often the memory store drops expired entries (otherwise dropped only when met). */
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
-
-/** Characters that are special in Redis `MATCH` patterns. */
-const GLOB_SPECIALS = /[*?[\]\\]/g;
-
-/** Escape `text` so a Redis `MATCH` pattern matches it literally. */
-export function escapeGlob(text: string): string {
-  return text.replace(GLOB_SPECIALS, '\\$&');
-}
 
 /**
  * A value JSON cannot hold (BigInt, a cycle) is the caller's bug, not an outage, so it is not
@@ -54,14 +37,15 @@ function isCallerError(e: unknown): boolean {
   return name === 'TypeError' || name === 'RangeError';
 }
 
-/** Append and refresh the TTL in one step; a key holding a value fails before the TTL is touched. */
-const APPEND_SCRIPT = "local n = redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return n";
-
 export interface MemoryStoreOptions {
+  /** Where entries are kept (`memory-engine.ts`); `map` unless asked. */
+  engine?: MemoryEngineName;
   /** Purge expired entries this often, so write-once keys (dedupe marks) do not pile up. */
   sweepIntervalMs?: number;
   /** Where a failing pub/sub handler is reported. */
   logger?: Logger;
+  /** The store's clock (epoch ms) for TTLs and leases; tests inject theirs. */
+  now?: () => number;
 }
 
 export class KeyvStore implements Store {
@@ -71,121 +55,111 @@ export class KeyvStore implements Store {
   /** Calls in progress, so `close` can let them finish before dropping the connection. */
   private readonly inflight = new Set<Promise<unknown>>();
   private sweepTimer?: NodeJS.Timeout;
-  /** The memory engine (memory-engine.ts); Redis keeps its own keys and lists. */
-  private readonly memory?: MemoryEngine;
+  /** The memory store's calls (memory-operations.ts); Redis keeps its own keys and lists. */
+  private readonly memory?: MemoryOperations;
   private readonly coordination: StoreCoordination;
   private readonly memoryBus?: InProcessBus;
   private readonly redisBus?: RedisBus;
 
   /** One process only; contents are lost on restart. */
   static memory(namespace: string, options: MemoryStoreOptions = {}): KeyvStore {
-    const keyv = new Keyv({
-      namespace,
-      // The Map belongs to this store alone, so a prefix separates nothing. keyv's prefixing is
-      // also lossy: it skips keys that already start with `<namespace>:`, so with namespace
-      // `lab` the keys `lab:x` and `x` would be the same entry.
-      useKeyPrefix: false,
-      throwOnErrors: true,
-      serialize: memorySerialize,
-      deserialize: memoryDeserialize,
-    });
-    const store = new KeyvStore(keyv, undefined, options.logger);
+    const memory = MemoryOperations.open(namespace, options.engine, options.now ?? Date.now);
+    const store = new KeyvStore({ memory }, options.logger);
     store.startSweeping(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
     return store;
   }
 
   /** Shared by every process on the same Redis and namespace; survives restarts. */
   static redis(connection: RedisConnection, logger?: Logger): KeyvStore {
-    return new KeyvStore(connection.keyv, connection, logger);
+    return new KeyvStore({ redis: connection }, logger);
   }
 
-  private constructor(
-    private readonly keyv: Keyv,
-    private readonly redis?: RedisConnection,
-    logger?: Logger,
-  ) {
+  private readonly redis?: RedisConnection;
+  /** The Redis engine's keys and lists (redis-keys.ts). */
+  private readonly redisKeys?: RedisKeys;
+
+  private constructor(backing: { memory: MemoryOperations } | { redis: RedisConnection }, logger?: Logger) {
+    const redis = 'redis' in backing ? backing.redis : undefined;
+    this.redis = redis;
     this.engine = redis ? 'redis' : 'memory';
     const onHandlerError: HandlerErrorReport = (channel, err) =>
       logger?.error({ store: this.engine, channel, err: describeError(err) }, 'A pub/sub handler failed');
     const bounded = <T>(call: Promise<T>) => this.bounded(call);
     if (redis) {
+      this.redisKeys = new RedisKeys(redis, bounded);
       this.redisBus = new RedisBus(redis, bounded, onHandlerError);
       const run: StoreCall = (op, key, fn) => this.run(op, key, async () => fn());
       this.coordination = new StoreCoordination(new RedisCoordination(redis, bounded), this.redisBus, run);
     } else {
-      this.memory = new MemoryEngine(keyv);
+      const memory = (backing as { memory: MemoryOperations }).memory;
+      this.memory = memory;
       this.memoryBus = new InProcessBus(onHandlerError);
-      // Synchronous on the Map, so atomic; see `now`.
-      const now: StoreCall = async (op, key, fn) => this.now(op, key, fn as () => Awaited<ReturnType<typeof fn>>);
-      this.coordination = new StoreCoordination(new InProcessCoordination(this.memory.cells()), this.memoryBus, now);
+      const call: StoreCall = async (op, key, fn) => this.inMemory(op, key, fn);
+      this.coordination = new StoreCoordination(memory, this.memoryBus, call);
     }
+  }
+
+  /** Which memory engine this store runs on (`memory-engine.ts`); undefined on Redis. */
+  get memoryEngine(): MemoryEngine | undefined {
+    return this.memory?.engine;
   }
 
   async get<T>(key: string): Promise<T | undefined> {
     const memory = this.memory;
-    if (memory) return this.now('get', key, () => memory.get<T>(key));
-    return this.run('get', key, () => this.bounded(this.keyv.get<T>(key)));
+    if (memory) return this.inMemory('get', key, () => memory.get<T>(key));
+    return this.run('get', key, () => this.onRedis().get<T>(key));
   }
 
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     const ttl = checkTtl('set', key, ttlMs);
     const memory = this.memory;
-    if (memory) return this.now('set', key, () => memory.set(key, value, ttl));
-    await this.run('set', key, () => this.bounded(this.keyv.set(key, value, ttl)));
+    if (memory) return this.inMemory('set', key, () => memory.set(key, value, ttl));
+    await this.run('set', key, () => this.onRedis().set(key, value, ttl));
   }
 
   async delete(key: string): Promise<void> {
     const memory = this.memory;
-    if (memory) return this.now('delete', key, () => memory.delete(key));
-    await this.run('delete', key, () => this.bounded(this.keyv.delete(key)));
+    if (memory) return this.inMemory('delete', key, () => memory.delete(key));
+    await this.run('delete', key, () => this.onRedis().delete(key));
   }
 
   async append<T>(key: string, value: T, ttlMs: number): Promise<number> {
     const ttl = checkTtl('append', key, ttlMs);
     const memory = this.memory;
-    if (memory) return this.now('append', key, () => memory.append(key, value, ttl));
-    const redis = this.redisConnection();
-    return this.run('append', key, async () => {
-      const json = JSON.stringify(value);
-      if (typeof json !== 'string') throw noJson(key);
-      const reply = await this.bounded(redis.client.eval(APPEND_SCRIPT, { keys: [redis.keyPrefix + key], arguments: [json, String(ttl)] }));
-      return Number(reply);
-    });
+    if (memory) return this.inMemory('append', key, () => memory.append(key, value, ttl));
+    return this.run('append', key, () => this.onRedis().append(key, value, ttl));
   }
 
   async list<T>(key: string): Promise<T[]> {
     const memory = this.memory;
-    if (memory) return this.now('list', key, () => memory.list<T>(key));
-    const redis = this.redisConnection();
-    return this.run('list', key, async () => {
-      const items = await this.bounded(redis.client.lRange(redis.keyPrefix + key, 0, -1));
-      return items.map((item) => jsonDeserialize(String(item)) as T);
-    });
+    if (memory) return this.inMemory('list', key, () => memory.list<T>(key));
+    return this.run('list', key, () => this.onRedis().list<T>(key));
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl('claim', key, ttlMs);
     const memory = this.memory;
-    if (memory) return this.now('claim', key, () => memory.claim(key, ttl));
-    const redis = this.redisConnection();
-    return this.run('claim', key, () => this.claimInRedis(redis, key, ttl));
+    if (memory) return this.inMemory('claim', key, () => memory.claim(key, ttl));
+    return this.run('claim', key, () => this.onRedis().claim(key, ttl));
   }
 
   async keys(prefix: string): Promise<string[]> {
-    const found = await this.run('keys', prefix, () =>
-      this.memory ? this.memory.keys(prefix) : this.scanRedis(this.redisConnection(), prefix),
-    );
+    const memory = this.memory;
+    const found = await (memory
+      ? this.inMemory('keys', prefix, () => memory.keys(prefix))
+      : this.run('keys', prefix, () => this.onRedis().keys(prefix)));
     return found.sort();
   }
 
   /**
-   * Memory engine: when `key` expires (epoch ms), undefined when absent. Not part of the `Store`
-   * port: a diagnostic for tests and the benchmark (what a message leaves behind, and for how
-   * long). On Redis, ask Redis (`PTTL`).
+   * Memory store: when `key` expires (epoch ms on the store's clock), undefined when absent.
+   * Not part of the `Store` port: a diagnostic for tests and the benchmark (what a message
+   * leaves behind, and for how long). On Redis, ask Redis (`PTTL`).
    */
-  expiresAt(key: string): number | undefined {
-    if (!this.memory) throw new Error('KeyvStore.expiresAt is for the memory engine; ask Redis with PTTL');
-    return this.memory.expiresAt(key);
+  async expiresAt(key: string): Promise<number | undefined> {
+    const memory = this.memory;
+    if (!memory) throw new Error('KeyvStore.expiresAt is for the memory store; ask Redis with PTTL');
+    return this.inMemory('expiresAt', key, () => memory.expiresAt(key));
   }
 
   // Leases, fenced writes, compare-and-set and pub/sub: `StoreCoordination` (coordination.ts).
@@ -244,6 +218,11 @@ export class KeyvStore implements Store {
     if (client.isOpen) client.destroy();
   }
 
+  private onRedis(): RedisKeys {
+    if (!this.redisKeys) throw new Error('KeyvStore: a memory store has no Redis keys');
+    return this.redisKeys;
+  }
+
   /** The Redis engine's connection: a store is built with exactly one engine (see `memory`). */
   private redisConnection(): RedisConnection {
     if (!this.redis) throw new Error('KeyvStore: a memory store has no Redis connection');
@@ -267,16 +246,28 @@ export class KeyvStore implements Store {
   }
 
   /**
-   * Runs one memory-engine call, which works on the Map at once: no promise hops, nothing in
-   * flight for `close` to wait for. The same refusals and errors as `run`.
+   * Runs one memory-store call, with the same refusals and errors as `run`. The map engine
+   * answers at once (no promise hop, nothing in flight for `close` to wait for); the keyv
+   * engine's answer is a promise, kept in flight until it settles.
    */
-  private now<T>(op: string, key: string, fn: () => T): T {
+  private inMemory<T>(op: string, key: string, fn: () => Maybe<T>): Maybe<T> {
     if (this.closed) throw this.closedError(op, key);
+    let answer: Maybe<T>;
     try {
-      return fn();
+      answer = fn();
     } catch (e) {
       throw this.failure(op, key, e);
     }
+    if (!(answer instanceof Promise)) return answer;
+    const call = answer.then(undefined, (e: unknown) => {
+      throw this.failure(op, key, e);
+    });
+    this.inflight.add(call);
+    void call.then(
+      () => this.inflight.delete(call),
+      () => this.inflight.delete(call),
+    );
+    return call;
   }
 
   private closedError(op: string, key: string): Error {
@@ -289,36 +280,6 @@ export class KeyvStore implements Store {
     // Redis refusing a list command on a value (or the reverse) is the caller's mistake too.
     if (/\bWRONGTYPE\b/.test(describeError(e))) return new TypeError(`Store.${op}(${JSON.stringify(key)}): ${describeError(e)}`);
     return storeUnavailable(`Store ${op} failed: ${describeError(e)}`, e, { key, engine: this.engine });
-  }
-
-  /**
-   * `SET key value NX PX ttl`: atomic across processes. The key and value are what keyv itself
-   * would write (`<namespace>::key`, `{ value, expires }`), so `get` and `keys` see claims.
-   */
-  private async claimInRedis(redis: RedisConnection, key: string, ttlMs: number): Promise<boolean> {
-    const envelope = jsonSerialize({ value: CLAIMED, expires: Date.now() + ttlMs });
-    const reply = await this.bounded(
-      redis.client.set(redis.keyPrefix + key, envelope, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
-    );
-    return reply === 'OK'; // null when the key already existed
-  }
-
-  /**
-   * `SCAN` (never `KEYS`, which blocks Redis) with `MATCH` on the escaped prefix. Redis does not
-   * return keys whose TTL has passed. `SCAN` may return a key twice; the Set removes repeats.
-   */
-  private async scanRedis(redis: RedisConnection, prefix: string): Promise<string[]> {
-    const { client, keyPrefix } = redis;
-    const match = `${escapeGlob(keyPrefix + prefix)}*`;
-    const found = new Set<string>();
-    let cursor = '0';
-    do {
-      // The deadline is per page: a large namespace may take several.
-      const page = await this.bounded(client.scan(cursor, { MATCH: match, COUNT: 500 }));
-      cursor = String(page.cursor);
-      for (const fullKey of page.keys) found.add(String(fullKey).slice(keyPrefix.length));
-    } while (cursor !== '0');
-    return [...found];
   }
 
   /**
@@ -336,7 +297,7 @@ export class KeyvStore implements Store {
     return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
   }
 
-  /** Reading every entry through keyv's iterator deletes the expired ones. */
+  /** Drops expired entries that nothing reads any more. */
   private startSweeping(intervalMs: number): void {
     this.sweepTimer = setInterval(() => {
       void this.run('sweep', '', async () => this.memory?.sweep()).catch(() => undefined); // a failed sweep is retried at the next tick

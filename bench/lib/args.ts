@@ -13,6 +13,7 @@ export const defaults: BenchOptions = {
   sockets: 1024,
   idleMs: 15_000,
   echoMode: 'turn',
+  memoryEngine: 'map',
   redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
   memorySessions: [10_000, 50_000],
   memoryReal: 1000,
@@ -45,6 +46,8 @@ export const usage = `npm run bench -- [flags]
   --scale-processes 1,2,3     bridge processes on one Redis in the scale scenario (default ${defaults.scaleProcesses.join(',')})
   --echo-mode turn|proactive|lean   how the echo bots answer (default ${defaults.echoMode}); lean: through
                               the bridge's own outbound clients (Teams BotConnector, Slack transport)
+  --memory-engine map|keyv    the bridge's memory store engine in memory runs (default ${defaults.memoryEngine}); keyv:
+                              keyv through its public API, the reference the map engine is measured against
   --redis-url URL             Redis for the Redis runs (default $REDIS_URL or redis://127.0.0.1:6379)
   --idle-ms N                 a phase fails after this long with no delivery (default ${defaults.idleMs})
   --profile                   CPU-profile the server children (bench/results/profiles) and print hot spots
@@ -135,6 +138,12 @@ export function parseArgs(argv: string[]): BenchOptions {
         const v = take();
         if (v !== 'turn' && v !== 'proactive' && v !== 'lean') throw new Error('--echo-mode is turn, proactive or lean');
         o.echoMode = v;
+        break;
+      }
+      case '--memory-engine': {
+        const v = take();
+        if (v !== 'map' && v !== 'keyv') throw new Error('--memory-engine is map or keyv');
+        o.memoryEngine = v;
         break;
       }
       case '--redis-url':

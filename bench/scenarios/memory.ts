@@ -49,7 +49,13 @@ async function startEnv(ctx: ScenarioContext, engine: 'memory' | 'redis'): Promi
   const connector = await startFakeConnector();
   const namespace = `bench-mem-${process.pid}-${Date.now()}`;
   const child = await startChild('server-bridge.ts', {
-    config: { redisUrl: engine === 'redis' ? ctx.options.redisUrl : undefined, namespace, agents, queueTimeoutSeconds: 3600 },
+    config: {
+      redisUrl: engine === 'redis' ? ctx.options.redisUrl : undefined,
+      namespace,
+      memoryEngine: ctx.options.memoryEngine,
+      agents,
+      queueTimeoutSeconds: 3600,
+    },
   });
   return { child, connector, namespace, driver: new Driver('bridge', child, connector, agents, { maxSockets: ctx.options.sockets }) };
 }

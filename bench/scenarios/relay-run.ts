@@ -136,6 +136,7 @@ export async function openRelay(ctx: ScenarioContext, spec: RelaySpec): Promise<
             config: {
               redisUrl: store === 'redis' ? o.redisUrl : undefined,
               namespace,
+              memoryEngine: o.memoryEngine,
               agents,
               queueTimeoutSeconds: 3600,
               slack: slackConfig,

@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** A phase ends with losses on the books after this long without any delivery. */
   idleMs: number;
   echoMode: 'turn' | 'proactive' | 'lean';
+  /** The bridge's memory store engine in memory runs (adapters/store/memory-engine.ts). */
+  memoryEngine: 'map' | 'keyv';
   redisUrl: string;
   /** Open sessions to measure memory at (seeded, see the memory scenario). */
   memorySessions: number[];

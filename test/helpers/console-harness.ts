@@ -13,7 +13,7 @@ import { FileVault } from '../../bots/core/file-vault';
 import { mountFiles } from '../../bots/http/files';
 import { createConsoleRouter } from '../../adapters/desks/console/routes';
 import { ConsoleAgentClient } from './console-agent';
-import { ConsoleMemoryStore } from './console-memory-store';
+import { RecordingStore } from './recording-store';
 
 export const TEST_AGENTS: Required<Pick<ConsoleAgentSettings, 'id' | 'name' | 'token'>>[] = [
   { id: 'beth', name: 'Beth Ortiz', token: 'beth-token-0123456789abcdef' },
@@ -75,12 +75,12 @@ export interface ConsoleHarnessOptions {
   /** Agents may send files: a FileVault on the same store, served at `/files` by the same app. */
   files?: Partial<ConsoleFileLimits> & { ttlMs?: number };
   /** Share a store with another harness, as two processes share Redis. */
-  store?: ConsoleMemoryStore;
+  store?: RecordingStore;
 }
 
 export interface ConsoleHarness {
   desk: ConsoleDesk;
-  store: ConsoleMemoryStore;
+  store: RecordingStore;
   logger: RecordingLogger;
   /** Events the default sink recorded. */
   events: DeskEvent[];
@@ -97,7 +97,7 @@ export interface ConsoleHarness {
 export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): Promise<ConsoleHarness> {
   const clock = options.clock ?? testClock;
   const agents = options.agents ?? TEST_AGENTS;
-  const store = options.store ?? new ConsoleMemoryStore(() => clock.now());
+  const store = options.store ?? new RecordingStore(() => clock.now());
   const logger = new RecordingLogger();
   let origin = '';
   const vault = options.files

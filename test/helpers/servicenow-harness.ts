@@ -15,7 +15,7 @@ import type { ServiceNowDesk } from '../../adapters/desks/servicenow/connector';
 import { createServiceNowModule } from '../../adapters/desks/servicenow/module';
 import { DEFAULT_SIM_AUTH, ServiceNowSimulator, type OutboundAuth, type SimulatorOptions } from '../simulators/servicenow/simulator';
 import { RecordingLogger, testClock } from './console-harness';
-import { MemoryStore } from './core-memory-store';
+import { RecordingStore } from './recording-store';
 
 export const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
 
@@ -54,7 +54,7 @@ export interface ServiceNowHarness {
   desk: ServiceNowDesk;
   module: DeskModule;
   settings: ServiceNowSettings;
-  store: MemoryStore;
+  store: RecordingStore;
   vault: FileVault;
   logger: RecordingLogger;
   /** The bot-side app: `http://127.0.0.1:<port>`. */
@@ -68,7 +68,7 @@ export async function startServiceNowHarness(options: ServiceNowHarnessOptions =
   const clock = options.clock ?? testClock;
   const sim = await ServiceNowSimulator.start(options.sim);
   const settings = servicenowDeskSchema.parse((options.settings ?? ((u: string) => servicenowSettings(u)))(sim.url));
-  const store = new MemoryStore(() => clock.now());
+  const store = new RecordingStore(() => clock.now());
   const logger = new RecordingLogger();
   let botUrl = '';
   const vault = new FileVault(store, { ttlMs: 60 * 60 * 1000, baseUrl: () => botUrl, now: () => clock.now() });

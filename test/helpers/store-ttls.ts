@@ -14,7 +14,7 @@ export async function storeTtls(store: Store, redis?: { url: string; namespace: 
     if (!(store instanceof KeyvStore)) throw new Error('storeTtls: expected the memory KeyvStore');
     const now = Date.now();
     for (const key of await store.keys('')) {
-      const at = store.expiresAt(key);
+      const at = await store.expiresAt(key);
       if (at !== undefined) out.set(key, at - now);
     }
     return out;

@@ -4,7 +4,7 @@
  */
 import { BroadcastService, broadcastSettingsSchema, type Recipient } from '../../bots/core/broadcasts';
 import { ManualClock } from '../helpers/console-clock';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 import { RecordingLogger } from '../helpers/core-fakes';
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -12,7 +12,7 @@ const settle = () => new Promise((r) => setImmediate(r));
 describe('BroadcastService lanes', () => {
   it('delivers to a fast surface while a slow one is still pacing, each within its own rate', async () => {
     const clock = new ManualClock(0);
-    const store = new MemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     const sent: { surface: string; user: string; at: number }[] = [];
     const recipients: Recipient[] = [
       ...Array.from({ length: 10 }, (_, i) => ({ surface: 'slack' as const, user: `U${i}` })),

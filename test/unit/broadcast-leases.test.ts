@@ -6,7 +6,7 @@
 import { BroadcastService, broadcastSettingsSchema, type Recipient } from '../../bots/core/broadcasts';
 import { broadcastKeys } from '../../bots/core/broadcast-message';
 import { ManualClock } from '../helpers/console-clock';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 import { RecordingLogger } from '../helpers/core-fakes';
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -15,7 +15,7 @@ const message = { title: 'Maintenance', text: 'Tonight', actions: [] };
 
 function setup() {
   const clock = new ManualClock(0);
-  const store = new MemoryStore(() => clock.now());
+  const store = new RecordingStore(() => clock.now());
   const sends: { by: string; user: string; done: () => void }[] = [];
   const service = (by: string) =>
     new BroadcastService({

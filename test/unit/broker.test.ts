@@ -10,14 +10,14 @@ import type { Conversation } from '../../bots/core/session';
 import type { CoreSettings } from '../../bots/core/settings';
 import { agents, de, settings, ue, user } from '../helpers/core-builders';
 import { deferred, FakeClock, FakeDesk, FakeSurface, RecordingLogger, tick, within } from '../helpers/core-fakes';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 
 const M = settings().messages;
 const DAY = 24 * 60 * 60 * 1000;
 
-async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?: FakeClock; desk?: FakeDesk; start?: boolean } = {}) {
+async function harness(o: { settings?: CoreSettings; store?: RecordingStore; clock?: FakeClock; desk?: FakeDesk; start?: boolean } = {}) {
   const clock = o.clock ?? new FakeClock();
-  const store = o.store ?? new MemoryStore(() => clock.now());
+  const store = o.store ?? new RecordingStore(() => clock.now());
   const desk = o.desk ?? new FakeDesk();
   const teams = new FakeSurface('teams');
   const slack = new FakeSurface('slack');
@@ -56,7 +56,7 @@ async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?
       await broker.idle();
       return r;
     },
-    conv(u: UserContext = user()): Conversation | undefined {
+    conv(u: UserContext = user()): Promise<Conversation | undefined> {
       return store.peek<Conversation>(keys.conversation(`${u.surface}:${u.profile.id}`));
     },
     /** Describe a problem, press Start on the offer: the chat gets queued. Returns the session id. */
@@ -64,7 +64,7 @@ async function harness(o: { settings?: CoreSettings; store?: MemoryStore; clock?
       await h.send(ue.message(problem, { user: u }));
       const offer = h.surfaceOf(u).lastCard('offer')!;
       await h.send(ue.startChat(offer.view.offerId, { user: u, source: offer.ref }));
-      const sid = (h.conv(u)?.session as any)?.sessionId;
+      const sid = ((await h.conv(u))?.session as any)?.sessionId;
       if (!sid) throw new Error('not queued');
       return sid;
     },
@@ -115,7 +115,7 @@ describe('full flow', () => {
     const waiting = h.teams.lastCard('waiting')!;
     expect(waiting.view).toMatchObject({ type: 'waiting', sessionId: req.sessionId });
     expect(h.teams.updates.some((x) => JSON.stringify(x.ref) === JSON.stringify(details.ref))).toBe(true);
-    expect(h.store.peek(keys.session(req.sessionId))).toBe('teams:u1');
+    expect(await h.store.peek(keys.session(req.sessionId))).toBe('teams:u1');
 
     await h.desk.emit(de.joined(req.sessionId, agents.beth));
     expect(h.teams.texts()).toContain('Beth joined the chat.');
@@ -134,7 +134,7 @@ describe('full flow', () => {
     await h.send(ue.message(' Stop Chat '));
     expect(h.desk.ended).toEqual([{ sessionId: req.sessionId, reason: 'user_stopped' }]);
     expect(h.teams.texts()).toContain(M.userEnded);
-    expect(h.store.peek(keys.session(req.sessionId))).toBeUndefined();
+    expect(await h.store.peek(keys.session(req.sessionId))).toBeUndefined();
 
     const before = h.desk.sent.length;
     await h.send(ue.message('talk to an agent'));
@@ -315,7 +315,7 @@ describe('stored state', () => {
     const h = await harness();
     const u = user();
     const sid = await h.queue(u);
-    const stored = h.store.peek<Record<string, any>>(keys.conversation(`teams:${u.profile.id}`));
+    const stored = await h.store.peek<Record<string, any>>(keys.conversation(`teams:${u.profile.id}`));
     expect(stored).toBeDefined();
     expect(stored).not.toHaveProperty('key');
     expect(stored).not.toHaveProperty('surface');
@@ -324,7 +324,7 @@ describe('stored state', () => {
     // The desk got the whole profile.
     expect(h.desk.opens[0].user).toEqual(u.profile);
     // The session index and the broker's own reads still find the user.
-    expect(h.store.peek(keys.session(sid))).toBe(`teams:${u.profile.id}`);
+    expect(await h.store.peek(keys.session(sid))).toBe(`teams:${u.profile.id}`);
     await expect(h.broker.chatState('teams', u.profile.id)).resolves.toMatchObject({ phase: 'queued' });
     await h.desk.emit(de.joined(sid, agents.beth));
     await h.send(ue.message('still flickering'));
@@ -336,7 +336,7 @@ describe('stored state', () => {
     const u = user();
     const sid = await h.queue(u);
     const key = keys.conversation(`teams:${u.profile.id}`);
-    const stored = h.store.peek<Record<string, any>>(key)!;
+    const stored = (await h.store.peek<Record<string, any>>(key))!;
     await h.store.set(
       key,
       { key: `teams:${u.profile.id}`, surface: 'teams', ...stored, profile: { id: u.profile.id, ...stored.profile }, history: [] },
@@ -373,8 +373,8 @@ describe('queue timeout', () => {
     await h.broker.idle();
     expect(h.desk.ended).toEqual([{ sessionId: sid, reason: 'queue_timeout' }]);
     expect(h.teams.texts()).toContain(M.queueTimeout);
-    expect(h.conv()?.session).toBeUndefined();
-    expect(h.store.peek(keys.session(sid))).toBeUndefined();
+    expect((await h.conv())?.session).toBeUndefined();
+    expect(await h.store.peek(keys.session(sid))).toBeUndefined();
     // a late accept is ignored
     await h.desk.emit(de.joined(sid));
     expect(h.teams.texts()).not.toContain('Beth joined the chat.');
@@ -399,7 +399,7 @@ describe('queue timeout', () => {
 
   it('restart: a second Broker on the same store re-arms the timeout of a queued session on start()', async () => {
     const clock = new FakeClock();
-    const store = new MemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     const h1 = await harness({ clock, store });
     const sid = await h1.queue();
     await h1.broker.stop();
@@ -442,7 +442,7 @@ describe('desk quirks and failures', () => {
     };
     await within(h.queue(), 2000, 'queueing');
     await within(h.broker.idle(), 2000, 'idle');
-    expect(h.conv()?.session?.phase).toBe('live');
+    expect((await h.conv())?.session?.phase).toBe('live');
     expect(h.teams.texts()).toContain('Beth joined the chat.');
   });
 
@@ -455,7 +455,7 @@ describe('desk quirks and failures', () => {
     const offer = h.teams.lastCard('offer')!;
     await h.send(ue.startChat(offer.view.offerId, { source: offer.ref }));
     expect(h.teams.texts()).toContain(M.deskError);
-    expect(h.conv()?.session).toBeUndefined();
+    expect((await h.conv())?.session).toBeUndefined();
     expect(await h.store.keys('session:')).toEqual([]);
     h.clock.advance(300_000);
     await h.broker.idle();
@@ -606,8 +606,8 @@ describe('availability policy', () => {
     const h = await harness({ settings: avail({ availabilityCacheSeconds: 0 }) });
     h.desk.availability = { available: false };
     await h.send(ue.message('talk to an agent'));
-    expect(h.conv()!.history.map((e) => e.text)).toEqual(['talk to an agent', `${M.offerUnavailable} ${M.noAgentsAvailable}`]);
-    expect(h.conv()!.offer?.view.message).toBe(M.offerUnavailable);
+    expect((await h.conv())!.history.map((e) => e.text)).toEqual(['talk to an agent', `${M.offerUnavailable} ${M.noAgentsAvailable}`]);
+    expect((await h.conv())!.offer?.view.message).toBe(M.offerUnavailable);
     // Agents come back: the next offer is the usual one, and Start queues with all of it.
     h.desk.availability = { available: true };
     await h.send(ue.message('agent'));
@@ -814,16 +814,22 @@ describe('files', () => {
 describe('user text longer than bot.maxMessageChars', () => {
   const huge = 'x'.repeat(900 * 1024);
   /** Everything the store holds, in characters of JSON. */
-  const storedBytes = (h: Awaited<ReturnType<typeof harness>>) =>
-    [...(h.store as unknown as { data: Map<string, { json: string }> }).data.values()].reduce((n, v) => n + v.json.length, 0);
+  const storedBytes = async (h: Awaited<ReturnType<typeof harness>>) => {
+    let n = 0;
+    for (const key of await h.store.store.keys('')) {
+      const held = await h.store.store.get(key).catch(async () => h.store.store.list(key)); // a list refuses `get`
+      n += JSON.stringify(held).length;
+    }
+    return n;
+  };
 
   it('in bot mode: not kept (no history, no description), the user is told', async () => {
     const h = await harness();
     await h.send(ue.message(huge));
     expect(h.teams.texts()).toEqual([M.tooLong.replace('{max}', '10,000')]);
     expect(h.teams.cards()).toHaveLength(0);
-    expect(storedBytes(h)).toBeLessThan(10_000);
-    expect(h.conv()?.lastUtterance).toBeUndefined();
+    expect(await storedBytes(h)).toBeLessThan(10_000);
+    expect((await h.conv())?.lastUtterance).toBeUndefined();
   });
 
   it('during a chat: not relayed to the desk, nothing stored, the chat goes on', async () => {
@@ -833,10 +839,10 @@ describe('user text longer than bot.maxMessageChars', () => {
     await h.send(ue.message(huge));
     expect(h.desk.sent).toHaveLength(before);
     expect(h.teams.texts()).toContain(M.tooLong.replace('{max}', '10,000'));
-    expect(storedBytes(h)).toBeLessThan(20_000);
+    expect(await storedBytes(h)).toBeLessThan(20_000);
     await h.send(ue.message('y'.repeat(10_000)));
     expect(h.desk.sent.map((s) => s.message.text.length)).toContain(10_000);
-    expect((h.conv()?.session as { sessionId?: string })?.sessionId).toBe(sid);
+    expect(((await h.conv())?.session as { sessionId?: string })?.sessionId).toBe(sid);
   });
 
   it('the limit is configured', async () => {

@@ -17,7 +17,7 @@ import { BridgeError, ErrorCode } from '../../bots/core/errors';
 import type { Availability, DeskEvent, OpenChatRequest } from '../../bots/core/ports';
 import { StreamRegistry } from '../../bots/core/stream-registry';
 import { ManualClock } from '../helpers/console-clock';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 import { RecordingLogger } from '../helpers/core-fakes';
 import { KillableClock } from '../helpers/killable-clock';
 
@@ -59,7 +59,11 @@ class ScriptedDesk implements StreamDesk {
     if (this.openFailure) throw this.openFailure;
     const opened: OpenedStream = { sessionId, cursor, events, closed: false, at: this.clock.now() };
     this.opens.push(opened);
-    return { close: async () => void (opened.closed = true) };
+    return {
+      close: async () => {
+        opened.closed = true;
+      },
+    };
   }
 
   /** The stream open now for a chat, if any. */
@@ -80,7 +84,7 @@ const message = (sessionId: string, n: number): DeskEvent => ({
 
 function setup() {
   const clock = new ManualClock(0);
-  const store = new MemoryStore(() => clock.now());
+  const store = new RecordingStore(() => clock.now());
   const sunk: { by: string; event: DeskEvent }[] = [];
 
   async function process(name: string) {
@@ -315,7 +319,7 @@ describe('ChatStreamOwner', () => {
 describe('StreamRegistry', () => {
   it('keeps concurrent adds and removes from several writers, and drops expired entries', async () => {
     const clock = new ManualClock(0);
-    const store = new MemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     const registry = (name: string) => new StreamRegistry(store, clock, name, 60_000);
     const ids = Array.from({ length: 40 }, (_, i) => `s${i}`);
     await Promise.all(

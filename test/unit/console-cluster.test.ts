@@ -11,7 +11,7 @@ import { KeyvStore } from '../../adapters/store';
 import { LiveChannel } from '../../bots/core/live-channel';
 import { ManualClock } from '../helpers/console-clock';
 import { RecordingLogger, TEST_AGENTS } from '../helpers/console-harness';
-import { ConsoleMemoryStore } from '../helpers/console-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 import { chatRequest } from '../contract/desk.contract';
 import { eventually } from '../helpers/eventually';
 
@@ -22,7 +22,7 @@ function stream(): EventStream {
   return { send: () => undefined, comment: () => undefined, close: () => undefined };
 }
 
-function desk(store: ConsoleMemoryStore, clock: ManualClock): ConsoleDesk {
+function desk(store: RecordingStore, clock: ManualClock): ConsoleDesk {
   return new ConsoleDesk({ store, clock, logger: new RecordingLogger(), settings: { agents: TEST_AGENTS, recentChatsHours: 24 } });
 }
 
@@ -34,7 +34,7 @@ describe('console agents online across processes', () => {
     // The dead process's clock never moves again: its renewals never run, as after kill -9.
     const deadClock = new ManualClock(start);
     const clock = new ManualClock(start);
-    const store = new ConsoleMemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     const dying = desk(store, deadClock);
     const alive = desk(store, clock);
     dying.connectAgent(beth, stream());
@@ -60,7 +60,7 @@ describe('console agents online across processes', () => {
 
   it('a stream that closes cleanly stops counting at once in the other process', async () => {
     const clock = new ManualClock();
-    const store = new ConsoleMemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     const here = desk(store, clock);
     const there = desk(store, clock);
     const disconnect = here.connectAgent(beth, stream());
@@ -74,7 +74,7 @@ describe('console agents online across processes', () => {
 describe('console chat writes across processes', () => {
   it('two processes writing one chat at once: every write lands (accepts, messages), none erases another', async () => {
     const clock = new ManualClock();
-    const store = new ConsoleMemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     const [one, two] = [desk(store, clock), desk(store, clock)];
     for (const d of [one, two]) await d.start(async () => undefined);
     const ids = ['c-1', 'c-2', 'c-3'];

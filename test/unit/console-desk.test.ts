@@ -9,7 +9,7 @@ import type { EventStream } from '../../adapters/desks/console/sse';
 import { chatRequest } from '../contract/desk.contract';
 import { ManualClock } from '../helpers/console-clock';
 import { RecordingLogger, TEST_AGENTS } from '../helpers/console-harness';
-import { ConsoleMemoryStore } from '../helpers/console-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -17,7 +17,7 @@ const beth: AgentInfo = { id: 'beth', name: 'Beth Ortiz' };
 const sam: AgentInfo = { id: 'sam', name: 'Sam Lee' };
 
 let clock: ManualClock;
-let store: ConsoleMemoryStore;
+let store: RecordingStore;
 let logger: RecordingLogger;
 let events: DeskEvent[];
 let seq: number;
@@ -71,7 +71,7 @@ function chatRecordOf(id: string): Omit<ChatRecord, 'messages'> {
 
 beforeEach(() => {
   clock = new ManualClock();
-  store = new ConsoleMemoryStore(() => clock.now());
+  store = new RecordingStore(() => clock.now());
   logger = new RecordingLogger();
   events = [];
   seq = 0;

@@ -9,7 +9,7 @@ import type { DeskEvent } from '../../bots/core/ports';
 import type { ConsoleAgentClient } from '../helpers/console-agent';
 import { eventually } from '../helpers/eventually';
 import { startConsoleHarness, type ConsoleHarness } from '../helpers/console-harness';
-import { ConsoleMemoryStore } from '../helpers/console-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 import { CHAT_KEY_PREFIX } from '../../adapters/desks/console/chat-repo';
 
 let h: ConsoleHarness;
@@ -126,7 +126,7 @@ describe('Idempotency-Key on agent messages', () => {
   it('keeps no answer when the store was unreachable (503): the same key is taken once it is back', async () => {
     await h.close();
     // The chat's own record cannot be read (a Redis timeout, say) while the idempotency marks still can.
-    class FlakyStore extends ConsoleMemoryStore {
+    class FlakyStore extends RecordingStore {
       down = false;
       override async get<T>(key: string): Promise<T | undefined> {
         if (this.down && key.startsWith(CHAT_KEY_PREFIX))

@@ -6,7 +6,7 @@ import { BroadcastService, broadcastSettingsSchema } from '../../bots/core/broad
 import { BridgeError, ErrorCode } from '../../bots/core/errors';
 import { checkJsonBounds } from '../../bots/http/json-bounds';
 import { ManualClock } from '../helpers/console-clock';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 import { RecordingLogger } from '../helpers/core-fakes';
 
 function nested(levels: number): unknown {
@@ -39,7 +39,7 @@ describe('checkJsonBounds', () => {
 
 describe('BroadcastService.create when the store refuses', () => {
   const recipients = [{ surface: 'teams' as const, user: 'u1' }];
-  const make = (store: MemoryStore, clock: ManualClock) =>
+  const make = (store: RecordingStore, clock: ManualClock) =>
     new BroadcastService({
       store,
       clock,
@@ -52,7 +52,7 @@ describe('BroadcastService.create when the store refuses', () => {
 
   it('writes no recipients when the record cannot be written', async () => {
     const clock = new ManualClock(0);
-    const store = new MemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     store.latency = (op, key) => {
       if (op === 'set' && key.startsWith('broadcast:')) throw new BridgeError(ErrorCode.StoreUnavailable, 'the store is down');
     };
@@ -63,7 +63,7 @@ describe('BroadcastService.create when the store refuses', () => {
 
   it('takes the record back when its recipients cannot be written', async () => {
     const clock = new ManualClock(0);
-    const store = new MemoryStore(() => clock.now());
+    const store = new RecordingStore(() => clock.now());
     store.latency = (op, key) => {
       if (op === 'set' && key.startsWith('brecipients:')) throw new BridgeError(ErrorCode.StoreUnavailable, 'the store is down');
     };

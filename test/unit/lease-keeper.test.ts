@@ -4,7 +4,7 @@
  */
 import { LeaseKeeper } from '../../bots/core/lease-keeper';
 import { ManualClock } from '../helpers/console-clock';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 import { RecordingLogger } from '../helpers/core-fakes';
 
 const TTL = 3000;
@@ -18,7 +18,7 @@ async function run(clock: ManualClock, ms: number, step = 250) {
 
 function setup() {
   const clock = new ManualClock(0);
-  const store = new MemoryStore(() => clock.now());
+  const store = new RecordingStore(() => clock.now());
   const lost: string[] = [];
   const acquire = () =>
     LeaseKeeper.acquire({ store, clock, logger: new RecordingLogger() }, 'lease-1', 'me', TTL, (reason) => lost.push(reason));

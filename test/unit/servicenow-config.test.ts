@@ -4,7 +4,7 @@ import { createDesk } from '../../adapters/desks';
 import { FileVault } from '../../bots/core/file-vault';
 import { OOB_AVAILABLE_STATE, OOB_CHAT_CHANNEL } from '../../adapters/desks/servicenow/config';
 import { RecordingLogger, testClock } from '../helpers/console-harness';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 
 const env = {
   DESK: 'servicenow',
@@ -78,7 +78,7 @@ describe('servicenow config', () => {
 
   it('desk servicenow without its section stops start-up with a clear message', () => {
     const config = loadConfig({ env: { DESK: 'servicenow' } });
-    const store = new MemoryStore();
+    const store = new RecordingStore();
     const deps = {
       store,
       clock: testClock,

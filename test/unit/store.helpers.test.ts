@@ -50,16 +50,16 @@ describe('escapeGlob', () => {
   });
 });
 
-describe('KeyvStore.memory', () => {
+describe.each(['map', 'keyv'] as const)('KeyvStore.memory (%s engine)', (engine) => {
   test('a claimed key reads as CLAIMED', async () => {
-    const store = KeyvStore.memory('unit');
+    const store = KeyvStore.memory('unit', { engine });
     await store.claim('mark', 1000);
     await expect(store.get('mark')).resolves.toBe(CLAIMED);
     await store.close();
   });
 
   test('a value JSON cannot hold is a caller error, not store_unavailable', async () => {
-    const store = KeyvStore.memory('unit');
+    const store = KeyvStore.memory('unit', { engine });
     const error = await store.set('k', { n: BigInt(1) }, 1000).catch((e: unknown) => e);
     expect((error as Error).name).toBe('TypeError');
     expect(isBridgeError(error)).toBe(false);
@@ -69,20 +69,39 @@ describe('KeyvStore.memory', () => {
     await store.close();
   });
 
+  test('TTLs and leases run on the injected clock', async () => {
+    let now = 1_000_000;
+    const store = KeyvStore.memory('unit', { engine, now: () => now });
+    await store.set('k', 'v', 100);
+    await store.append('l', 'item', 100);
+    await store.acquireLease('lease', 'a', 100);
+    now += 99;
+    await expect(store.get('k')).resolves.toBe('v');
+    await expect(store.list('l')).resolves.toEqual(['item']);
+    await expect(store.leaseHolder('lease')).resolves.toMatchObject({ owner: 'a' });
+    await expect(store.expiresAt('k')).resolves.toBe(1_000_100);
+    now += 1;
+    await expect(store.get('k')).resolves.toBeUndefined();
+    await expect(store.list('l')).resolves.toEqual([]);
+    await expect(store.leaseHolder('lease')).resolves.toBeUndefined();
+    await expect(store.acquireLease('lease', 'b', 100)).resolves.toMatchObject({ owner: 'b' });
+    await store.close();
+  });
+
   test('expired entries are swept even if never read again', async () => {
-    const store = KeyvStore.memory('unit', { sweepIntervalMs: 50 });
-    // The Map is private; peeking is the only way to see that nothing is left behind.
-    const map = (store as unknown as { keyv: { store: Map<string, unknown> } }).keyv.store;
+    const store = KeyvStore.memory('unit', { engine, sweepIntervalMs: 50 });
+    // The engine's stored keys, expired ones included: the only way to see that nothing is left behind.
+    const stored = () => store.memoryEngine!.storedKeys();
     await store.claim('dedupe:1', 20);
     await store.set('kept', 1, 60_000);
-    expect(map.size).toBe(2);
+    expect((await stored()).length).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect([...map.keys()]).toEqual(['kept']);
+    expect([...(await stored())]).toEqual(['kept']);
     await store.close();
   });
 
   test('keys with the namespace as prefix do not collide (keyv prefixing would merge them)', async () => {
-    const store = KeyvStore.memory('lab');
+    const store = KeyvStore.memory('lab', { engine });
     await store.set('lab:x', 'with prefix', 1000);
     await store.set('x', 'without', 1000);
     await expect(store.get('lab:x')).resolves.toBe('with prefix');

@@ -7,12 +7,12 @@ import { MessageLog } from '../../bots/web/message-log';
 import { WebSurface, uploadOwner } from '../../bots/web/surface';
 import { TypingShown } from '../../bots/web/typing';
 import type { ChatEntry } from '../../bots/web/wire';
-import { MemoryStore } from '../helpers/core-memory-store';
+import { RecordingStore } from '../helpers/recording-store';
 
 const clock: Clock = { now: () => 1_000, setTimer: () => ({ cancel() {} }) };
 const logger = pino({ level: 'silent' });
 
-function setup(store = new MemoryStore()) {
+function setup(store = new RecordingStore()) {
   const log = new MessageLog(store, { ttlMs: 60_000, maxEntries: 5 });
   const streams = new UserStreams(clock, logger);
   const files = new FileVault(store, { ttlMs: 60_000, baseUrl: () => 'http://bridge.test', now: () => 1_000 });
@@ -115,7 +115,7 @@ describe('WebSurface', () => {
 
 describe('MessageLog', () => {
   it('loses no entry when two processes append at once (version claims), and keeps the newest N', async () => {
-    const store = new MemoryStore();
+    const store = new RecordingStore();
     // Slow reads and writes make both writers read the same version before either writes, so
     // the claims must sort them out.
     store.latency = (op) => (op === 'get' || op === 'set' ? new Promise((r) => setTimeout(r, 2)) : undefined);
@@ -133,7 +133,7 @@ describe('MessageLog', () => {
     expect(entries.map((e) => e.id).sort()).toEqual(Array.from({ length: 10 }, (_, n) => `e${n}`).sort());
     expect(new Set(entries.map((e) => e.rev)).size).toBe(10);
 
-    const small = new MessageLog(new MemoryStore(), { ttlMs: 60_000, maxEntries: 3 });
+    const small = new MessageLog(new RecordingStore(), { ttlMs: 60_000, maxEntries: 3 });
     for (let n = 0; n < 5; n++) await small.append('u', entry(n));
     expect((await small.read('u')).entries.map((e) => e.id)).toEqual(['e2', 'e3', 'e4']);
   });
