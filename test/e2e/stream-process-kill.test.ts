@@ -3,7 +3,7 @@
  * desk: test/desks/stream-test-desk/main.ts) on one Redis, Teams users on both. One process is
  * killed with SIGKILL while the agents keep writing: the survivor takes its chats over (within
  * 15 s; waited for up to 20 s) from the persisted cursors, and every agent message reaches its
- * user exactly once, in order.
+ * user in order, nothing lost; exactly once but for the one in flight at the kill (see below).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -167,7 +167,16 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
     await writer;
     await eventually(
       () => {
-        users.forEach(({ user }, i) => expect(agentTexts(user)).toEqual(sent.get(sessions[i])));
+        users.forEach(({ user }, i) => {
+          // The one window the design leaves (README "Running several processes"): a message the
+          // killed process sent to Teams but had not yet recorded as sent goes out once more from
+          // the survivor. So: nothing lost, nothing out of order, and at most that one repeat, next
+          // to itself; every other message exactly once.
+          const got = agentTexts(user);
+          const repeats = got.filter((t, j) => j > 0 && got[j - 1] === t).length;
+          expect(got.filter((t, j) => j === 0 || got[j - 1] !== t)).toEqual(sent.get(sessions[i]));
+          expect(repeats).toBeLessThanOrEqual(1);
+        });
       },
       20_000,
       200,
