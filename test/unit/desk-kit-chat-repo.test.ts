@@ -47,8 +47,8 @@ describe('kit ChatRepo (memory store)', () => {
     await repo.put('c1', { status: 'open', count: 1 });
     await repo.put('c2', { status: 'ended', count: 2 });
     expect(repo.key('c1')).toBe('kit:chat:c1');
-    expect(store.expiresAt('kit:chat:c1')!).toBeGreaterThanOrEqual(before + OPEN_MS);
-    expect(store.expiresAt('kit:chat:c2')!).toBeLessThanOrEqual(Date.now() + ENDED_MS);
+    expect(await store.expiresAt('kit:chat:c1')).toBeGreaterThanOrEqual(before + OPEN_MS);
+    expect(await store.expiresAt('kit:chat:c2')).toBeLessThanOrEqual(Date.now() + ENDED_MS);
     const read = (await repo.get('c1'))!;
     read.count = 99;
     expect(await repo.get('c1')).toEqual({ status: 'open', count: 1 });

@@ -31,11 +31,11 @@ describe('kit MarkSet', () => {
     await new MarkSet(store, 'desk', 'sent').claim('a');
     await new MarkSet(store, 'desk', 'payload', 60_000).claim('b');
     const after = Date.now();
-    const left = (key: string) => store.expiresAt(key)!;
-    expect(left('desk:sent:a')).toBeGreaterThanOrEqual(before + MESSAGE_MARK_TTL_MS);
-    expect(left('desk:sent:a')).toBeLessThanOrEqual(after + MESSAGE_MARK_TTL_MS);
-    expect(left('desk:payload:b')).toBeGreaterThanOrEqual(before + 60_000);
-    expect(left('desk:payload:b')).toBeLessThanOrEqual(after + 60_000);
+    const left = async (key: string) => (await store.expiresAt(key))!;
+    expect(await left('desk:sent:a')).toBeGreaterThanOrEqual(before + MESSAGE_MARK_TTL_MS);
+    expect(await left('desk:sent:a')).toBeLessThanOrEqual(after + MESSAGE_MARK_TTL_MS);
+    expect(await left('desk:payload:b')).toBeGreaterThanOrEqual(before + 60_000);
+    expect(await left('desk:payload:b')).toBeLessThanOrEqual(after + 60_000);
   });
 
   it('once: runs the work the first time, reports a duplicate after, and forgets the mark when the work fails', async () => {
