@@ -18,6 +18,8 @@ export interface InProcessCells {
   read(key: string): { json: string; version: number } | undefined;
   /** Write a value (replacing a list), with a version when written by `setVersioned`. */
   write(key: string, json: string, ttlMs: number, version?: number): void;
+  /** Remove the value or list at `key`. */
+  delete(key: string): void;
   /** `claim`: set `key` to `true` unless a value or list is there. */
   claim(key: string, ttlMs: number): boolean;
   /** `append`: push `json` at the end of the list at `key` (TTL refreshed); the new length. */
@@ -64,7 +66,7 @@ export class InProcessCoordination implements LeaseEngine {
   releaseLease(name: string, owner: string, token: number): boolean {
     const now = this.cells.now();
     if (!this.heldBy(name, owner, token, now)) return false;
-    this.writeRecord(name, { owner: '', token, heldUntil: now }, now);
+    this.releaseRecord(name, token, now);
     return true;
   }
 
@@ -101,7 +103,7 @@ export class InProcessCoordination implements LeaseEngine {
     if (o.headId !== undefined && head !== undefined && isEntry(head, o.headId)) this.cells.shift(listKey);
     const remaining = this.cells.list(listKey).length;
     const released = o.release === true && remaining === 0;
-    if (released) this.writeRecord(lease.name, { owner: '', token: lease.token, heldUntil: now }, now);
+    if (released) this.releaseRecord(lease.name, lease.token, now);
     return { remaining, released };
   }
 
@@ -136,6 +138,12 @@ export class InProcessCoordination implements LeaseEngine {
 
   private writeRecord(name: string, record: LeaseRecord, now: number): void {
     this.cells.write(name, JSON.stringify(record), record.heldUntil - now + LEASE_GRACE_MS);
+  }
+
+  /** A released lease's record goes once the clock has passed its token (see `lease-record.ts`). */
+  private releaseRecord(name: string, token: number, now: number): void {
+    if (token < now) this.cells.delete(name);
+    else this.cells.write(name, JSON.stringify({ owner: '', token, heldUntil: now }), token - now + 1);
   }
 }
 

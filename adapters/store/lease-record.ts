@@ -1,12 +1,15 @@
 /**
  * How a lease is kept, the same on both engines: an ordinary value at the lease's key,
- * `{ owner, token, heldUntil }`, that outlives the holding by `LEASE_GRACE_MS`. Keeping the
- * record after the lease ends keeps its token count, so the next acquisition's token is larger;
- * the next token is also at least the store's clock in milliseconds, so once the record is gone
- * (expired after the grace, or deleted) a new token is still larger than the earlier ones, which
- * were at most the clock of their own acquisitions (barring a deletion within the millisecond
- * of the last acquisition, or the store's clock going back). A released lease keeps its record
- * with an empty owner.
+ * `{ owner, token, heldUntil }`. The next acquisition's token is larger than the record's and at
+ * least the store's clock in milliseconds, so tokens only grow while the clock does.
+ *
+ * - A lease that ran out (its holder stalled or died) keeps its record for `LEASE_GRACE_MS`
+ *   after: that holder may still try a fenced write, and the record's token count is what makes
+ *   the next holder's token differ from its own even if the store's clock went back meanwhile.
+ * - A released lease's holder is done, so its record only has to outlive its token: it goes at
+ *   once when the clock is past the token (the usual case: acquired in an earlier millisecond),
+ *   else a millisecond after. Leases are taken per user and per chat, so an idle session keeps
+ *   no lease record (memory per idle session counts: see bench/README.md).
  */
 
 /** How long a lease's record outlives its holding (its token count, for the next acquisition). */

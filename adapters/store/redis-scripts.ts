@@ -36,6 +36,15 @@ local function held_by(key, owner, token, now)
   return held(r, now) and r.owner == owner and r.token == tonumber(token)
 end
 local function n(x) return string.format('%.0f', x) end
+-- A released lease's record goes once the clock has passed its token (see lease-record.ts).
+local function release_record(key, token, now)
+  if token < now then
+    redis.call('DEL', key)
+  else
+    redis.call('SET', key, '{"value":{"owner":"","token":' .. n(token) .. ',"heldUntil":' .. n(now) ..
+      '},"expires":' .. n(token + 1) .. '}', 'PX', n(token - now + 1))
+  end
+end
 local function write(key, owner, token, held_until, now)
   local expires = held_until + ${LEASE_GRACE_MS}
   redis.call('SET', key, '{"value":{"owner":' .. cjson.encode(owner) .. ',"token":' .. n(token) ..
@@ -59,11 +68,11 @@ if not held_by(KEYS[1], ARGV[1], ARGV[2], now) then return 0 end
 write(KEYS[1], ARGV[1], tonumber(ARGV[2]), now + tonumber(ARGV[3]), now)
 return 1`;
 
-/** KEYS: lease. ARGV: owner, token. 1 released, 0 lost. The record stays, ownerless, for its token. */
+/** KEYS: lease. ARGV: owner, token. 1 released, 0 lost. */
 const RELEASE = `${PRELUDE}
 local now = now_ms()
 if not held_by(KEYS[1], ARGV[1], ARGV[2], now) then return 0 end
-write(KEYS[1], '', tonumber(ARGV[2]), now, now)
+release_record(KEYS[1], tonumber(ARGV[2]), now)
 return 1`;
 
 /** KEYS: lease. { owner, token as text } while held, else nil. */
@@ -141,7 +150,7 @@ end
 local remaining = redis.call('LLEN', KEYS[2])
 local released = 0
 if remaining == 0 and ARGV[4] == '1' then
-  write(KEYS[1], '', tonumber(ARGV[2]), now, now)
+  release_record(KEYS[1], tonumber(ARGV[2]), now)
   released = 1
 end
 return { remaining, released }`;

@@ -59,6 +59,24 @@ export function describeCoordinationConformance(ctx: CoordinationContext): void 
       expect((third as { token: number }).token).toBeGreaterThan(next!.token);
     });
 
+    test('a released lease leaves no record behind once the clock has passed its token', async () => {
+      const name = `${base()}released-lease`;
+      const lease = (await store().acquireLease(name, 'alpha', LONG_TTL))!;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await expect(store().releaseLease(name, 'alpha', lease.token)).resolves.toBe(true);
+      await eventually(async () => expect(await store().keys(name)).toEqual([]));
+      // Also when released by the step that empties an inbox.
+      const inbox = `${base()}released-inbox`;
+      const appended = await store().appendIfNew([], LONG_TTL, inbox, { id: 'e1' }, LONG_TTL, { name, owner: 'beta', ttlMs: LONG_TTL });
+      expect(appended.lease!.token).toBeGreaterThan(lease.token);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await expect(store().settleHead(appended.lease!, inbox, { headId: 'e1', release: true })).resolves.toEqual({
+        remaining: 0,
+        released: true,
+      });
+      await eventually(async () => expect(await store().keys(name)).toEqual([]));
+    });
+
     test('a lease is a key under the namespace: keys lists it', async () => {
       await store().acquireLease(`${base()}leases:one`, 'alpha', LONG_TTL);
       await expect(store().keys(`${base()}leases:`)).resolves.toEqual([`${base()}leases:one`]);
