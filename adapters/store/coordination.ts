@@ -123,7 +123,8 @@ export class StoreCoordination implements Pick<Store, CoordinationMethod> {
     if (taking) checkOwner('appendIfNew', take.name, take.owner);
     const answer = await this.call('appendIfNew', listKey, () => this.leases.appendIfNew(marks, markTtl, listKey, json, listTtl, taking));
     if (!answer.lease) return { appended: answer.appended };
-    return { appended: answer.appended, lease: answer.lease, entries: (answer.entries ?? []).map((e) => JSON.parse(e) as T) };
+    const entries = (answer.entries ?? []).map((e) => JSON.parse(e) as T);
+    return { appended: answer.appended, lease: answer.lease, entries, ...(answer.read ? { read: answer.read } : {}) };
   }
 
   async settleHead(lease: Lease, listKey: string, options: SettleOptions): Promise<SettleResult | 'lost'> {

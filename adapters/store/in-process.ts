@@ -35,6 +35,8 @@ export interface AppendJson {
   appended: boolean;
   lease?: Lease;
   entries?: string[];
+  /** `take.read`'s value, decoded. */
+  read?: { value: unknown };
 }
 
 /** What `settleHead` gets: values as JSON. */
@@ -92,7 +94,11 @@ export class InProcessCoordination implements LeaseEngine {
     if (!fresh) return { appended: false };
     this.cells.append(listKey, json, listTtlMs);
     const lease = take && this.acquireLease(take.name, take.owner, take.ttlMs);
-    return lease ? { appended: true, lease, entries: [...this.cells.list(listKey)] } : { appended: true };
+    if (!lease) return { appended: true };
+    const entries = [...this.cells.list(listKey)];
+    if (take.read === undefined) return { appended: true, lease, entries };
+    const found = this.cells.read(take.read);
+    return { appended: true, lease, entries, read: { value: found && (JSON.parse(found.json) as unknown) } };
   }
 
   settleHead(lease: Lease, listKey: string, o: SettleJson): SettleResult | 'lost' {

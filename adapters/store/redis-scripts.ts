@@ -103,9 +103,10 @@ redis.call('SET', KEYS[1], '{"version":' .. string.format('%.0f', current + 1) .
 return 1`;
 
 /**
- * KEYS: marks…, list, then the lease to take (if any). ARGV: mark count, mark envelope, mark ttl,
- * entry JSON, list ttl, then the lease's owner and ttl. { 0 } when a mark was there (nothing
- * appended); else { length, token or '', the list's entries when the lease was won }.
+ * KEYS: marks…, list, then the lease to take (if any) and the key to read with it (if any).
+ * ARGV: mark count, mark envelope, mark ttl, entry JSON, list ttl, then the lease's owner and ttl.
+ * { 0 } when a mark was there (nothing appended); else { length, token or '' } and, when the lease
+ * was won, the read key's raw value ('' when absent or not asked) and the list's entries.
  */
 const APPEND_IF_NEW = `${PRELUDE}
 local marks = tonumber(ARGV[1])
@@ -125,6 +126,8 @@ if held(r, now) then return { len, '' } end
 local token = math.max((r and r.token or 0) + 1, now)
 write(name, ARGV[6], token, now + tonumber(ARGV[7]), now)
 local reply = redis.call('LRANGE', list, 0, -1)
+local read = KEYS[marks + 3]
+table.insert(reply, 1, read and redis.call('GET', read) or '')
 table.insert(reply, 1, n(token))
 table.insert(reply, 1, len)
 return reply`;
@@ -244,11 +247,15 @@ export class RedisCoordination implements LeaseEngine {
   ): Promise<AppendJson> {
     const args = [String(marks.length), envelope('true', markTtlMs), String(markTtlMs), json, String(listTtlMs)];
     if (take) args.push(take.owner, String(take.ttlMs));
-    const reply = (await this.run(scripts.appendIfNew, [...marks, listKey, ...(take ? [take.name] : [])], args)) as unknown[];
+    const keys = [...marks, listKey, ...(take ? [take.name] : []), ...(take?.read !== undefined ? [take.read] : [])];
+    const reply = (await this.run(scripts.appendIfNew, keys, args)) as unknown[];
     if (Number(reply[0]) === 0) return { appended: false };
     const token = String(reply[1] ?? '');
     if (!take || token === '') return { appended: true };
-    return { appended: true, lease: { name: take.name, owner: take.owner, token: Number(token) }, entries: reply.slice(2).map(String) };
+    const lease = { name: take.name, owner: take.owner, token: Number(token) };
+    const entries = reply.slice(3).map(String);
+    if (take.read === undefined) return { appended: true, lease, entries };
+    return { appended: true, lease, entries, read: { value: envelopeValue(String(reply[2] ?? '')) } };
   }
 
   async settleHead(lease: Lease, listKey: string, o: SettleJson): Promise<SettleResult | 'lost'> {
@@ -268,13 +275,23 @@ export class RedisCoordination implements LeaseEngine {
   async getVersioned(key: string): Promise<{ value: unknown; version: number } | undefined> {
     const raw = await this.bounded(this.redis.client.get(this.redis.keyPrefix + key));
     if (raw === null || raw === undefined) return undefined;
-    const data = JSON.parse(String(raw)) as { value?: unknown; expires?: number; version?: number };
-    // As keyv's `get` does: an envelope past its expiry is gone even if Redis has not dropped it yet.
-    if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
-    return { value: data.value, version: typeof data.version === 'number' ? data.version : 0 };
+    return decodeEnvelope(String(raw));
   }
 
   private run(script: Script, keys: string[], args: string[]): Promise<unknown> {
     return this.bounded(script.run(this.redis, keys, args));
   }
+}
+
+/** A stored envelope's value and version; undefined when past its expiry. */
+function decodeEnvelope(raw: string): { value: unknown; version: number } | undefined {
+  const data = JSON.parse(raw) as { value?: unknown; expires?: number; version?: number };
+  // As keyv's `get` does: an envelope past its expiry is gone even if Redis has not dropped it yet.
+  if (typeof data.expires === 'number' && Date.now() > data.expires) return undefined;
+  return { value: data.value, version: typeof data.version === 'number' ? data.version : 0 };
+}
+
+/** The value of a raw envelope read inside a script ('' when the key was absent). */
+function envelopeValue(raw: string): unknown {
+  return raw === '' ? undefined : decodeEnvelope(raw)?.value;
 }

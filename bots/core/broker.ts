@@ -17,7 +17,16 @@ import { randomUUID } from 'node:crypto';
 import type { BroadcastMessage } from './broadcast-message';
 import { broadcastStep, type BroadcastResult } from './broadcast-step';
 import { type ChatState, chatStateOf } from './chat-state';
-import { DEDUPE_TTL_MS, keys, loadConversation, retentionMs, sessionIdOf, storedConversation, type Outbox } from './conversations';
+import {
+  conversationFrom,
+  DEDUPE_TTL_MS,
+  keys,
+  loadConversation,
+  retentionMs,
+  sessionIdOf,
+  storedConversation,
+  type Outbox,
+} from './conversations';
 import { Deadlines } from './deadlines';
 import { EffectRunner, type BrokerPorts } from './effects';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
@@ -75,6 +84,7 @@ export class Broker implements UserEventHandler {
       leaseMs: deps.ownerLeaseMs ?? 5000,
       outcomeWaitMs: deps.outcomeWaitMs ?? 30_000,
       apply: (key, entry, keeper, memo) => this.apply(key, restored(entry), keeper, memo),
+      readWithLease: keys.conversation,
     });
   }
 
@@ -208,11 +218,24 @@ export class Broker implements UserEventHandler {
    * Apply one inbox entry under the user's lease: its transition, the state written with its
    * effects (the outbox) before they run, and what `settleHead` writes when they are done.
    */
-  private async apply(key: string, entry: Entry, keeper: LeaseKeeper, memo: { loaded?: Loaded | null }): Promise<Applied> {
+  private async apply(
+    key: string,
+    entry: Entry,
+    keeper: LeaseKeeper,
+    memo: { loaded?: Loaded | null; read?: { value: unknown } },
+  ): Promise<Applied> {
     const { store, logger } = this.deps;
     try {
       // Under the lease nobody else writes the conversation: the previous entry's result is current.
-      const loaded = memo.loaded === undefined ? await loadConversation(store, key) : (memo.loaded ?? undefined);
+      // The drain's first entry may come with the state read with the lease (`readWithLease`).
+      const read = memo.read;
+      memo.read = undefined;
+      const loaded =
+        memo.loaded !== undefined
+          ? (memo.loaded ?? undefined)
+          : read
+            ? conversationFrom(key, read.value)
+            : await loadConversation(store, key);
       memo.loaded = undefined;
       const stored = loaded?.conv;
       let step: { state: Conversation; effects: Effect[]; outcome?: unknown } | undefined;

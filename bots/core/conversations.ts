@@ -45,7 +45,12 @@ export function retentionMs(settings: CoreSettings): number {
 
 /** A user's stored conversation, completed from its key, and its outbox if one is pending. */
 export async function loadConversation(store: Store, key: string): Promise<{ conv: Conversation; outbox?: Outbox } | undefined> {
-  const stored = await store.get<Conversation & { outbox?: Outbox }>(keys.conversation(key));
+  return conversationFrom(key, await store.get(keys.conversation(key)));
+}
+
+/** A stored conversation (as `storedConversation` wrote it, or undefined) made whole again. */
+export function conversationFrom(key: string, value: unknown): { conv: Conversation; outbox?: Outbox } | undefined {
+  const stored = value as (Conversation & { outbox?: Outbox }) | undefined;
   if (!stored) return undefined;
   const { outbox, ...conv } = stored;
   const colon = key.indexOf(':');

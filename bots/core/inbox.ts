@@ -51,8 +51,14 @@ export interface InboxDeps<E extends EntryBase> {
   owner: string;
   leaseMs: number;
   outcomeWaitMs: number;
-  /** Apply one entry; `memo` lives as long as this drain (the lease held throughout), for what the next entry may reuse. */
-  apply: (key: string, entry: E, keeper: LeaseKeeper, memo: Record<string, unknown>) => Promise<Applied>;
+  /**
+   * Apply one entry; `memo` lives as long as this drain (the lease held throughout), for what the
+   * next entry may reuse. A drain that won the lease with its append starts with `memo.read`: the
+   * value at `readWithLease(key)`, read in the same step.
+   */
+  apply: (key: string, entry: E, keeper: LeaseKeeper, memo: { read?: { value: unknown } } & Record<string, unknown>) => Promise<Applied>;
+  /** The key a new holder reads first (the user's state): read with the lease, one round trip less. */
+  readWithLease?: (key: string) => string;
 }
 
 /** Thrown inside a drain when a fenced write was refused: stop, the next holder takes over. */
@@ -106,6 +112,7 @@ export class Inboxes<E extends EntryBase> {
         name: keys.owner(key),
         owner,
         ttlMs: leaseMs,
+        ...(this.deps.readWithLease ? { read: this.deps.readWithLease(key) } : {}),
       });
     } catch (e) {
       outcome?.cancel();
@@ -123,7 +130,7 @@ export class Inboxes<E extends EntryBase> {
       return { fresh: false };
     }
     // Won: apply the inbox from here (read with the append). Else the holder sees the entry.
-    if (answer.lease) this.track(this.drain(key, LeaseKeeper.hold(this.deps, answer.lease, leaseMs), answer.entries));
+    if (answer.lease) this.track(this.drain(key, LeaseKeeper.hold(this.deps, answer.lease, leaseMs), answer.entries, answer.read));
     return { fresh: true, outcome: outcome?.promise };
   }
 
@@ -139,12 +146,12 @@ export class Inboxes<E extends EntryBase> {
   }
 
   /** Apply `key`'s inbox head-first until it is empty, then give the lease up (see the module's notes). */
-  private async drain(key: string, keeper: LeaseKeeper, first?: E[]): Promise<void> {
+  private async drain(key: string, keeper: LeaseKeeper, first?: E[], preread?: { value: unknown }): Promise<void> {
     const { store, logger } = this.deps;
     const listKey = keys.inbox(key);
     let released = false;
     let read = first;
-    const memo: Record<string, unknown> = {};
+    const memo: { read?: { value: unknown } } & Record<string, unknown> = preread ? { read: preread } : {};
     try {
       while (!released) {
         const entries = read ?? (await store.list<E>(listKey));

@@ -9,6 +9,11 @@ export interface TakeLease {
   name: string;
   owner: string;
   ttlMs: number;
+  /**
+   * A key to read too when the lease is won: what the new holder reads first anyway (the
+   * user's conversation), in the same round trip. On Redis Cluster it shares the list's slot.
+   */
+  read?: string;
 }
 
 export interface AppendResult<T> {
@@ -16,6 +21,8 @@ export interface AppendResult<T> {
   /** With `take`: the lease when it was won, and then the list's entries, oldest first. */
   lease?: Lease;
   entries?: T[];
+  /** With `take.read` and the lease won: the value at that key (`value` undefined when absent). */
+  read?: { value: unknown };
 }
 
 /** What `Store.settleHead` does besides removing nothing. */

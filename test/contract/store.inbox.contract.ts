@@ -79,6 +79,22 @@ export function describeInboxConformance(ctx: CoordinationContext): void {
       expect(next.entries!.map((e) => e.id)).toEqual(['a', 'b', 'c', 'd', 'f']);
     });
 
+    test('appendIfNew with take.read: the key is read with the lease won, absent as undefined; not read otherwise', async () => {
+      const list = `${base()}inbox`;
+      const name = `${base()}owner`;
+      const state = `${base()}state`;
+      const take = (owner: string) => ({ name, owner, ttlMs: LONG_TTL, read: state });
+      const first = await store().appendIfNew([], LONG_TTL, list, { id: 'a' }, LONG_TTL, take('alpha'));
+      expect(first.read).toEqual({ value: undefined });
+      await store().set(state, { phase: 'live', n: 12345678901234567 }, LONG_TTL);
+      // Held: no lease, so nothing read.
+      await expect(store().appendIfNew([], LONG_TTL, list, { id: 'b' }, LONG_TTL, take('beta'))).resolves.toEqual({ appended: true });
+      await store().releaseLease(name, 'alpha', first.lease!.token);
+      const second = await store().appendIfNew([], LONG_TTL, list, { id: 'c' }, LONG_TTL, take('beta'));
+      expect(second.read).toEqual({ value: await store().get(state) });
+      expect(second.entries!.map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    });
+
     test('concurrent appendIfNew with take on one list: every entry lands once, exactly one wins the lease', async () => {
       const list = `${base()}inbox`;
       const name = `${base()}owner`;
