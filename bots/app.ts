@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { createDesk, type DeskDeps, type DeskModule } from '../adapters/desks';
+import { type CreatedDesk, createDesks, type DeskDeps, type DeskModule } from '../adapters/desks';
 import { createStore } from '../adapters/store';
 import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
@@ -16,8 +16,10 @@ import { BroadcastService, type Recipient } from './core/broadcasts';
 import { ChatStreamOwner } from './core/chat-stream-owner';
 import { isStreamDesk } from './core/chat-streams';
 import { systemClock } from './core/clock';
+import { retentionMs } from './core/conversations';
+import { DeskRouter } from './core/desk-router';
 import { FileVault } from './core/file-vault';
-import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
+import type { Clock, Desk, Store, Surface, SurfaceKind } from './core/ports';
 import { createBroadcastRouter } from './http/broadcasts';
 import type { EventStreamLimits } from './http/event-stream';
 import { mountFiles } from './http/files';
@@ -48,13 +50,16 @@ export interface Bridge {
   readonly app: express.Express;
   readonly broker: Broker;
   readonly store: Store;
+  /** What the broker talks to: the one desk, or the router over several. */
   readonly desk: DeskModule['desk'];
+  /** Every desk that runs, by its config id, as created (before any stream owner wraps it). */
+  readonly desks: ReadonlyArray<{ id: string; system: string; desk: Desk }>;
   readonly logger: AppLogger;
   readonly files: FileVault;
   readonly broadcasts: BroadcastService;
   /** The surfaces that are on, in the order they were set up. */
   readonly surfaces: SurfaceKind[];
-  /** Start-up banner lines of the desk (where agents work, generated credentials). */
+  /** Start-up banner lines of the desks (where agents work, generated credentials). */
   banner(baseUrl: string): string[];
   /** Start the HTTP server; resolves with the URL it listens on. */
   listen(): Promise<{ url: string; port: number }>;
@@ -96,7 +101,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     'lab_event_stream_dropped_total',
     'Event streams dropped because their reader fell too far behind, by stream.',
   );
-  const eventStreams = (stream: 'console' | 'web'): EventStreamLimits => ({
+  const eventStreams = (stream: string): EventStreamLimits => ({
     maxBufferedBytes: config.server.eventStreamMaxBufferedBytes,
     onDrop: dropped.series({ stream }),
   });
@@ -132,25 +137,46 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       })
     : undefined;
   if (slack) surfaces.slack = slack.surface;
-  const deskDeps: DeskDeps = {
+  const deskDeps = (id: string, system: string): DeskDeps => ({
     store,
     clock,
-    logger: logger.child({ desk: config.desk }),
+    logger: logger.child({ desk: id }),
     files,
     baseUrl,
-    eventStreams: eventStreams('console'),
-  };
-  const deskModule = options.desk ? options.desk(deskDeps) : createDesk(config, deskDeps);
+    eventStreams: eventStreams(system),
+    fileLimits: { maxBytes: config.bot.files.maxBytes, allowedTypes: config.bot.files.allowedTypes },
+    fileTtlMs: config.bot.files.ttlMinutes * 60 * 1000,
+    outbound: config.server.outboundFetch,
+  });
+  // A test's desk stands in for the configured ones.
+  const created: CreatedDesk[] = options.desk
+    ? [{ id: config.desk, system: config.desk, module: options.desk(deskDeps(config.desk, config.desk)) }]
+    : createDesks(config.desks, (d) => deskDeps(d.id, d.system));
   // A desk with a connection per chat (docs/stream-desks.md) gets those connections owned across
-  // processes: the broker talks to the owner, which passes every call on to the desk.
-  const streams = isStreamDesk(deskModule.desk)
-    ? new ChatStreamOwner(deskModule.desk, {
-        store,
-        clock,
-        logger: logger.child({ component: 'chat-streams', desk: deskModule.desk.name }),
-      })
-    : undefined;
-  const desk = streams ?? deskModule.desk;
+  // processes: the broker talks to the owner, which passes every call on to the desk. Each stream
+  // desk gets its own owner, before the router composes them.
+  const streamOwners: ChatStreamOwner[] = [];
+  const routed = created.map(({ id, module }) => {
+    if (!isStreamDesk(module.desk)) return { id, desk: module.desk };
+    const owner = new ChatStreamOwner(module.desk, {
+      store,
+      clock,
+      logger: logger.child({ component: 'chat-streams', desk: module.desk.name }),
+    });
+    streamOwners.push(owner);
+    return { id, desk: owner as Desk };
+  });
+  const desk: Desk =
+    routed.length === 1
+      ? routed[0].desk
+      : new DeskRouter({
+          desks: routed,
+          rules: config.routing,
+          store,
+          logger: logger.child({ component: 'desk-router' }),
+          markTtlMs: retentionMs(config.bot),
+        });
+  const deskModules = created.map((c) => c.module);
 
   const broker = new Broker({
     store,
@@ -193,7 +219,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // would hash every JSON body to make one. Static files get theirs from `send` as before.
   app.set('etag', false);
   // First, so every request below is counted and timed.
-  mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
+  mountMetrics(app, {
+    registry: metrics,
+    token: config.server.metricsToken,
+    routeLabels: deskModules.flatMap((m) => (m.routes ?? []).map((r) => ({ prefix: r.metricsPrefix ?? r.prefix, label: r.metricsLabel }))),
+  });
   // Before every door: while the store is down, nothing is acknowledged that it cannot record.
   app.use(refuseWritesWhileStoreDown(storeHealth, logger));
   // The busiest endpoints next (platform events, the desk's API): express tries every route
@@ -201,11 +231,25 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // Bolt mounts its router at the root, so everything after it walks that router too: the
   // desk (under its own prefix) goes before it.
   if (teamsAdapter) mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
-  deskModule.mount(app);
+  for (const module of deskModules) {
+    for (const route of module.routes ?? []) app.use(route.prefix, route.router);
+    module.mount?.(app);
+  }
   slack?.mount(app, broker);
   webChat?.mount(app, broker);
-  // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
-  mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });
+  // A desk may require its own check on file fetches (e.g. the per-chat Authorization header it
+  // told its vendor to send); with several desks, a fetch passes every desk's check.
+  const fileChecks = deskModules.flatMap((m) => (m.authorizeFileFetch ? [m.authorizeFileFetch.bind(m)] : []));
+  mountFiles(app, {
+    vault: files,
+    authorize:
+      fileChecks.length === 0
+        ? undefined
+        : async (req, entry) => {
+            for (const check of fileChecks) if (!(await check(req, entry))) return false;
+            return true;
+          },
+  });
   app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
   // Readiness pings through the health check, so a 200 there means the doors are open too.
   mountHealth(app, { store: { ping: () => storeHealth.check() }, isStopping: () => stopping });
@@ -227,12 +271,15 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     broker,
     store,
     desk,
+    desks: created.map(({ id, system, module }) => ({ id, system, desk: module.desk })),
     logger,
     files,
     broadcasts,
     surfaces: Object.keys(surfaces) as SurfaceKind[],
     banner: (url) => [
-      ...deskModule.banner(url),
+      ...(created.length === 1
+        ? created[0].module.banner(url)
+        : created.flatMap(({ id, system, module }) => [`  Desk "${id}" (${system}):`, ...module.banner(url)])),
       `  Broadcast API:          ${url}/api/broadcasts${config.broadcasts.token ? '' : `  (token: ${broadcastToken})`}`,
     ],
     listen() {
@@ -259,7 +306,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         await broker.stop(); // also stops the desk, which ends its event streams
         // Stopped with the desk already (idempotent): said here so it surely precedes the store's
         // close. Its connections are closed and leases released, so another process takes over.
-        await streams?.stop();
+        for (const owner of streamOwners) await owner.stop();
         webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();
         await closed;

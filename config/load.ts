@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { BridgeError, ErrorCode } from '../bots/core/errors';
+import { foldDeskSections } from './desks';
 import { CONFIG_FILE_VAR, envMapping } from './env';
 import { configSchema, type BridgeConfig, type BridgeConfigInput } from './schema';
 
@@ -29,9 +30,12 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
 
 /** Validate an already-assembled input (tests and embedding use this directly). */
 export function parseConfig(input: unknown, sourceOf: (path: (string | number)[]) => string = () => 'config'): BridgeConfig {
-  const result = configSchema.safeParse(input);
+  const folded = foldDeskSections(input);
+  const result = configSchema.safeParse(folded.input);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => describeIssue(issue, sourceOf));
+  // A listed desk's key may have come from its system's section (an environment variable).
+  const source = (path: (string | number)[]) => sourceOf(folded.sectionPathOf(path) ?? path);
+  const lines = result.error.issues.map((issue) => describeIssue(issue, source));
   throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration:\n${lines.join('\n')}`, {
     details: result.error.issues,
   });

@@ -36,6 +36,7 @@ import { asBridgeError, isBridgeError, ErrorCode } from './errors';
 import { LeaseKeeper } from './lease-keeper';
 import type {
   Availability,
+  DeskRoutingContext,
   Clock,
   Desk,
   DeskEvent,
@@ -121,8 +122,8 @@ export class ChatStreamOwner implements Desk {
     return this.stopped;
   }
 
-  checkAvailability(): Promise<Availability> {
-    return this.desk.checkAvailability();
+  checkAvailability(context?: DeskRoutingContext): Promise<Availability> {
+    return context ? this.desk.checkAvailability(context) : this.desk.checkAvailability();
   }
 
   async openChat(request: OpenChatRequest): Promise<void> {

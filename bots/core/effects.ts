@@ -11,11 +11,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { broadcastKeys, broadcastView, type BroadcastMessage } from './broadcast-message';
 import { asBridgeError, BridgeError, ErrorCode } from './errors';
 import { formatBytes, type FileVault } from './file-vault';
+import { routingContextOf } from './desk-routing';
 import { OfferView } from './offer-view';
 import type { Clock, Desk, FileRef, Logger, OutboundContent, Store, Surface, SurfaceKind } from './ports';
 import { transition, type Conversation, type Effect, type InternalEvent, type TransitionContext } from './session';
 import type { CoreSettings } from './settings';
 import { retentionMs } from './conversations';
+import { routingFor } from './routing';
 
 /** What effects run against: the ports and settings a broker is built with. */
 export interface BrokerPorts {
@@ -103,7 +105,13 @@ export class EffectRunner {
         );
         return [];
       case 'offer': {
-        const view = await this.offers.view(state.key, effect);
+        // Asked of the desk this user's chat would go to (no topic yet: it is chosen later).
+        const context = routingContextOf({
+          surface: state.surface,
+          user: state.profile,
+          routing: routingFor(state.profile, this.deps.settings),
+        });
+        const view = await this.offers.view(state.key, effect, context);
         const sent = await this.execute(
           state,
           { type: 'send', content: { kind: 'card', view }, track: { slot: 'offer', id: effect.offerId } },
