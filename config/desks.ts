@@ -26,13 +26,27 @@ export const deskEnvMapping: Record<string, string[]> = Object.fromEntries(
   deskRegistry.flatMap((d) => Object.entries(d.env).map(([name, path]) => [name, [d.name, ...path]])),
 );
 
+/** A listed desk, checked against its own system's schema where it stands (so its errors come with the rest). */
 const deskEntrySchema = z
   .object({
     /** What routing rules call it. */
     id: z.string().regex(/^[A-Za-z0-9][\w-]{0,63}$/, 'letters, digits, "_" or "-", at most 64'),
     system: z.string({ required_error: `is required: one of ${systemNames.join(', ')}` }),
   })
-  .passthrough();
+  .passthrough()
+  .transform(({ id, system, ...keys }, ctx): ConfiguredDesk => {
+    const descriptor = descriptorOf(system);
+    if (!descriptor) {
+      ctx.addIssue({ code: 'custom', path: ['system'], message: `one of ${systemNames.join(', ')}` });
+      return z.NEVER;
+    }
+    const parsed = descriptor.settings.safeParse(keys);
+    if (!parsed.success) {
+      for (const sub of parsed.error.issues) ctx.addIssue(sub);
+      return z.NEVER;
+    }
+    return { id, system, settings: parsed.data };
+  });
 
 export const deskChoiceSettings = {
   /** The one-desk shortcut: which system runs, its settings under `<system>:`. Default `console`. */
@@ -43,74 +57,68 @@ export const deskChoiceSettings = {
   routing: z.array(deskRoutingRuleSchema).default([]),
 };
 
-interface DeskChoice {
-  desk?: string;
-  desks?: z.infer<typeof deskEntrySchema>[];
-  routing: z.infer<typeof deskRoutingRuleSchema>[];
-  bot: { topics: { id: string }[] };
-}
-
-export interface ResolvedDesks {
-  /** The default desk's system (the shortcut's `desk`). */
+/** Every desk that runs (the shortcut's one desk, or the list), the first being the default. */
+export function resolveDesks(value: { desk?: string; desks?: ConfiguredDesk[] } & Record<string, unknown>): {
   desk: string;
-  /** Every desk that runs, settings validated; the first is the default. */
   desks: ConfiguredDesk[];
+} {
+  if (value.desks) return { desk: value.desks[0].system, desks: value.desks };
+  const system = value.desk ?? 'console';
+  // A shortcut to a system without its required section has no desk; `checkDeskReferences` says so.
+  const desks = descriptorOf(system) && value[system] !== undefined ? [{ id: system, system, settings: value[system] }] : [];
+  return { desk: system, desks };
 }
 
-/** Validate the desks and rules against each other and the registry; issues go to `ctx`. */
-export function resolveDesks(value: DeskChoice & Record<string, unknown>, ctx: z.RefinementCtx): ResolvedDesks {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  const desks: ConfiguredDesk[] = [];
-  if (value.desks) {
-    if (value.desk !== undefined) issue(['desk'], 'leave it out when `desks` lists the desks (the first listed is the default)');
-    const seen = new Set<string>();
-    value.desks.forEach(({ id, system, ...keys }, i) => {
-      if (seen.has(id)) issue(['desks', i, 'id'], `"${id}" is used by another desk`);
-      seen.add(id);
-      const descriptor = descriptorOf(system);
-      if (!descriptor) {
-        issue(['desks', i, 'system'], `one of ${systemNames.join(', ')}`);
-        return;
-      }
-      const parsed = descriptor.settings.safeParse(keys);
-      if (!parsed.success) {
-        for (const sub of parsed.error.issues) ctx.addIssue({ ...sub, path: ['desks', i, ...sub.path] });
-        return;
-      }
-      desks.push({ id, system, settings: parsed.data });
+type Issue = { path: (string | number)[]; message: string };
+
+/**
+ * What no single key's schema can check: the shortcut's system and its section, desk ids used
+ * once, rules naming desks and topics that exist. Read from the raw input, so these errors are
+ * listed with every other wrong key rather than only once the rest is right.
+ */
+export function checkDeskReferences(input: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const issue = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const raw = isObject(input) ? input : {};
+  let ids: string[];
+  if (Array.isArray(raw.desks)) {
+    if (raw.desk !== undefined) issue(['desk'], 'leave it out when `desks` lists the desks (the first listed is the default)');
+    ids = [];
+    raw.desks.forEach((entry, i) => {
+      const id = isObject(entry) ? entry.id : undefined;
+      if (typeof id !== 'string') return;
+      if (ids.includes(id)) issue(['desks', i, 'id'], `"${id}" is used by another desk`);
+      ids.push(id);
     });
   } else {
-    const system = value.desk ?? 'console';
+    const system = typeof raw.desk === 'string' ? raw.desk : 'console';
     const descriptor = descriptorOf(system);
-    if (!descriptor) {
-      issue(['desk'], `one of ${systemNames.join(', ')}`);
-    } else if (value[system] === undefined) {
-      // An optional section: this system needs settings nobody gave.
-      issue(
-        ['desk'],
-        `${system}: required when desk is "${system}"${descriptor.missingSettingsHint ? ` (${descriptor.missingSettingsHint})` : ''}`,
-      );
-    } else {
-      desks.push({ id: system, system, settings: value[system] });
+    if (!descriptor) issue(['desk'], `one of ${systemNames.join(', ')}`);
+    else if (raw[system] === undefined && !descriptor.section.safeParse(undefined).data) {
+      // Its section is optional in the schema: this system needs settings nobody gave.
+      const hint = descriptor.missingSettingsHint ? ` (${descriptor.missingSettingsHint})` : '';
+      issue(['desk'], `${system}: required when desk is "${system}"${hint}`);
     }
+    ids = [system];
   }
-  checkRules(value, new Set(value.desks ? value.desks.map((d) => d.id) : desks.map((d) => d.id)), issue);
-  return { desk: desks[0]?.system ?? value.desk ?? 'console', desks };
-}
-
-function checkRules(value: DeskChoice, ids: Set<string>, issue: (path: (string | number)[], message: string) => void): void {
-  const known = [...ids].join(', ');
-  const topics = new Set(value.bot.topics.map((t) => t.id));
-  value.routing.forEach((rule, i) => {
-    if (!ids.has(rule.desk)) issue(['routing', i, 'desk'], `no desk with id "${rule.desk}" (desks: ${known})`);
-    rule.fallback.forEach((id, j) => {
-      if (!ids.has(id)) issue(['routing', i, 'fallback', j], `no desk with id "${id}" (desks: ${known})`);
-      else if (id === rule.desk) issue(['routing', i, 'fallback', j], `"${id}" is the rule's own desk`);
+  const known = ids.join(', ');
+  const bot = isObject(raw.bot) ? raw.bot : {};
+  const topics = new Set((Array.isArray(bot.topics) ? bot.topics : []).map((t) => (isObject(t) ? t.id : undefined)));
+  (Array.isArray(raw.routing) ? raw.routing : []).forEach((rule, i) => {
+    if (!isObject(rule)) return;
+    const { desk, fallback, when } = rule;
+    if (typeof desk === 'string' && !ids.includes(desk)) issue(['routing', i, 'desk'], `no desk with id "${desk}" (desks: ${known})`);
+    (Array.isArray(fallback) ? fallback : []).forEach((id, j) => {
+      if (typeof id !== 'string') return;
+      if (!ids.includes(id)) issue(['routing', i, 'fallback', j], `no desk with id "${id}" (desks: ${known})`);
+      else if (id === desk) issue(['routing', i, 'fallback', j], `"${id}" is the rule's own desk`);
     });
-    (rule.when?.topic ?? []).forEach((id, j) => {
-      if (!topics.has(id)) issue(['routing', i, 'when', 'topic', j], `no topic with id "${id}" in bot.topics`);
+    const topic = isObject(when) ? when.topic : undefined;
+    (Array.isArray(topic) ? topic : []).forEach((id, j) => {
+      if (typeof id === 'string' && !topics.has(id)) issue(['routing', i, 'when', 'topic', j], `no topic with id "${id}" in bot.topics`);
     });
   });
+  return issues;
 }
 
 /**

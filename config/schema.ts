@@ -33,8 +33,11 @@ const settingsSchema = z.object({
   slack: slackSettingsSchema.default({}),
 });
 
-/** The desks come out as one list whichever shape configured them (config/desks.ts). */
-export const configSchema = settingsSchema.transform((value, ctx) => ({ ...value, ...resolveDesks(value, ctx) }));
+/**
+ * The desks come out as one list whichever shape configured them (config/desks.ts). What refers
+ * across keys (rules to desks and topics) is checked by `parseConfig` beside this schema.
+ */
+export const configSchema = settingsSchema.transform((value) => ({ ...value, ...resolveDesks(value) }));
 
 export type BridgeConfig = z.infer<typeof configSchema>;
 /** What a config file or a test may give: every key optional, defaults fill the rest. */
