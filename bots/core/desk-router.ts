@@ -40,6 +40,8 @@ export const deskRouterKeys = {
 
 export class DeskRouter implements Desk {
   readonly name: string;
+  /** Chats in different contexts may go to different desks, so their answers differ. */
+  readonly availabilityByContext = true;
   private readonly byId: Map<string, Desk>;
   private readonly defaultId: string;
 

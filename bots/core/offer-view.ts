@@ -22,7 +22,7 @@ type DeskCall = <T>(key: string, call: () => Promise<T>) => Promise<T>;
 const MAX_CACHED_CONTEXTS = 256;
 
 export class OfferView {
-  /** By routing context: with several desks, users in different contexts may ask different desks. */
+  /** By routing context when the desk's answer depends on it (several desks); else one entry. */
   private readonly availability = new Map<string, { available: Promise<boolean>; at: number }>();
 
   constructor(
@@ -57,7 +57,7 @@ export class OfferView {
   private async agentsAvailable(context: DeskRoutingContext | undefined): Promise<boolean> {
     const { clock, settings, desk, logger } = this.deps;
     const now = clock.now();
-    const cacheKey = context ? contextKey(context) : '';
+    const cacheKey = context && desk.availabilityByContext ? contextKey(context) : '';
     const cached = this.availability.get(cacheKey);
     if (cached && now - cached.at < settings.offer.availabilityCacheSeconds * 1000) return cached.available;
     // Cache the question, not only the answer: a burst of offers then shares one desk call.

@@ -276,6 +276,11 @@ export type DeskEventSink = (event: DeskEvent) => Promise<void>;
 export interface Desk {
   /** Stable name used in config and logs (the system's name, e.g. `console`). */
   readonly name: string;
+  /**
+   * True when `checkAvailability` answers differently by its context (a router over several
+   * desks): its answers are then cached per context. Absent: one answer serves every chat.
+   */
+  readonly availabilityByContext?: boolean;
   /** Called once before use; the desk reports events to `sink` from then on. */
   start(sink: DeskEventSink): Promise<void>;
   /** Close streams and timers. */
