@@ -299,7 +299,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       stopped ??= (async () => {
         stopping = true;
         // Stop taking connections first; then let the broker finish what it accepted.
-        const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+        const listening = server;
+        const closed = listening ? new Promise<void>((r) => listening.close(() => r())) : Promise.resolve();
         server?.closeIdleConnections();
         await slack?.stop(); // Socket Mode: no new Slack events
         await broadcasts.stop(); // saves progress and releases the lease: the next process to start resumes

@@ -146,7 +146,8 @@ export class ChatStreamOwner implements Desk {
   }
 
   get sendTyping(): Desk['sendTyping'] {
-    return this.desk.sendTyping && ((sessionId) => this.desk.sendTyping!(sessionId));
+    const send = this.desk.sendTyping?.bind(this.desk);
+    return send && ((sessionId) => send(sessionId));
   }
 
   async endChat(sessionId: string, reason: EndReason): Promise<void> {

@@ -183,10 +183,11 @@ export class EffectRunner {
         if (!message || !action || 'url' in action) return [];
         const answer = { index: effect.index, title: action.title, at: this.deps.clock.now() };
         await this.deps.store.set(broadcastKeys.answer(effect.broadcastId, state.key), answer, retentionMs(this.deps.settings));
-        if (effect.source) {
+        const source = effect.source;
+        if (source) {
           const view = broadcastView(effect.broadcastId, message, { status: { text: `You answered: ${action.title}` } });
           await attempt(
-            () => this.surface(state).update(state.address, effect.source!, { kind: 'card', view }),
+            () => this.surface(state).update(state.address, source, { kind: 'card', view }),
             () => undefined,
           );
         }

@@ -11,10 +11,10 @@ import { hasBearer, sendUnauthorized } from './bearer';
 
 type Labels = Record<string, string>;
 
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labelText = (labels: Labels) => {
   const entries = Object.entries(labels);
-  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
+  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escapeValue(v)}"`).join(',')}}`;
 };
 
 interface Family {
@@ -35,7 +35,10 @@ export class Counter {
   series(labels: Labels): (by?: number) => void {
     const key = labelText(labels);
     let entry = this.values.get(key);
-    if (!entry) this.values.set(key, (entry = { labels, value: 0 }));
+    if (!entry) {
+      entry = { labels, value: 0 };
+      this.values.set(key, entry);
+    }
     const e = entry;
     return (by = 1) => {
       e.value += by;
@@ -56,7 +59,10 @@ export class Histogram {
   series(labels: Labels): (value: number) => void {
     const key = labelText(labels);
     let found = this.seriesByKey.get(key);
-    if (!found) this.seriesByKey.set(key, (found = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    if (!found) {
+      found = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.seriesByKey.set(key, found);
+    }
     const s = found;
     const buckets = this.buckets;
     return (value: number) => {
@@ -68,7 +74,9 @@ export class Histogram {
   render(name: string): string[] {
     const lines: string[] = [];
     for (const s of this.seriesByKey.values()) {
-      this.buckets.forEach((b, i) => lines.push(`${name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
+      this.buckets.forEach((b, i) => {
+        lines.push(`${name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.counts[i]}`);
+      });
       lines.push(`${name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
       lines.push(`${name}_sum${labelText(s.labels)} ${s.sum}`);
       lines.push(`${name}_count${labelText(s.labels)} ${s.count}`);
@@ -160,14 +168,18 @@ export function mountMetrics(app: express.Express, options: MetricsOptions): voi
     let inc = requestSeries.get(key);
     if (!inc) {
       const labels = { api, status: `${Math.floor(status / 100)}xx` };
-      requestSeries.set(key, (inc = requests.series(labels)));
+      inc = requests.series(labels);
+      requestSeries.set(key, inc);
     }
     inc();
   };
   const durationSeries = new Map<string, (value: number) => void>();
   const observeDuration = (api: string, seconds: number) => {
     let observe = durationSeries.get(api);
-    if (!observe) durationSeries.set(api, (observe = duration.series({ api })));
+    if (!observe) {
+      observe = duration.series({ api });
+      durationSeries.set(api, observe);
+    }
     observe(seconds);
   };
 
