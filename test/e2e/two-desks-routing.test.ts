@@ -5,11 +5,15 @@
  * asked) IT chats fall back to the console. Nothing in between is mocked.
  */
 import { DeskRouter } from '../../bots/core/desk-router';
+import { signEmbedToken } from '../../bots/web/identity';
 import { isDetails, isOffer, isWaiting, startBridgeHarness, type BridgeHarness, type TeamsUser } from '../helpers/bridge-harness';
 import type { ConsoleEventReader } from '../helpers/console-agent';
 import { eventually } from '../helpers/eventually';
+import { hasButton, isDetailsCard, WebChatUser } from '../helpers/web-user';
 import { DEFAULT_OUTBOUND_AUTH, servicenowSettings } from '../helpers/servicenow-harness';
 import { ServiceNowSimulator } from '../simulators/servicenow/simulator';
+
+const WEB_SECRET = 'two-desks-web-secret-0123456789abcdef';
 
 describe('two desks at once: ServiceNow for IT, the console for HR, the console as the fallback', () => {
   let sim: ServiceNowSimulator;
@@ -26,8 +30,11 @@ describe('two desks at once: ServiceNow for IT, the console for HR, the console 
         ],
         routing: [
           { when: { topic: ['benefits', 'payroll'] }, desk: 'hr' },
+          // HR staff on the intranet (the web token says so) go to the console whatever the topic.
+          { when: { surface: ['web'], attributes: { department: ['hr'] } }, desk: 'hr' },
           { desk: 'it', fallback: ['hr'] },
         ],
+        web: { secret: WEB_SECRET },
         bot: {
           topics: [
             { id: 'network', label: 'Network and VPN' },
@@ -139,5 +146,28 @@ describe('two desks at once: ServiceNow for IT, the console for HR, the console 
     await queue(erin, 'Cannot reach the wiki', 'network');
     await consoleChat('Cannot reach the wiki');
     expect([...sim.conversations.values()]).toEqual([]);
+  });
+
+  it('an attribute the web token vouches for routes the chat (department: hr to the console)', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    const sign = (sub: string, attributes?: Record<string, string>) =>
+      signEmbedToken({ sub, name: sub, exp, ...(attributes ? { attributes } : {}) }, WEB_SECRET);
+    const queueOnWeb = async (user: WebChatUser, description: string) => {
+      await user.say('I need to talk to an agent');
+      await user.click(await user.waitForCard(hasButton('startChat')), 'startChat');
+      await user.click(await user.waitForCard(isDetailsCard), 'submitDetails', { description, topic: 'network' });
+    };
+    const hrStaff = await WebChatUser.start(h.url, { token: sign('e-hr', { department: 'HR' }) });
+    const engineer = await WebChatUser.start(h.url, { token: sign('e-eng', { department: 'engineering' }) });
+    try {
+      await queueOnWeb(hrStaff, 'My laptop is slow');
+      await consoleChat('My laptop is slow');
+      await queueOnWeb(engineer, 'My monitor flickers');
+      await serviceNowChat('My monitor flickers');
+      expect((await h.beth.chats()).map((c) => c.title)).not.toContain('My monitor flickers');
+    } finally {
+      await hrStaff.close();
+      await engineer.close();
+    }
   });
 });
