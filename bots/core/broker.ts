@@ -140,7 +140,7 @@ export class Broker implements UserEventHandler {
         ? keys.dedupe(`desk:${event.sessionId}:${event.messageId}`)
         : undefined;
     // A desk may report an event from inside a call we are making for this user (the console
-    // reports `queued` from openChat, ServiceNow the ticket number) and wait for us: waiting for
+    // reports `queued` from openChat, a vendor desk its ticket number) and wait for us: waiting for
     // its outcome would wait on ourselves. Only that case is not waited for.
     const wait = !this.effects.insideDeskCall(key);
     const entry: Entry = { id: Inboxes.newId(), ...(wait ? { reply: this.owner } : {}), kind: 'desk', event, ...(mark ? { mark } : {}) };
