@@ -13,11 +13,8 @@ import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
 import { BroadcastService, type Recipient } from './core/broadcasts';
-import { ChatStreamOwner } from './core/chat-stream-owner';
-import { isStreamDesk } from './core/chat-streams';
 import { systemClock } from './core/clock';
 import { retentionMs } from './core/conversations';
-import { DeskRouter } from './core/desk-router';
 import { FileVault } from './core/file-vault';
 import type { Clock, Desk, Store, Surface, SurfaceKind } from './core/ports';
 import { createBroadcastRouter } from './http/broadcasts';
@@ -35,6 +32,7 @@ import { mountTeams } from './teams/routes';
 import { TeamsSurface } from './teams/surface';
 import { createSlack } from './slack/app';
 import { createWebChat } from './web';
+import { composeDesks } from './desks';
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -152,31 +150,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const created: CreatedDesk[] = options.desk
     ? [{ id: config.desk, system: config.desk, module: options.desk(deskDeps(config.desk, config.desk)) }]
     : createDesks(config.desks, (d) => deskDeps(d.id, d.system));
-  // A desk with a connection per chat (docs/stream-desks.md) gets those connections owned across
-  // processes: the broker talks to the owner, which passes every call on to the desk. Each stream
-  // desk gets its own owner, before the router composes them.
-  const streamOwners: ChatStreamOwner[] = [];
-  const routed = created.map(({ id, module }) => {
-    if (!isStreamDesk(module.desk)) return { id, desk: module.desk };
-    const owner = new ChatStreamOwner(module.desk, {
-      store,
-      clock,
-      logger: logger.child({ component: 'chat-streams', desk: module.desk.name }),
-    });
-    streamOwners.push(owner);
-    return { id, desk: owner as Desk };
+  const desks = composeDesks(created, {
+    store,
+    clock,
+    logger,
+    rules: config.routing,
+    markTtlMs: retentionMs(config.bot),
   });
-  const desk: Desk =
-    routed.length === 1
-      ? routed[0].desk
-      : new DeskRouter({
-          desks: routed,
-          rules: config.routing,
-          store,
-          logger: logger.child({ component: 'desk-router' }),
-          markTtlMs: retentionMs(config.bot),
-        });
-  const deskModules = created.map((c) => c.module);
+  const desk = desks.desk;
 
   const broker = new Broker({
     store,
@@ -222,7 +203,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   mountMetrics(app, {
     registry: metrics,
     token: config.server.metricsToken,
-    routeLabels: deskModules.flatMap((m) => (m.routes ?? []).map((r) => ({ prefix: r.metricsPrefix ?? r.prefix, label: r.metricsLabel }))),
+    routeLabels: desks.routeLabels,
   });
   // Before every door: while the store is down, nothing is acknowledged that it cannot record.
   app.use(refuseWritesWhileStoreDown(storeHealth, logger));
@@ -231,25 +212,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // Bolt mounts its router at the root, so everything after it walks that router too: the
   // desk (under its own prefix) goes before it.
   if (teamsAdapter) mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger });
-  for (const module of deskModules) {
-    for (const route of module.routes ?? []) app.use(route.prefix, route.router);
-    module.mount?.(app);
-  }
+  desks.mount(app);
   slack?.mount(app, broker);
   webChat?.mount(app, broker);
   // A desk may require its own check on file fetches (e.g. the per-chat Authorization header it
   // told its vendor to send); with several desks, a fetch passes every desk's check.
-  const fileChecks = deskModules.flatMap((m) => (m.authorizeFileFetch ? [m.authorizeFileFetch.bind(m)] : []));
-  mountFiles(app, {
-    vault: files,
-    authorize:
-      fileChecks.length === 0
-        ? undefined
-        : async (req, entry) => {
-            for (const check of fileChecks) if (!(await check(req, entry))) return false;
-            return true;
-          },
-  });
+  mountFiles(app, { vault: files, authorize: desks.authorizeFileFetch });
   app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
   // Readiness pings through the health check, so a 200 there means the doors are open too.
   mountHealth(app, { store: { ping: () => storeHealth.check() }, isStopping: () => stopping });
@@ -277,9 +245,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     broadcasts,
     surfaces: Object.keys(surfaces) as SurfaceKind[],
     banner: (url) => [
-      ...(created.length === 1
-        ? created[0].module.banner(url)
-        : created.flatMap(({ id, system, module }) => [`  Desk "${id}" (${system}):`, ...module.banner(url)])),
+      ...desks.banner(url),
       `  Broadcast API:          ${url}/api/broadcasts${config.broadcasts.token ? '' : `  (token: ${broadcastToken})`}`,
     ],
     listen() {
@@ -307,7 +273,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         await broker.stop(); // also stops the desk, which ends its event streams
         // Stopped with the desk already (idempotent): said here so it surely precedes the store's
         // close. Its connections are closed and leases released, so another process takes over.
-        for (const owner of streamOwners) await owner.stop();
+        for (const owner of desks.streamOwners) await owner.stop();
         webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();
         await closed;
