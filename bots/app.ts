@@ -7,18 +7,17 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { createDesk, type DeskDeps, type DeskModule } from '../adapters/desks';
+import { type CreatedDesk, createDesks, type DeskDeps, type DeskModule } from '../adapters/desks';
 import { createStore } from '../adapters/store';
 import { cardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
 import type { ChannelPorts } from './core/channel-port';
 import { BroadcastService, type Recipient } from './core/broadcasts';
-import { ChatStreamOwner } from './core/chat-stream-owner';
-import { isStreamDesk } from './core/chat-streams';
 import { systemClock } from './core/clock';
+import { retentionMs } from './core/conversations';
 import { FileVault } from './core/file-vault';
-import type { Clock, Store, Surface, SurfaceKind } from './core/ports';
+import type { Clock, Desk, Store, Surface, SurfaceKind } from './core/ports';
 import { createBroadcastRouter } from './http/broadcasts';
 import type { EventStreamLimits } from './http/event-stream';
 import { mountFiles } from './http/files';
@@ -35,6 +34,7 @@ import { TeamsChannelPort } from './teams/channel-port';
 import { TeamsSurface } from './teams/surface';
 import { createSlack } from './slack/app';
 import { createWebChat } from './web';
+import { composeDesks } from './desks';
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -50,7 +50,10 @@ export interface Bridge {
   readonly app: express.Express;
   readonly broker: Broker;
   readonly store: Store;
+  /** What the broker talks to: the one desk, or the router over several. */
   readonly desk: DeskModule['desk'];
+  /** Every desk that runs, by its config id, as created (before any stream owner wraps it). */
+  readonly desks: ReadonlyArray<{ id: string; system: string; desk: Desk }>;
   readonly logger: AppLogger;
   readonly files: FileVault;
   readonly broadcasts: BroadcastService;
@@ -58,7 +61,7 @@ export interface Bridge {
   readonly surfaces: SurfaceKind[];
   /** The channel ports of the surfaces that are on (for channel desks). */
   readonly channels: ChannelPorts;
-  /** Start-up banner lines of the desk (where agents work, generated credentials). */
+  /** Start-up banner lines of the desks (where agents work, generated credentials). */
   banner(baseUrl: string): string[];
   /** Start the HTTP server; resolves with the URL it listens on. */
   listen(): Promise<{ url: string; port: number }>;
@@ -109,7 +112,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     'lab_event_stream_dropped_total',
     'Event streams dropped because their reader fell too far behind, by stream.',
   );
-  const eventStreams = (stream: 'console' | 'web'): EventStreamLimits => ({
+  const eventStreams = (stream: string): EventStreamLimits => ({
     maxBufferedBytes: config.server.eventStreamMaxBufferedBytes,
     onDrop: dropped.series({ stream }),
   });
@@ -147,25 +150,30 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   if (slack) surfaces.slack = slack.surface;
   // What channel desks (agents in a Slack or Teams channel) post and listen through.
   const channels: ChannelPorts = { ...(slack ? { slack: slack.channels } : {}), ...(teamsChannels ? { teams: teamsChannels } : {}) };
-  const deskDeps: DeskDeps = {
+  const deskDeps = (id: string, system: string): DeskDeps => ({
     store,
     clock,
-    logger: logger.child({ desk: config.desk }),
+    logger: logger.child({ desk: id }),
     files,
     baseUrl,
-    eventStreams: eventStreams('console'),
-  };
-  const deskModule = options.desk ? options.desk(deskDeps) : createDesk(config, deskDeps);
-  // A desk with a connection per chat (docs/stream-desks.md) gets those connections owned across
-  // processes: the broker talks to the owner, which passes every call on to the desk.
-  const streams = isStreamDesk(deskModule.desk)
-    ? new ChatStreamOwner(deskModule.desk, {
-        store,
-        clock,
-        logger: logger.child({ component: 'chat-streams', desk: deskModule.desk.name }),
-      })
-    : undefined;
-  const desk = streams ?? deskModule.desk;
+    eventStreams: eventStreams(system),
+    fileLimits: { maxBytes: config.bot.files.maxBytes, allowedTypes: config.bot.files.allowedTypes },
+    fileTtlMs: config.bot.files.ttlMinutes * 60 * 1000,
+    outbound: config.server.outboundFetch,
+    channels,
+  });
+  // A test's desk stands in for the configured ones.
+  const created: CreatedDesk[] = options.desk
+    ? [{ id: config.desk, system: config.desk, module: options.desk(deskDeps(config.desk, config.desk)) }]
+    : createDesks(config.desks, (d) => deskDeps(d.id, d.system));
+  const desks = composeDesks(created, {
+    store,
+    clock,
+    logger,
+    rules: config.routing,
+    markTtlMs: retentionMs(config.bot),
+  });
+  const desk = desks.desk;
 
   const broker = new Broker({
     store,
@@ -208,7 +216,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // would hash every JSON body to make one. Static files get theirs from `send` as before.
   app.set('etag', false);
   // First, so every request below is counted and timed.
-  mountMetrics(app, { registry: metrics, token: config.server.metricsToken });
+  mountMetrics(app, {
+    registry: metrics,
+    token: config.server.metricsToken,
+    routeLabels: desks.routeLabels,
+  });
   // Before every door: while the store is down, nothing is acknowledged that it cannot record.
   app.use(refuseWritesWhileStoreDown(storeHealth, logger));
   // The busiest endpoints next (platform events, the desk's API): express tries every route
@@ -217,11 +229,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   // desk (under its own prefix) goes before it.
   if (teamsAdapter)
     mountTeams(app, { adapter: teamsAdapter, handler: broker, logger: teamsLogger, routes: teamsChannels ? [teamsChannels.route()] : [] });
-  deskModule.mount(app);
+  desks.mount(app);
   slack?.mount(app, broker);
   webChat?.mount(app, broker);
-  // A desk may require its own check on file fetches (ServiceNow: the per-chat Authorization header).
-  mountFiles(app, { vault: files, authorize: deskModule.authorizeFileFetch?.bind(deskModule) });
+  // A desk may require its own check on file fetches (e.g. the per-chat Authorization header it
+  // told its vendor to send); with several desks, a fetch passes every desk's check.
+  mountFiles(app, { vault: files, authorize: desks.authorizeFileFetch });
   app.use('/api/broadcasts', createBroadcastRouter({ service: broadcasts, token: broadcastToken, logger }));
   // Readiness pings through the health check, so a 200 there means the doors are open too.
   mountHealth(app, { store: { ping: () => storeHealth.check() }, isStopping: () => stopping });
@@ -243,13 +256,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     broker,
     store,
     desk,
+    desks: created.map(({ id, system, module }) => ({ id, system, desk: module.desk })),
     logger,
     files,
     broadcasts,
     surfaces: Object.keys(surfaces) as SurfaceKind[],
     channels,
     banner: (url) => [
-      ...deskModule.banner(url),
+      ...desks.banner(url),
       `  Broadcast API:          ${url}/api/broadcasts${config.broadcasts.token ? '' : `  (token: ${broadcastToken})`}`,
     ],
     listen() {
@@ -269,14 +283,15 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       stopped ??= (async () => {
         stopping = true;
         // Stop taking connections first; then let the broker finish what it accepted.
-        const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+        const listening = server;
+        const closed = listening ? new Promise<void>((r) => listening.close(() => r())) : Promise.resolve();
         server?.closeIdleConnections();
         await slack?.stop(); // Socket Mode: no new Slack events
         await broadcasts.stop(); // saves progress and releases the lease: the next process to start resumes
         await broker.stop(); // also stops the desk, which ends its event streams
         // Stopped with the desk already (idempotent): said here so it surely precedes the store's
         // close. Its connections are closed and leases released, so another process takes over.
-        await streams?.stop();
+        for (const owner of desks.streamOwners) await owner.stop();
         webChat?.close(); // open chat event streams would otherwise hold the server open
         server?.closeAllConnections();
         await closed;

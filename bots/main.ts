@@ -3,13 +3,14 @@
  * SIGTERM/SIGINT (stop accepting, finish in-flight work, close desk streams, exit 0).
  */
 import { loadConfig } from '../config/load';
+import type { BridgeConfig } from '../config/schema';
 import { createBridge } from './app';
 import { isBridgeError } from './core/errors';
 import { createLogger } from './logger';
 import { webChatBanner } from './web';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: BridgeConfig;
   try {
     config = loadConfig();
   } catch (e) {
@@ -23,7 +24,12 @@ async function main(): Promise<void> {
   const publicUrl = config.server.publicUrl ?? url;
 
   logger.info(
-    { url, surfaces: bridge.surfaces, desk: config.desk, store: config.store.redisUrl ? 'redis' : 'memory' },
+    {
+      url,
+      surfaces: bridge.surfaces,
+      desks: config.desks.map((d) => `${d.id} (${d.system})`),
+      store: config.store.redisUrl ? 'redis' : 'memory',
+    },
     'Live Agent Bridge is listening',
   );
   const lines = [

@@ -1,7 +1,10 @@
 /**
  * Environment variables the bridge reads, and where each lands in the configuration.
  * Environment wins over the config file, so a deployment can override one value.
+ * Each desk's own variables come from its descriptor (adapters/desks/<system>/descriptor.ts).
  */
+import { deskEnvMapping } from './desks';
+
 export const envMapping: Record<string, string[]> = {
   PORT: ['server', 'port'],
   HOST: ['server', 'host'],
@@ -13,13 +16,7 @@ export const envMapping: Record<string, string[]> = {
   REDIS_URL: ['store', 'redisUrl'],
   STORE_NAMESPACE: ['store', 'namespace'],
   DESK: ['desk'],
-  SERVICENOW_INSTANCE_URL: ['servicenow', 'instanceUrl'],
-  SERVICENOW_USERNAME: ['servicenow', 'auth', 'username'],
-  SERVICENOW_PASSWORD: ['servicenow', 'auth', 'password'],
-  SERVICENOW_CLIENT_ID: ['servicenow', 'auth', 'clientId'],
-  SERVICENOW_CLIENT_SECRET: ['servicenow', 'auth', 'clientSecret'],
-  SERVICENOW_SHARED_SECRET: ['servicenow', 'messageAuth', 'secret'],
-  SERVICENOW_WEBHOOK_SECRET: ['servicenow', 'webhook', 'auth', 'secret'],
+  ...deskEnvMapping,
   BROADCAST_TOKEN: ['broadcasts', 'token'],
   MicrosoftAppId: ['teams', 'MicrosoftAppId'],
   MicrosoftAppPassword: ['teams', 'MicrosoftAppPassword'],

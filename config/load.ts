@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { BridgeError, ErrorCode } from '../bots/core/errors';
+import { checkDeskReferences, foldDeskSections } from './desks';
 import { CONFIG_FILE_VAR, envMapping } from './env';
 import { configSchema, type BridgeConfig, type BridgeConfigInput } from './schema';
 
@@ -29,12 +30,15 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
 
 /** Validate an already-assembled input (tests and embedding use this directly). */
 export function parseConfig(input: unknown, sourceOf: (path: (string | number)[]) => string = () => 'config'): BridgeConfig {
-  const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => describeIssue(issue, sourceOf));
-  throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration:\n${lines.join('\n')}`, {
-    details: result.error.issues,
-  });
+  const folded = foldDeskSections(input);
+  const result = configSchema.safeParse(folded.input);
+  const references: ZodIssue[] = checkDeskReferences(folded.input).map((i) => ({ code: 'custom', ...i }));
+  if (result.success && references.length === 0) return result.data;
+  const issues = [...(result.success ? [] : result.error.issues), ...references];
+  // A listed desk's key may have come from its system's section (an environment variable).
+  const source = (path: (string | number)[]) => sourceOf(folded.sectionPathOf(path) ?? path);
+  const lines = issues.map((issue) => describeIssue(issue, source));
+  throw new BridgeError(ErrorCode.ConfigInvalid, `Invalid configuration:\n${lines.join('\n')}`, { details: issues });
 }
 
 function describeIssue(issue: ZodIssue, sourceOf: (path: (string | number)[]) => string): string {

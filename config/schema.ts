@@ -3,8 +3,6 @@
  * composed here. Types come from the schemas, so config and code cannot drift apart.
  */
 import { z } from 'zod';
-import { consoleDeskSchema } from '../adapters/desks/console/config';
-import { servicenowDeskSchema } from '../adapters/desks/servicenow/config';
 import { storeSettingsSchema } from '../adapters/store/config';
 import { cardLabelsSchema } from '../cards/config';
 import { broadcastSettingsSchema } from '../bots/core/broadcasts';
@@ -12,18 +10,18 @@ import { coreSettingsSchema } from '../bots/core/settings';
 import { teamsSettingsSchema } from '../bots/teams/config';
 import { slackSettingsSchema } from '../bots/slack/config';
 import { webSettingsSchema } from '../bots/web/config';
+import { deskChoiceSettings, deskSections, resolveDesks } from './desks';
 import { serverSettingsSchema } from './server';
 
-export const configSchema = z.object({
+const settingsSchema = z.object({
   server: serverSettingsSchema.default({}),
   store: storeSettingsSchema.default({}),
   /** What the bot does and says: phrases, offer policy, topics, history, timeouts, wording. */
   bot: coreSettingsSchema.default({}),
-  /** Which live-agent system agents use. */
-  desk: z.enum(['console', 'servicenow']).default('console'),
-  console: consoleDeskSchema.default({}),
-  /** ServiceNow Agent Chat through the Virtual Agent API (docs/servicenow.md); required when desk is servicenow. */
-  servicenow: servicenowDeskSchema.optional(),
+  /** Which live-agent systems agents use (`desk`, `desks`) and which chats go where (`routing`). */
+  ...deskChoiceSettings,
+  /** Each registered desk's own section (`console`, ...), from adapters/desks/registry.ts. */
+  ...deskSections,
   /** The broadcast API and how fast it delivers. */
   broadcasts: broadcastSettingsSchema.default({}),
   /** Button titles and input labels on cards. */
@@ -34,6 +32,12 @@ export const configSchema = z.object({
   /** Slack app credentials; Slack is off while `botToken` is empty. */
   slack: slackSettingsSchema.default({}),
 });
+
+/**
+ * The desks come out as one list whichever shape configured them (config/desks.ts). What refers
+ * across keys (rules to desks and topics) is checked by `parseConfig` beside this schema.
+ */
+export const configSchema = settingsSchema.transform((value) => ({ ...value, ...resolveDesks(value) }));
 
 export type BridgeConfig = z.infer<typeof configSchema>;
 /** What a config file or a test may give: every key optional, defaults fill the rest. */

@@ -1,5 +1,5 @@
 /**
- * Agent pictures a desk reports at run time (ServiceNow's `agentAvatar`, ...). Users' clients
+ * Agent pictures a desk reports at run time (a vendor's agent avatar field, ...). Users' clients
  * show only https images: Teams loads card images only over https, the web chat's
  * Content-Security-Policy allows only https images, and Slack fetches only public https URLs.
  * So an avatar that is not an absolute https:// URL is taken off the agent before the core sees

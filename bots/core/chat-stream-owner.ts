@@ -32,6 +32,7 @@ import { HeldStream, type StreamHost } from './held-stream';
 import { LeaseKeeper } from './lease-keeper';
 import type {
   Availability,
+  DeskRoutingContext,
   Clock,
   Desk,
   DeskEventSink,
@@ -117,8 +118,8 @@ export class ChatStreamOwner implements Desk {
     return this.stopped;
   }
 
-  checkAvailability(): Promise<Availability> {
-    return this.desk.checkAvailability();
+  checkAvailability(context?: DeskRoutingContext): Promise<Availability> {
+    return context ? this.desk.checkAvailability(context) : this.desk.checkAvailability();
   }
 
   async openChat(request: OpenChatRequest): Promise<void> {

@@ -8,11 +8,13 @@
 import { type BroadcastMessage, broadcastKeys, broadcastView } from './broadcast-message';
 import { fillIn } from './card-updates';
 import { retentionMs } from './conversations';
+import { routingContextOf } from './desk-routing';
 import type { EffectDeps } from './effects';
 import { asBridgeError, type BridgeError } from './errors';
 import type { FileRelay } from './file-relay';
 import type { OfferView } from './offer-view';
 import type { OutboundContent, Surface } from './ports';
+import { routingFor } from './routing';
 import type { Effect, InternalEvent } from './session-events';
 import type { Conversation } from './session-state';
 
@@ -72,7 +74,13 @@ export const effectHandlers: EffectHandlers = {
     return [];
   },
   offer: async (tools, state, effect, failures) => {
-    const view = await tools.offers.view(state.key, effect);
+    // Asked of the desk this user's chat would go to (no topic yet: it is chosen later).
+    const context = routingContextOf({
+      surface: state.surface,
+      user: state.profile,
+      routing: routingFor(state.profile, tools.deps.settings),
+    });
+    const view = await tools.offers.view(state.key, effect, context);
     const card: SendEffect = { type: 'send', content: { kind: 'card', view }, track: { slot: 'offer', id: effect.offerId } };
     const sent = await effectHandlers.send(tools, state, card, failures);
     if (view.showButton) return sent;

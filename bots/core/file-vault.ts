@@ -1,7 +1,7 @@
 /**
  * Files in flight between a user and an agent, held in the Store for a limited time and served
  * by the bridge at an unguessable URL (`/files/<id>/<name>`). Desks that fetch files by URL
- * (ServiceNow) get that URL; surfaces that must upload bytes (Slack) get the bytes.
+ * (a vendor desk) get that URL; surfaces that must upload bytes (Slack) get the bytes.
  *
  * Bytes live in the Store as base64, so a restart or another process still serves them; the
  * size limit in settings keeps that reasonable.

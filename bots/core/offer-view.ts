@@ -4,7 +4,7 @@
  */
 import { asBridgeError } from './errors';
 import { decideOffer, needsAvailability } from './policy';
-import type { Clock, Desk, Logger } from './ports';
+import type { Clock, Desk, DeskRoutingContext, Logger } from './ports';
 import type { Effect } from './session';
 import type { CoreSettings } from './settings';
 
@@ -18,15 +18,20 @@ interface OfferDeps {
 /** Runs a desk call on behalf of a user's running job (see `EffectRunner.deskCall`). */
 type DeskCall = <T>(key: string, call: () => Promise<T>) => Promise<T>;
 
+/** Distinct contexts cached at once; past it the oldest go (contexts are few: surfaces x locales). */
+const MAX_CACHED_CONTEXTS = 256;
+
 export class OfferView {
-  private availability?: { available: Promise<boolean>; at: number };
+  /** By routing context when the desk's answer depends on it (several desks); else one entry. */
+  private readonly availability = new Map<string, { available: Promise<boolean>; at: number }>();
 
   constructor(
     private readonly deps: OfferDeps,
     private readonly deskCall: DeskCall,
   ) {}
 
-  async view(key: string, effect: Extract<Effect, { type: 'offer' }>) {
+  /** `context`: the chat's routing context, so the desk asked is the one the chat would go to. */
+  async view(key: string, effect: Extract<Effect, { type: 'offer' }>, context?: DeskRoutingContext) {
     const { offer, messages } = this.deps.settings;
     const decision = decideOffer({
       noAgentsReason: messages.noAgentsAvailable,
@@ -35,7 +40,7 @@ export class OfferView {
       hours: offer.hours,
       now: this.deps.clock.now(),
       agentsAvailable: needsAvailability(offer.policy, offer.hours, this.deps.clock.now())
-        ? await this.deskCall(key, () => this.agentsAvailable())
+        ? await this.deskCall(key, () => this.agentsAvailable(context))
         : undefined,
     });
     return {
@@ -50,21 +55,35 @@ export class OfferView {
   }
 
   /** The desk's availability, cached briefly so a burst of users asks the desk once. */
-  private async agentsAvailable(): Promise<boolean> {
+  private async agentsAvailable(context: DeskRoutingContext | undefined): Promise<boolean> {
     const { clock, settings, desk, logger } = this.deps;
     const now = clock.now();
-    const cached = this.availability;
+    const cacheKey = context && desk.availabilityByContext ? contextKey(context) : '';
+    const cached = this.availability.get(cacheKey);
     if (cached && now - cached.at < settings.offer.availabilityCacheSeconds * 1000) return cached.available;
     // Cache the question, not only the answer: a burst of offers then shares one desk call.
-    const pending = (async () => (await desk.checkAvailability()).available)();
+    const pending = (async () => (await (context ? desk.checkAvailability(context) : desk.checkAvailability())).available)();
     const entry = { available: pending, at: now };
-    this.availability = entry;
+    this.availability.delete(cacheKey); // re-inserted last: the Map's order is the age order
+    this.availability.set(cacheKey, entry);
+    for (const oldest of this.availability.keys()) {
+      if (this.availability.size <= MAX_CACHED_CONTEXTS) break;
+      this.availability.delete(oldest);
+    }
     try {
       return await pending;
     } catch (e) {
-      if (this.availability === entry) this.availability = undefined;
+      if (this.availability.get(cacheKey) === entry) this.availability.delete(cacheKey);
       logger.warn({ err: asBridgeError(e), desk: desk.name }, 'availability check failed; using the configured default');
       return settings.offer.availabilityOnError === 'show';
     }
   }
+}
+
+/** The same context always gives the same key, whatever order its attributes came in. */
+function contextKey(context: DeskRoutingContext): string {
+  const attributes = Object.keys(context.attributes)
+    .sort()
+    .map((k) => [k, context.attributes[k].toLowerCase()]);
+  return JSON.stringify([context.topic ?? null, context.surface ?? null, attributes]);
 }

@@ -3,7 +3,7 @@
  * values that cross those ports. Nothing here names a platform SDK, a vendor or HTTP.
  *
  * - `Surface`: a chat platform the employee uses (Teams, Slack, web).
- * - `Desk`: a live-agent system the agent uses (built-in console, ServiceNow, ...).
+ * - `Desk`: a live-agent system the agent uses (the built-in console, a vendor's desk).
  * - `Store`: key/value state with TTLs (keyv: memory or Redis).
  * - `Clock`: time and timers, injected so tests control them.
  */
@@ -31,6 +31,11 @@ export interface UserProfile {
   locale?: string;
   /** IANA time zone such as `America/Los_Angeles`, when the surface tells it. */
   timeZone?: string;
+  /**
+   * What the surface vouches for about the user besides the above (the web token's `attributes`,
+   * e.g. `department: hr`): desk routing rules may match them (`routing[].when.attributes`).
+   */
+  attributes?: Record<string, string>;
 }
 
 /** An agent as the desk describes them. */
@@ -190,6 +195,17 @@ export interface Surface {
 // Desks
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Which chat a desk question is about, as desk routing rules see it (desk-routing.ts). At the
+ * offer the topic is not chosen yet, so rules on topics do not apply there.
+ */
+export interface DeskRoutingContext {
+  topic?: string;
+  surface?: SurfaceKind;
+  /** Attribute name -> value (`locale`, `language`, `region`, ...); compared without regard to case. */
+  attributes: Record<string, string>;
+}
+
 export interface Availability {
   available: boolean;
   /** Agents online, when the desk can count them. */
@@ -264,13 +280,23 @@ export type DeskEventSink = (event: DeskEvent) => Promise<void>;
  * HTTP routes a desk needs (webhooks, console API) are mounted by the composition root, not here.
  */
 export interface Desk {
-  /** Stable name used in config and logs (`console`, `servicenow`, ...). */
+  /** Stable name used in config and logs (the system's name, e.g. `console`). */
   readonly name: string;
+  /**
+   * True when `checkAvailability` answers differently by its context (a router over several
+   * desks): its answers are then cached per context. Absent: one answer serves every chat.
+   */
+  readonly availabilityByContext?: boolean;
   /** Called once before use; the desk reports events to `sink` from then on. */
   start(sink: DeskEventSink): Promise<void>;
   /** Close streams and timers. */
   stop(): Promise<void>;
-  checkAvailability(): Promise<Availability>;
+  /**
+   * Whether agents can take a chat now. `context` says which chat it would be (surface, user
+   * attributes, topic when known): a desk that routes between desks answers for the desk that
+   * chat would go to; a single desk may ignore it.
+   */
+  checkAvailability(context?: DeskRoutingContext): Promise<Availability>;
   /** Queue a chat. Throws a `BridgeError` with code `desk_unavailable` when it cannot. */
   openChat(request: OpenChatRequest): Promise<void>;
   /** Relay a user message (also while queued: the desk keeps it for the agent). */

@@ -112,16 +112,25 @@ export class MetricsRegistry {
   }
 }
 
+/** A path prefix and the `api` label its requests are counted under. */
+export interface RouteLabel {
+  prefix: string;
+  label: string;
+}
+
+/** The bridge's own doors; desks add theirs (their descriptors' routes). */
+const builtInLabels: RouteLabel[] = [
+  { prefix: '/api/messages', label: 'teams' },
+  { prefix: '/slack/', label: 'slack' },
+  { prefix: '/chat/api', label: 'web' },
+  { prefix: '/api/broadcasts', label: 'broadcasts' },
+  { prefix: '/files/', label: 'files' },
+];
+
 /** Route families, so labels stay few whatever paths clients send. */
-function apiOf(path: string): string {
-  if (path.startsWith('/api/messages')) return 'teams';
-  if (path.startsWith('/slack/')) return 'slack';
-  if (path.startsWith('/chat/api')) return 'web';
-  if (path.startsWith('/console/api')) return 'console';
-  if (path.startsWith('/api/broadcasts')) return 'broadcasts';
-  if (path.startsWith('/servicenow/')) return 'servicenow';
-  if (path.startsWith('/files/')) return 'files';
-  return 'other';
+function labeller(routes: RouteLabel[]): (path: string) => string {
+  return (path) =>
+    routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`))?.label ?? 'other';
 }
 
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -129,11 +138,14 @@ const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export interface MetricsOptions {
   registry: MetricsRegistry;
   token?: string;
+  /** The desks' route prefixes and labels (each desk's descriptor says them). */
+  routeLabels?: RouteLabel[];
 }
 
 /** Counts and times every request; mount before the routes. Then `mountMetricsEndpoint`. */
 export function mountMetrics(app: express.Express, options: MetricsOptions): void {
   const { registry } = options;
+  const apiOf = labeller([...builtInLabels, ...(options.routeLabels ?? [])]);
   const requests = registry.counter('lab_http_requests_total', 'HTTP requests by API and status class.');
   const duration = registry.histogram(
     'lab_http_request_duration_seconds',

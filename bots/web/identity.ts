@@ -11,6 +11,8 @@
  *                 email   string, optional
  *                 locale  string, optional: BCP 47, e.g. "fr-CA" (routes by language/region)
  *                 tz      string, optional: IANA time zone, e.g. "America/Toronto"
+ *                 attributes  object, optional: up to 20 string values by name, e.g.
+ *                         {"department": "hr"}, which desk routing rules may match
  *                 exp     number, required: expiry, seconds since the Unix epoch
  *               unknown keys are ignored
  *   p         = base64url(payload)                       (RFC 4648 §5, no "=" padding)
@@ -41,6 +43,7 @@ export interface EmbedClaims {
   email?: string;
   locale?: string;
   tz?: string;
+  attributes?: Record<string, string>;
   exp: number;
 }
 
@@ -61,6 +64,10 @@ const claimsSchema = z.object({
   email: printable(320).optional(),
   locale: printable(35).refine(isLocale, 'a BCP 47 locale such as "en-US"').optional(),
   tz: printable(64).refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"').optional(),
+  attributes: z
+    .record(z.string().regex(/^[A-Za-z][\w.-]{0,63}$/, 'attribute names are letters, digits, "_", "." or "-"'), printable(200))
+    .refine((a) => Object.keys(a).length <= 20, 'at most 20 attributes')
+    .optional(),
   exp: z.number().int().positive(),
 });
 
@@ -116,6 +123,7 @@ export function verifyEmbedToken(token: string, secret: string, options: VerifyO
     ...(claims.email ? { email: claims.email } : {}),
     ...(claims.locale ? { locale: claims.locale } : {}),
     ...(claims.tz ? { timeZone: claims.tz } : {}),
+    ...(claims.attributes && Object.keys(claims.attributes).length > 0 ? { attributes: claims.attributes } : {}),
   };
 }
 

@@ -8,8 +8,9 @@
  * declared by the harness in `supports`), and no timing assumptions: desks that report events
  * asynchronously (streams, webhooks) are polled with `eventually`.
  *
- * Usage, in a `*.test.ts` file:
- *   describeDeskConformance('console', async () => ({ desk, agents, setAgentsOnline, close }));
+ * Every desk in adapters/desks/registry.ts runs it (desks.registry.test.ts), with the harness
+ * registered for its system in desk-harnesses/index.ts:
+ *   console: async () => ({ desk, agents, setAgentsOnline, close }),
  */
 import { historyForDesk } from '../../bots/core/history';
 import type { Desk, DeskEvent, HistoryEntry, OpenChatRequest, UserMessage } from '../../bots/core/ports';

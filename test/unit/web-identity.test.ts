@@ -116,3 +116,20 @@ describe('web chat configuration', () => {
     expect(() => loadConfig({ env: { WEB_CHAT_ENABLED: 'maybe' } })).toThrow(/web\.enabled \(from environment variable WEB_CHAT_ENABLED\)/);
   });
 });
+
+describe('routing attributes in embed tokens', () => {
+  const base = { sub: 'e1', name: 'Eve', exp: nowS + 300 };
+
+  it('carries the attributes the intranet vouches for into the profile', () => {
+    const token = independentSign({ ...base, attributes: { department: 'hr', 'cost.center': 'C-17' } }, SECRET);
+    expect(verifyEmbedToken(token, SECRET, opts).attributes).toEqual({ department: 'hr', 'cost.center': 'C-17' });
+    expect(verifyEmbedToken(independentSign({ ...base, attributes: {} }, SECRET), SECRET, opts)).not.toHaveProperty('attributes');
+  });
+
+  it('refuses odd names, non-string values and more than twenty', () => {
+    rejects(independentSign({ ...base, attributes: { 'no spaces': 'x' } }, SECRET), /attribute names are letters/);
+    rejects(independentSign({ ...base, attributes: { level: 3 } }, SECRET), /attributes\.level/);
+    const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`a${i}`, 'v']));
+    rejects(independentSign({ ...base, attributes: many }, SECRET), /at most 20 attributes/);
+  });
+});

@@ -1,10 +1,11 @@
 /**
  * The ServiceNow desk as the composition root sees it: the connector, the webhook (and token)
- * routes to mount, the file-fetch check, and the start-up banner.
+ * routes to mount under `webhook.path`, the file-fetch check, and the start-up banner. Its
+ * settings are validated with the rest of the config at start-up (descriptor.ts).
  */
-import { BridgeError, ErrorCode } from '../../../bots/core/errors';
+import type express from 'express';
 import type { OutboundSwitches } from '../../../bots/http/outbound-guard';
-import type { DeskDeps, DeskModule } from '../index';
+import type { DeskDeps, DeskModule } from '../descriptor';
 import type { ServiceNowSettings } from './config';
 import { ServiceNowDesk } from './connector';
 import { createWebhookRouter } from './webhook';
@@ -20,39 +21,31 @@ export interface ServiceNowModuleOptions {
 }
 
 export function createServiceNowModule(
-  settings: ServiceNowSettings | undefined,
+  settings: ServiceNowSettings,
   deps: DeskDeps,
   options: ServiceNowModuleOptions = {},
-): DeskModule {
-  if (!settings) {
-    throw new BridgeError(
-      ErrorCode.ConfigInvalid,
-      'Invalid configuration:\n  - servicenow: required when desk is "servicenow" (at least SERVICENOW_INSTANCE_URL, credentials and SERVICENOW_WEBHOOK_SECRET; see docs/servicenow.md)',
-    );
-  }
+): DeskModule & { mount(app: express.Express): void } {
   const desk = new ServiceNowDesk({
     store: deps.store,
     clock: deps.clock,
     logger: deps.logger,
     files: deps.files,
     settings,
-    fileTtlMs: options.fileTtlMs,
+    fileTtlMs: options.fileTtlMs ?? deps.fileTtlMs,
     fetch: options.fetch,
-    outbound: options.outbound,
+    outbound: options.outbound ?? deps.outbound,
   });
   const webhookAuth = new WebhookAuth(settings.webhook.auth, deps.clock);
+  const route = {
+    prefix: settings.webhook.path,
+    metricsLabel: 'servicenow',
+    router: createWebhookRouter({ maxBodyBytes: settings.webhook.maxBodyBytes, auth: webhookAuth, receiver: desk, logger: deps.logger }),
+  };
   return {
     desk,
-    mount: (app) =>
-      app.use(
-        createWebhookRouter({
-          path: settings.webhook.path,
-          maxBodyBytes: settings.webhook.maxBodyBytes,
-          auth: webhookAuth,
-          receiver: desk,
-          logger: deps.logger,
-        }),
-      ),
+    routes: [route],
+    // For harnesses that build the module alone: the same route, mounted the same way.
+    mount: (app) => app.use(route.prefix, route.router),
     authorizeFileFetch: (req, entry) => desk.authorizeFileFetch(req, entry),
     banner: (baseUrl) => [
       `  ServiceNow instance:    ${settings.instanceUrl} (${settings.start.action}, auth ${settings.auth.mode}${settings.messageAuth.mode !== 'none' ? ` + message ${settings.messageAuth.mode}` : ''})`,

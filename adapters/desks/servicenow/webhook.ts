@@ -22,7 +22,6 @@ export interface WebhookReceiver {
 }
 
 export interface WebhookRouteOptions {
-  path: string;
   maxBodyBytes: number;
   auth: WebhookAuth;
   receiver: WebhookReceiver;
@@ -34,7 +33,7 @@ export function createWebhookRouter(o: WebhookRouteOptions): Router {
   // Any content type: ServiceNow's REST message may say text/plain; we parse JSON ourselves.
   const raw = express.raw({ type: () => true, limit: o.maxBodyBytes });
 
-  router.post(o.path, raw, async (req: Request, res: Response) => {
+  router.post('/', raw, async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!o.auth.verify(req.headers, body)) {
       o.logger.warn({ ip: req.ip, mode: o.auth.mode }, 'servicenow webhook: request rejected (credentials missing or wrong)');
@@ -66,7 +65,7 @@ export function createWebhookRouter(o: WebhookRouteOptions): Router {
 
   if (o.auth.mode === 'oauth') {
     const form = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
-    router.post(`${o.path}/oauth/token`, ...form, (req: Request, res: Response) => {
+    router.post('/oauth/token', ...form, (req: Request, res: Response) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const [basicId, basicSecret] = basicCredentials(req.headers.authorization) ?? [];
       const token = o.auth.issueToken({
@@ -83,7 +82,7 @@ export function createWebhookRouter(o: WebhookRouteOptions): Router {
   }
 
   // Body-parser failures (too large, bad encoding) answer in the same JSON shape.
-  router.use(o.path, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (err as { status?: number }).status;
     if (!status || status < 400 || status >= 500) return next(err);
     failure(

@@ -1,12 +1,12 @@
 /**
- * The shared Desk suite against the ServiceNow connector: the connector talks over HTTP to the
+ * The ServiceNow connector under the Desk suite: the connector talks over HTTP to the
  * ServiceNow simulator, whose agents reply by posting the documented outbound payloads to the
  * connector's webhook on a real express app. Nothing in between is mocked.
  */
-import { startServiceNowHarness } from '../helpers/servicenow-harness';
-import { describeDeskConformance } from './desk.contract';
+import type { DeskHarness } from '../desk.contract';
+import { startServiceNowHarness } from '../../helpers/servicenow-harness';
 
-describeDeskConformance('servicenow', async () => {
+export async function servicenowConformanceHarness(): Promise<DeskHarness> {
   // Not started: the suite starts the desk with its own sink.
   const h = await startServiceNowHarness({ start: false });
   return {
@@ -30,4 +30,4 @@ describeDeskConformance('servicenow', async () => {
     },
     close: () => h.close(),
   };
-});
+}

@@ -1,12 +1,12 @@
 /**
- * The shared Desk suite against the built-in console: a real express app on an ephemeral port,
- * agents driving it through the HTTP API, and the desk's state in an in-memory Store.
+ * The built-in console under the Desk suite: a real express app on an ephemeral port, agents
+ * driving it through the HTTP API, and the desk's state in an in-memory Store.
  */
-import { type ConsoleEventReader, consoleAgentDriver } from '../helpers/console-agent';
-import { TEST_AGENTS, startConsoleHarness } from '../helpers/console-harness';
-import { describeDeskConformance } from './desk.contract';
+import type { DeskHarness } from '../desk.contract';
+import { type ConsoleEventReader, consoleAgentDriver } from '../../helpers/console-agent';
+import { TEST_AGENTS, startConsoleHarness } from '../../helpers/console-harness';
 
-describeDeskConformance('console', async () => {
+export async function consoleConformanceHarness(): Promise<DeskHarness> {
   // Not started: the suite starts the desk with its own sink.
   const h = await startConsoleHarness({ start: false });
   const agents = TEST_AGENTS.map((a, i) => ({ name: a.name, client: h.client(i) }));
@@ -25,4 +25,4 @@ describeDeskConformance('console', async () => {
       await h.close();
     },
   };
-});
+}
