@@ -25,7 +25,7 @@ export interface HttpPolicy extends RetryPolicy {
   timeoutMs: number;
 }
 
-/** How the vendor is named: `name` in error messages ("ServiceNow"), `log` in log lines ("servicenow"). */
+/** How the vendor is named: `name` in error messages (its product name), `log` in log lines (the system id). */
 export interface VendorLabel {
   name: string;
   log: string;
