@@ -57,7 +57,10 @@ export class SlackDirectory {
     try {
       const result = await slackCall('users.info', () => this.client.users.info({ user: userId, include_locale: true }));
       const profile = toProfile(userId, result.user as SlackUser | undefined);
-      if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+      if (this.cache.size >= MAX_ENTRIES) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
       this.cache.set(userId, { profile, at: this.now() });
       return profile;
     } catch (err) {

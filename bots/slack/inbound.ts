@@ -95,9 +95,9 @@ export interface MessageContext {
 
 export function messageToUserEvent(body: SlackEventEnvelope, ctx: MessageContext): UserEvent | undefined {
   const event = body.event;
-  if (!isUserMessage(event, ctx.botUserId)) return undefined;
-  const channel = event.channel!;
-  const ts = event.ts!;
+  if (!isUserMessage(event, ctx.botUserId) || !event.channel || !event.ts) return undefined;
+  const channel = event.channel;
+  const ts = event.ts;
   const hasRichText = Array.isArray(event.blocks) && event.blocks.some((b) => (b as { type?: string })?.type === 'rich_text');
   const text = slackToMarkdown(event.text ?? '', {
     userName: ctx.userName,

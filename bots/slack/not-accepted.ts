@@ -29,6 +29,6 @@ export function answerNotAccepted(response: ServerResponse, error: SlackEventNot
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (status === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
   // Below 500 would tell Slack not to retry: a failure to persist is always ours.
-  response.writeHead(status >= 500 ? status : 500, headers);
+  response.writeHead(Math.max(status, 500), headers);
   response.end(JSON.stringify(body));
 }

@@ -234,7 +234,9 @@ export class SlackSurface implements Surface {
 
   private async channelOf(a: SlackAddress): Promise<string> {
     if (a.channel) return a.channel;
-    const user = a.user!;
+    const user = a.user;
+    // A corrupt or foreign address will never work; retrying cannot help.
+    if (!user) throw new BridgeError(ErrorCode.SurfaceSendFailed, 'Slack address has neither a channel nor a user', { retryable: false });
     const known = this.dmChannels.get(user);
     if (known) return known;
     const res = await slackCall('conversations.open', () => this.client.conversations.open({ users: user }));

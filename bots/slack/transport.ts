@@ -130,7 +130,7 @@ function send(call: Call): Promise<TransportResponse> {
       else reject(error);
     };
     const onAbort = () => {
-      finish(abortReason(signal!));
+      if (signal) finish(abortReason(signal)); // only ever registered on a signal
       current?.destroy();
     };
     const fetchFailed = (cause: unknown) => finish(new TypeError('fetch failed', { cause }));
@@ -228,7 +228,8 @@ function readWhole(res: http.IncomingMessage, maxBytes: number, done: (err: Erro
   const tooLarge = () => new Error(`response body exceeds ${maxBytes} bytes`);
   if (Number(res.headers['content-length']) > maxBytes) {
     res.destroy();
-    return done(tooLarge());
+    done(tooLarge());
+    return;
   }
   const chunks: Buffer[] = [];
   let size = 0;

@@ -144,7 +144,7 @@ describe('Teams endpoint with Bot Framework authentication', () => {
       (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, audience: 'f0000000-0000-0000-0000-000000000000' }),
     ],
     ['a token from another issuer', (c) => keys.mintChannelToken({ serviceUrl: c.serviceUrl, issuer: 'https://evil.example' })],
-    ['a token minted for another serviceUrl', (c) => keys.mintChannelToken({ serviceUrl: 'https://evil.example/amer/' })],
+    ['a token minted for another serviceUrl', () => keys.mintChannelToken({ serviceUrl: 'https://evil.example/amer/' })],
     ['garbage', async () => 'not-a-jwt'],
   ])('rejects %s with 401 and hands nothing on', async (_name, token) => {
     const c = chat();

@@ -100,6 +100,7 @@ export function until<T>(check: () => Promise<T> | T, timeoutMs = 20_000): Promi
 
 /** The visible text of a locator, whitespace collapsed (what a person reads). */
 export async function textOf(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, the rendered text a person reads
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }
 

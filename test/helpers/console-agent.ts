@@ -232,8 +232,7 @@ export class ConsoleEventReader {
     try {
       for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
         buffer += decoder.decode(chunk, { stream: true });
-        let boundary: number;
-        while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+        for (let boundary = buffer.indexOf('\n\n'); boundary >= 0; boundary = buffer.indexOf('\n\n')) {
           this.parse(buffer.slice(0, boundary));
           buffer = buffer.slice(boundary + 2);
         }

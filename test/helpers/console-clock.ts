@@ -19,7 +19,11 @@ export class ManualClock implements Clock {
   setTimer(ms: number, fn: () => void): TimerHandle {
     const p: Pending = { at: this.t + ms, fn, cancelled: false };
     this.pending.push(p);
-    return { cancel: () => void (p.cancelled = true) };
+    return {
+      cancel: () => {
+        p.cancelled = true;
+      },
+    };
   }
 
   /** Timers not yet run or cancelled. */

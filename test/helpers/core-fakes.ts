@@ -36,7 +36,11 @@ export class FakeClock implements Clock {
   setTimer(ms: number, fn: () => void): TimerHandle {
     const t = { at: this.current + Math.max(0, ms), fn, id: ++this.seq, cancelled: false };
     this.timers.push(t);
-    return { cancel: () => void (t.cancelled = true) };
+    return {
+      cancel: () => {
+        t.cancelled = true;
+      },
+    };
   }
 
   /** Move time forward and fire every timer that falls due, in due order. */

@@ -430,7 +430,7 @@ function checkMessage(args: Record<string, any>): string | undefined {
 }
 
 function checkView(view: any): string | undefined {
-  if (!view || view.type !== 'modal') return 'invalid_arguments';
+  if (view?.type !== 'modal') return 'invalid_arguments';
   if (!view.title?.text || view.title.text.length > 24) return 'invalid_arguments';
   if (view.submit && view.submit.text.length > 24) return 'invalid_arguments';
   if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return 'invalid_arguments';

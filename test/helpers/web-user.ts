@@ -227,7 +227,10 @@ export function cardActions(entry: WebEntry): { type: string; title?: string; da
 export function cardInputs(entry: WebEntry): { type: string; id: string }[] {
   const inputs: { type: string; id: string }[] = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
     if (typeof n.type === 'string' && n.type.startsWith('Input.')) inputs.push({ type: n.type, id: String(n.id) });

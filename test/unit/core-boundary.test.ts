@@ -17,7 +17,7 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Module specifiers of static imports/exports, dynamic import() and require(). */
-export function specifiers(source: string): string[] {
+function specifiers(source: string): string[] {
   // Drop comments so examples in doc comments do not count.
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
   const found: string[] = [];

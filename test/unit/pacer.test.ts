@@ -61,7 +61,12 @@ describe('Pacer', () => {
       // Each send takes 300 ms (the platform may receive it any time in between).
       const send = () => {
         started.push(clock.now());
-        return new Promise<void>((r) => clock.setTimer(300, () => (completed.push(clock.now()), r())));
+        return new Promise<void>((r) =>
+          clock.setTimer(300, () => {
+            completed.push(clock.now());
+            r();
+          }),
+        );
       };
       const all = Promise.all(Array.from({ length: 5 }, (_, i) => pacer.run('teams', `u${i}`, send)));
       await runFor(clock, 4000);
@@ -80,7 +85,12 @@ describe('Pacer', () => {
       const completed: number[] = [];
       const send = () => {
         started.push(clock.now());
-        return new Promise<void>((r) => clock.setTimer(200, () => (completed.push(clock.now()), r())));
+        return new Promise<void>((r) =>
+          clock.setTimer(200, () => {
+            completed.push(clock.now());
+            r();
+          }),
+        );
       };
       const all = Promise.all([0, 1, 2].map(() => pacer.run('slack', 'U1', send)));
       await runFor(clock, 5000);

@@ -995,7 +995,7 @@ describe('deskOpen request: routing, identity, history', () => {
     expect(req.history.map((h) => h.text)).toEqual(['vpn broken', 'Have you tried restarting?']);
     expect(req.historyText).toBe('[2026-12-04 10:02 UTC] User: vpn broken\n[2026-12-04 10:02 UTC] Bot: Have you tried restarting?');
     expect(openFor({ ...described(), history }, settings({ history: { maxTextBytes: 45 } })).historyText).toBe(
-      '[2026-12-04 10:02 UTC] Bot: Have you tried restarting?'.slice(0, 42) + '…',
+      `${'[2026-12-04 10:02 UTC] Bot: Have you tried restarting?'.slice(0, 42)}…`,
     );
     expect(openFor({ ...described(), history }, settings({ history: { maxTextBytes: 0 } }))).not.toHaveProperty('historyText');
   });

@@ -19,7 +19,7 @@ const allText = (blocks: unknown): string[] => {
     if (!n || typeof n !== 'object') return;
     const o = n as Record<string, unknown>;
     if ((o.type === 'plain_text' || o.type === 'mrkdwn') && typeof o.text === 'string') out.push(o.text);
-    Object.values(o).forEach((v) => typeof v === 'object' && walk(v));
+    for (const v of Object.values(o)) if (typeof v === 'object') walk(v);
   };
   walk(blocks);
   return out;

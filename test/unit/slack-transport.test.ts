@@ -125,7 +125,9 @@ describe('Slack transport (node:http, keep-alive)', () => {
     });
     expect(Object.fromEntries(res.headers)).toEqual(Object.fromEntries(res.headers.entries()));
     const seen: string[] = [];
-    res.headers.forEach((value, name) => seen.push(`${name}=${value}`));
+    res.headers.forEach((value, name) => {
+      seen.push(`${name}=${value}`);
+    });
     expect(seen).toContain('x-custom=yes');
     expect(await res.json()).toEqual({ ok: true, n: 1 });
   });

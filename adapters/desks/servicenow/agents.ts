@@ -60,8 +60,10 @@ export function resolveAgent(
   defaultName: string,
 ): { agents: KnownAgent[]; agent: KnownAgent; isNew: boolean } {
   const list = agents.map((a) => ({ ...a, snIds: [...a.snIds] }));
-  const byId = seen?.id ? list.find((a) => a.snIds.includes(seen.id!) || a.id === seen.id) : undefined;
-  const byName = !byId && seen?.name ? list.find((a) => !a.provisional && sameName(a.name, seen.name!)) : undefined;
+  const seenId = seen?.id;
+  const seenName = seen?.name;
+  const byId = seenId ? list.find((a) => a.snIds.includes(seenId) || a.id === seenId) : undefined;
+  const byName = !byId && seenName ? list.find((a) => !a.provisional && sameName(a.name, seenName)) : undefined;
   const unbound = !byId && !byName && seen ? list.find((a) => a.provisional && a.present) : undefined;
   const found = byId ?? byName ?? unbound;
   if (found) {

@@ -75,24 +75,24 @@ export function countAvailable(
 ): number {
   const agents = new Set<string>();
   for (const row of rows) {
-    if (!truthy(valueOf(row.aca_available))) continue;
-    const channel = valueOf(row.ac_channel);
-    const state = valueOf(row.ap_current_presence_state);
+    if (!truthy(tableText(row.aca_available))) continue;
+    const channel = tableText(row.ac_channel);
+    const state = tableText(row.ap_current_presence_state);
     if (channel !== undefined && channel !== s.channelSysId) continue;
     if (state !== undefined && state !== s.availableStateSysId) continue;
     if (s.requireFreeCapacity) {
-      const workload = Number(valueOf(row.ac_workload));
-      const max = Number(valueOf(row.ac_applied_max_capacity));
+      const workload = Number(tableText(row.ac_workload));
+      const max = Number(tableText(row.ac_applied_max_capacity));
       // Unknown numbers: trust the instance's own filter rather than hiding the button.
       if (Number.isFinite(workload) && Number.isFinite(max) && workload >= max) continue;
     }
-    agents.add(valueOf(row.ap_agent) ?? `row-${agents.size}`);
+    agents.add(tableText(row.ap_agent) ?? `row-${agents.size}`);
   }
   return agents.size;
 }
 
 /** A Table API value as a string: plain, `{value, link}` or `{value, display_value}`. */
-function valueOf(v: TableValue | undefined): string | undefined {
+function tableText(v: TableValue | undefined): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'object') return v.value === undefined || v.value === null ? undefined : String(v.value);
   return String(v);

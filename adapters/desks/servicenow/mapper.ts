@@ -68,28 +68,37 @@ function mapItem(items: WireBodyItem[], i: number, out: MappedPayload, o: MapOpt
   const id = typeof item.messageId === 'string' && item.messageId ? item.messageId : `${o.payloadId}:${i}`;
   switch (item.uiType) {
     case 'OutputText':
-      return say(out, o, item, id, typeof item.value === 'string' ? item.value : '');
+      say(out, o, item, id, typeof item.value === 'string' ? item.value : '');
+      return;
     case 'OutputHtml':
-      return say(out, o, item, id, typeof item.value === 'string' ? htmlToText(item.value) : '');
+      say(out, o, item, id, typeof item.value === 'string' ? htmlToText(item.value) : '');
+      return;
     case 'OutputCard':
-      return say(out, o, item, id, renderCard(item) ?? '');
+      say(out, o, item, id, renderCard(item) ?? '');
+      return;
     case 'OutputImage': {
       const url = typeof item.value === 'string' && isHttpUrl(item.value) ? item.value : undefined;
       if (!url) return void out.ignored.push('OutputImage without a URL');
       const alt = item.altText?.trim();
       const name = (alt && /\.\w{1,8}$/.test(alt) ? alt : undefined) ?? fileNameFromUrl(url) ?? alt ?? 'image';
-      return say(out, o, item, id, '', { name, contentType: contentTypeOf(name, 'image/png'), url }, alt || name);
+      say(out, o, item, id, '', { name, contentType: contentTypeOf(name, 'image/png'), url }, alt || name);
+      return;
     }
     case 'OutputLink': {
       const link = linkOf(item);
       if (!link) return void out.ignored.push('OutputLink without a URL');
       const markdown = link.label === link.url ? link.url : `[${link.label.replace(/[[\]]/g, '')}](${link.url})`;
-      if (!isAttachmentUrl(link.url, o.instanceOrigin)) return say(out, o, item, id, markdown);
+      if (!isAttachmentUrl(link.url, o.instanceOrigin)) {
+        say(out, o, item, id, markdown);
+        return;
+      }
       const name = /\.\w{1,8}$/.test(link.label) ? link.label : (fileNameFromUrl(link.url) ?? link.label);
-      return say(out, o, item, id, '', { name, contentType: contentTypeOf(name, 'application/octet-stream'), url: link.url }, markdown);
+      say(out, o, item, id, '', { name, contentType: contentTypeOf(name, 'application/octet-stream'), url: link.url }, markdown);
+      return;
     }
     case 'ActionMsg':
-      return action(items, i, out, o, id);
+      action(items, i, out, o, id);
+      return;
     default:
       out.ignored.push(String(item.uiType ?? '(no uiType)'));
   }
@@ -128,8 +137,14 @@ function action(items: WireBodyItem[], i: number, out: MappedPayload, o: MapOpti
     out.state.status = 'live';
     return;
   }
-  if (type === 'System') return system(out, o, item, id);
-  if (type === 'SwitchToVirtualAgent') return end(out, o);
+  if (type === 'System') {
+    system(out, o, item, id);
+    return;
+  }
+  if (type === 'SwitchToVirtualAgent') {
+    end(out, o);
+    return;
+  }
   const typing = TYPING.exec(type);
   if (typing) {
     if (status !== 'live') return;
@@ -158,7 +173,8 @@ function system(out: MappedPayload, o: MapOptions, item: WireBodyItem, id: strin
     }
     case 'closed':
     case 'timedOut':
-      return end(out, o, text);
+      end(out, o, text);
+      return;
     case 'other':
       break;
   }

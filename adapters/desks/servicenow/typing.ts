@@ -27,7 +27,7 @@ export class TypingSignals {
       this.pending.delete(sessionId);
       void signal('VIEWING');
     });
-    this.pending.set(sessionId, { sentAt: resend ? now : previous!.sentAt, timer });
+    this.pending.set(sessionId, { sentAt: resend ? now : (previous?.sentAt ?? now), timer });
     if (resend) await signal('TYPING');
   }
 

@@ -200,9 +200,18 @@ export class StreamTestServer {
     const refuse = (status: string) => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (!chat) return refuse('404 Not Found');
-    if (!Number.isInteger(after) || after < 0) return refuse('400 Bad Request');
-    if (chat.status === 'ended' && chat.events.length <= after) return refuse('410 Gone');
+    if (!chat) {
+      refuse('404 Not Found');
+      return;
+    }
+    if (!Number.isInteger(after) || after < 0) {
+      refuse('400 Bad Request');
+      return;
+    }
+    if (chat.status === 'ended' && chat.events.length <= after) {
+      refuse('410 Gone');
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.streamOpens.push({ sessionId: chat.sessionId, after });
       for (const e of chat.events) if (e.id > after) ws.send(JSON.stringify(e));

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     chats: () => {
       const all = [...sim.conversations.values()];
       if (all.length === 0) print('no chats yet');
-      all.forEach((c, i) => print(`${i}: ${c.id} [${c.status}] ${c.opening.text.split('\n')[0]}`));
+      for (const [i, c] of all.entries()) print(`${i}: ${c.id} [${c.status}] ${c.opening.text.split('\n')[0]}`);
     },
     use: (rest) => {
       current = [...sim.conversations.keys()][Number(rest)] ?? rest;
