@@ -3,7 +3,7 @@
  * is dropped once its stream holds more than `server.eventStreamMaxBufferedBytes`, the drop is
  * counted in /metrics, and a reader that comes back finds everything in its state. Real HTTP:
  * the stalled readers are raw sockets that never read. (That a reader keeping up is left alone is
- * in test/unit/event-stream.test.ts: here the readers would share the bridge's event loop.)
+ * in test/bots/http/event-stream.test.ts: here the readers would share the bridge's event loop.)
  */
 import net from 'node:net';
 import { startBridgeHarness, type BridgeHarness } from '../helpers/bridge-harness';
