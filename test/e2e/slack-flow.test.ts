@@ -457,12 +457,13 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     expect((await h.beth.chat(a)).status).toBe('live');
   });
 
-  describe("in the company's own words (bot.messages.fileRefusedReasons)", () => {
+  describe("in the company's own words (bot.messages.fileRefusedReasons, cards.*)", () => {
     beforeEach(async () => {
       await h.close();
       h = await startSlackHarness({
         clock,
         config: {
+          cards: { modalTitle: 'Agent kontaktieren', addDetails: 'Details ergänzen' },
           bot: {
             topics: [{ id: 'hardware', label: 'Hardware' }],
             messages: {
@@ -475,6 +476,16 @@ describe('Slack end to end, with the built-in console as the desk', () => {
           },
         },
       });
+    });
+
+    it('labels the Slack-only "Add details" step and its modal from cards.*', async () => {
+      const ana = h.slackUser();
+      await ana.say('I need to talk to an agent');
+      await ana.click(await ana.waitForMessage(hasButton('lab_start_chat')), 'lab_start_chat');
+      const modal = await ana.waitForModal();
+      expect(modal.view.title.text).toBe('Agent kontaktieren');
+      const form = await ana.waitForMessage(hasButton('lab_add_details'));
+      expect(buttonsOf(form).map((b) => b.text.text)).toEqual(['Details ergänzen']);
     });
 
     it("words the Slack surface's refusals from the settings", async () => {
