@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { type CreatedDesk, createDesks, type DeskDeps, type DeskModule } from '../adapters/desks';
 import { createStore } from '../adapters/store';
-import { cardLabels } from '../cards/config';
+import { cardLabels, slackCardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
 import type { ChannelPorts } from './core/channel-port';
@@ -84,7 +84,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
 
   // The Teams glue tags its own log lines with surface: 'teams'.
   const teamsLogger = logger;
-  const render = { labels: cardLabels(config.cards), showAvatars: config.bot.attribution.showAvatars };
+  const render = {
+    labels: cardLabels(config.cards),
+    slackLabels: slackCardLabels(config.cards),
+    showAvatars: config.bot.attribution.showAvatars,
+  };
   const teamsAdapter = teamsOn ? createTeamsAdapter(config.teams, teamsLogger) : undefined;
   const surfaces: Partial<Record<SurfaceKind, Surface>> = {};
   if (teamsAdapter) {

@@ -16,7 +16,9 @@
 import type { types } from '@slack/bolt';
 import type { AgentMessageView, BroadcastView, CardView, DetailsView, OfferView, WaitingView } from '../bots/core/ports';
 import { broadcastActionPayload, cancelPayload, DetailsInput, encodeCardAction, startChatPayload, submitDetailsPayload } from './actions';
-import { defaultCardLabels, formatEstimatedWait, type CardLabels } from './labels';
+import { type CardLabels, defaultCardLabels, defaultSlackCardLabels, formatEstimatedWait, type SlackCardLabels } from './labels';
+
+export { defaultSlackCardLabels, type SlackCardLabels };
 import { viewFallbackText } from './view-text';
 
 export type Block = types.KnownBlock;
@@ -38,21 +40,6 @@ export const BlockActionId = {
 
 /** The details modal's `callback_id`; its inputs use the ids in `DetailsInput` as block and action ids. */
 export const DETAILS_MODAL_CALLBACK_ID = 'lab_details';
-
-/** Slack-only wording (Teams has no modal and no "Add details" step). */
-export interface SlackCardLabels {
-  addDetails: string;
-  /** The button that opens a topic-only form. */
-  addTopic: string;
-  /** At most 24 characters (Slack's limit for modal titles). */
-  modalTitle: string;
-}
-
-export const defaultSlackCardLabels: SlackCardLabels = {
-  addDetails: 'Add details',
-  addTopic: 'Choose a topic',
-  modalTitle: 'Contact an agent',
-};
 
 export interface BlockRenderOptions {
   labels?: CardLabels;

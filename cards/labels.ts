@@ -36,6 +36,21 @@ export const defaultCardLabels: CardLabels = {
   topicError: 'Please choose a topic.',
 };
 
+/** Slack-only wording (`cards.addDetails`, `cards.addTopic`, `cards.modalTitle`) (Teams has no modal and no "Add details" step). */
+export interface SlackCardLabels {
+  addDetails: string;
+  /** The button that opens a topic-only form. */
+  addTopic: string;
+  /** At most 24 characters (Slack's limit for modal titles). */
+  modalTitle: string;
+}
+
+export const defaultSlackCardLabels: SlackCardLabels = {
+  addDetails: 'Add details',
+  addTopic: 'Choose a topic',
+  modalTitle: 'Contact an agent',
+};
+
 /** Whole minutes, at least 1: "about 0 min" reads like a bug. */
 export function formatEstimatedWait(labels: CardLabels, seconds: number): string {
   const minutes = Math.max(1, Math.round(seconds / 60));

@@ -4,8 +4,8 @@
  * bytes; an agent's file kept in the vault gets its bytes back for surfaces that upload rather
  * than link.
  */
-import { fillIn } from './card-updates';
-import { asBridgeError, BridgeError, ErrorCode } from './errors';
+import { asBridgeError } from './errors';
+import { FileRefusedError, refusalReason } from './file-refusal';
 import type { FileVault } from './file-vault';
 import { tooLargeReason } from './file-screening';
 import type { FileRef, Logger, OutboundContent, Surface } from './ports';
@@ -41,7 +41,7 @@ export class FileRelay {
         const from = surface();
         let bytes = file.content;
         if (!bytes) {
-          if (!from.download) throw new BridgeError(ErrorCode.FileRejected, fillIn(reasons.noDownload, { surface: state.surface }));
+          if (!from.download) throw new FileRefusedError('noDownload', { surface: state.surface });
           bytes = await from.download(state.address, file, maxBytes);
         }
         if (bytes.byteLength > maxBytes) {
@@ -50,10 +50,9 @@ export class FileRelay {
         }
         fetched.push(await this.deps.files.put(sessionId, file, bytes));
       } catch (e) {
-        const err = asBridgeError(e);
-        this.deps.logger.warn({ key: state.key, err, file: file.name }, 'user file not relayed');
-        // A surface's refusal says why in the user's terms; anything else is a failed download.
-        refused.push({ name: file.name, reason: err.code === ErrorCode.FileRejected ? err.message : reasons.download });
+        this.deps.logger.warn({ key: state.key, err: asBridgeError(e), file: file.name }, 'user file not relayed');
+        // A surface's refusal names its reason, worded here from the settings; anything else is a failed download.
+        refused.push({ name: file.name, reason: refusalReason(e, reasons) });
       }
     }
     return { files: fetched, refused };

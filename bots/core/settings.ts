@@ -177,6 +177,44 @@ export const coreSettingsSchema = z.object({
           download: z.string().default('it could not be downloaded'),
           /** `{surface}` is the surface (teams, slack, web) that has no way to fetch files. */
           noDownload: z.string().default('{surface} cannot download files'),
+          /**
+           * Why a surface could not fetch the file. `{platform}` is the platform's name (Teams,
+           * Slack), `{status}` the HTTP status it answered with.
+           */
+          downloadTimeout: z.string().default('it took too long to download'),
+          downloadFailed: z.string().default('it could not be downloaded from {platform}'),
+          downloadForbidden: z.string().default('{platform} did not let the bridge download it'),
+          downloadGone: z.string().default('it is no longer available in {platform} (the link expired or the file was removed)'),
+          downloadBusy: z.string().default('{platform} could not hand it over just now (HTTP {status}); try sending it again'),
+          downloadStatus: z.string().default('the download failed (HTTP {status})'),
+          pageInsteadOfFile: z
+            .string()
+            .default('{platform} sent a web page instead of the file (the link may have expired; try sharing it again)'),
+          notStored: z.string().default('it is not stored by {platform}'),
+          signInFailed: z.string().default('the bridge could not sign in to {platform} to fetch it'),
+          externalFile: z.string().default('it is stored outside {platform} (an external file)'),
+          storedOutside: z.string().default('it is stored outside {platform}'),
+          /** The web chat: the upload a message names is gone, or is over `files.maxBytes`. */
+          uploadGone: z.string().default('the upload has expired or does not exist'),
+          tooLarge: z.string().default('it is too large'),
+          /** Where the file is: refused by the outbound guard (`server.outboundFetch`, the surfaces' `fileHosts`). */
+          noAddress: z.string().default('it has no address the bridge can download from'),
+          insecureAddress: z.string().default('it has no secure (https) address to download from'),
+          hostNotAllowed: z.string().default('it is stored somewhere the bridge does not download files from'),
+          redirectNotAllowed: z.string().default('the download was sent on to a place the bridge does not download files from'),
+          tooManyRedirects: z.string().default('the download was redirected too many times'),
+          privateAddress: z.string().default('its address is on a private network, which the bridge does not download from'),
+        })
+        .default({}),
+      /**
+       * What the web chat answers an upload it refuses before any chat sees it (shown under the
+       * message box). `{type}` is the file's MIME type, `{max}` the uploads allowed an hour.
+       */
+      uploads: z
+        .object({
+          turnedOff: z.string().default('Sending files is turned off here.'),
+          typeNotAccepted: z.string().default('Files of type {type} are not accepted.'),
+          tooMany: z.string().default('Too many uploads: at most {max} an hour. Try again later.'),
         })
         .default({}),
       staleCard: z.string().default('That card is no longer active.'),

@@ -12,8 +12,9 @@
  *   and no second lookup can answer differently from the one that was checked;
  * - redirects are followed by hand, a few at most, each hop checked, and credentials
  *   (Authorization, Cookie) are dropped when a hop leaves the first origin.
- * A refusal throws `OutboundRefusedError` (`file_rejected`, with a stable `refusal`), whose
- * message completes the user's sentence '"report.pdf" was not sent to the agent: …'.
+ * A refusal throws `OutboundRefusedError` (`file_rejected`, with a stable `refusal`): a
+ * `FileRefusedError` whose reason (`bot.messages.fileRefusedReasons`) completes the user's
+ * sentence '"report.pdf" was not sent to the agent: …'.
  *
  * The answer is a web `Response`, so callers read it as they would a fetch's (bounded-read.ts).
  */
@@ -24,7 +25,7 @@ import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { BridgeError, ErrorCode } from '../core/errors';
+import { type FileRefusedReason, FileRefusedError } from '../core/file-refusal';
 import { isNonPublicAddress } from './network-address';
 
 /** Resolves a host name to every address it has (test seam: tests resolve names without DNS). */
@@ -57,13 +58,13 @@ export interface OutboundPolicy extends OutboundSwitches {
 
 export type OutboundRefusal = 'bad_url' | 'insecure_scheme' | 'host_not_allowed' | 'private_address' | 'too_many_redirects';
 
-export class OutboundRefusedError extends BridgeError {
+export class OutboundRefusedError extends FileRefusedError {
   constructor(
     readonly refusal: OutboundRefusal,
-    message: string,
+    reason: FileRefusedReason,
     details: { host?: string; address?: string; redirect?: boolean },
   ) {
-    super(ErrorCode.FileRejected, message, { details: { refusal, ...details } });
+    super(reason, {}, { details: { refusal, ...details } });
     this.name = 'OutboundRefusedError';
   }
 }
@@ -108,17 +109,14 @@ export function checkOutboundUrl(raw: string | URL, policy: OutboundPolicy, redi
   try {
     url = new URL(raw);
   } catch {
-    throw new OutboundRefusedError('bad_url', 'it has no address the bridge can download from', { redirect });
+    throw new OutboundRefusedError('bad_url', 'noAddress', { redirect });
   }
   const host = url.hostname;
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
-    throw new OutboundRefusedError('insecure_scheme', 'it has no secure (https) address to download from', { host, redirect });
+    throw new OutboundRefusedError('insecure_scheme', 'insecureAddress', { host, redirect });
   }
   if (!hostMatches(host.replace(/^\[|\]$/g, ''), policy.hosts)) {
-    const message = redirect
-      ? 'the download was sent on to a place the bridge does not download files from'
-      : 'it is stored somewhere the bridge does not download files from';
-    throw new OutboundRefusedError('host_not_allowed', message, { host, redirect });
+    throw new OutboundRefusedError('host_not_allowed', redirect ? 'redirectNotAllowed' : 'hostNotAllowed', { host, redirect });
   }
   const literal = host.replace(/^\[|\]$/g, '');
   // An IP literal is never looked up, so it is checked here; names are checked once resolved.
@@ -145,7 +143,7 @@ async function fetchGuarded(policy: OutboundPolicy, raw: string | URL, init: Out
     const location = res.headers.get('location');
     if (!location) return new Response(null, { status: res.status, headers: res.headers });
     if (hop >= maxRedirects) {
-      throw new OutboundRefusedError('too_many_redirects', 'the download was redirected too many times', {
+      throw new OutboundRefusedError('too_many_redirects', 'tooManyRedirects', {
         host: url.hostname,
         redirect: true,
       });
@@ -235,7 +233,7 @@ function checkedLookup(policy: OutboundPolicy, redirect: boolean, onRefused: (e:
 }
 
 function privateAddress(host: string, address: string, redirect: boolean): OutboundRefusedError {
-  return new OutboundRefusedError('private_address', 'its address is on a private network, which the bridge does not download from', {
+  return new OutboundRefusedError('private_address', 'privateAddress', {
     host,
     address,
     redirect,

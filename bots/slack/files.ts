@@ -15,6 +15,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import { BridgeError, ErrorCode } from '../core/errors';
+import { FileRefusedError } from '../core/file-refusal';
 import { formatBytes } from '../core/file-vault';
 import type { FileRef } from '../core/ports';
 import { discardBody, isPageInsteadOfFile, readBounded } from '../http/bounded-read';
@@ -60,8 +61,13 @@ export function tokenMayGoTo(url: string, apiUrl: string): boolean {
   return target.protocol === 'https:' && (target.hostname === 'slack.com' || target.hostname.endsWith('.slack.com'));
 }
 
+/** A user's file refused, in the words of `bot.messages.fileRefusedReasons` (`{platform}` is Slack). */
+function refused(reason: 'size' | 'externalFile' | 'storedOutside', values: Record<string, string>, details?: unknown): FileRefusedError {
+  return new FileRefusedError(reason, { platform: 'Slack', ...values }, { details });
+}
+
 export async function downloadSlackFile(deps: SlackFileDeps, file: FileRef, maxBytes: number): Promise<Uint8Array> {
-  const tooBig = () => new BridgeError(ErrorCode.FileRejected, `it is larger than ${formatBytes(maxBytes)}`);
+  const tooBig = () => refused('size', { max: formatBytes(maxBytes) });
   const handle = (file.handle ?? {}) as { id?: unknown; stub?: unknown; external?: unknown };
   let url = file.url;
   let expectedType = file.contentType;
@@ -78,11 +84,11 @@ export async function downloadSlackFile(deps: SlackFileDeps, file: FileRef, maxB
     external = external || f?.is_external === true;
     size = f?.size ?? size;
   }
-  if (external) throw new BridgeError(ErrorCode.FileRejected, 'it is stored outside Slack (an external file)');
+  if (external) throw refused('externalFile', {});
   if (!url) throw new BridgeError(ErrorCode.SurfaceUnavailable, 'Slack gave no download URL for the file');
   if (size !== undefined && size > maxBytes) throw tooBig();
   if (!tokenMayGoTo(url, deps.apiUrl)) {
-    throw new BridgeError(ErrorCode.FileRejected, 'it is stored outside Slack', { details: { host: safeHost(url) } });
+    throw refused('storedOutside', {}, { host: safeHost(url) });
   }
 
   // The guard follows redirects itself and drops the token once a hop leaves the first origin.

@@ -14,10 +14,12 @@
  * Whatever the kind: only from the allowed hosts (`teams.fileHosts`), never from a private
  * address (bots/http/outbound-guard.ts); at most `maxBytes` are read (Content-Length is checked first, then the
  * stream is counted and aborted as soon as it passes the limit), the whole fetch has a deadline,
- * and every failure is a `BridgeError('file_rejected')` whose message completes the sentence
- * '"report.pdf" was not sent to the agent: …' for the user.
+ * and every failure is a `FileRefusedError` (`file_rejected`) whose reason
+ * (`bot.messages.fileRefusedReasons`) completes the sentence '"report.pdf" was not sent to the
+ * agent: …' for the user.
  */
-import { BridgeError, ErrorCode } from '../core/errors';
+import { BridgeError } from '../core/errors';
+import { type FileRefusedReason, FileRefusedError } from '../core/file-refusal';
 import { formatBytes } from '../core/file-vault';
 import { discardBody, expectsHtml, isPageInsteadOfFile, looksLikeHtml, readBounded } from '../http/bounded-read';
 import type { OutboundFetch } from '../http/outbound-guard';
@@ -74,7 +76,7 @@ export interface FetchFileOptions {
   fetch: OutboundFetch;
 }
 
-/** GET a file with a size limit and a deadline. Throws `BridgeError('file_rejected')`. */
+/** GET a file with a size limit and a deadline. Throws `FileRefusedError` (`file_rejected`). */
 export async function fetchFile(options: FetchFileOptions): Promise<Uint8Array> {
   const doFetch = options.fetch;
   const controller = new AbortController();
@@ -88,23 +90,28 @@ export async function fetchFile(options: FetchFileOptions): Promise<Uint8Array> 
     const res = await follow(doFetch, options, controller.signal);
     if (!res.ok) {
       await discardBody(res);
-      throw rejected(statusReason(res.status), { status: res.status, retryable: res.status === 429 || res.status >= 500 });
+      throw rejected(
+        statusReason(res.status),
+        { status: String(res.status) },
+        { status: res.status, retryable: res.status === 429 || res.status >= 500 },
+      );
     }
     if (isPageInsteadOfFile(res, options.expectedType)) {
       await discardBody(res);
-      throw rejected(SIGN_IN_PAGE, { details: { contentType: res.headers.get('content-type') ?? '' } });
+      throw rejected('pageInsteadOfFile', {}, { details: { contentType: res.headers.get('content-type') ?? '' } });
     }
     const bytes = await readBounded(res, {
       maxBytes: options.maxBytes,
       tooLarge: (declared) => tooLarge(options.maxBytes, declared),
       onOverflow: () => controller.abort(),
     });
-    if (!expectsHtml(options.expectedType) && looksLikeHtml(bytes)) throw rejected(SIGN_IN_PAGE, { details: { sniffed: 'html' } });
+    if (!expectsHtml(options.expectedType) && looksLikeHtml(bytes))
+      throw rejected('pageInsteadOfFile', {}, { details: { sniffed: 'html' } });
     return bytes;
   } catch (e) {
     if (e instanceof BridgeError) throw e;
-    if (timedOut) throw rejected('it took too long to download', { retryable: true, cause: e });
-    throw rejected('it could not be downloaded from Teams', { retryable: true, cause: e });
+    if (timedOut) throw rejected('downloadTimeout', {}, { retryable: true, cause: e });
+    throw rejected('downloadFailed', {}, { retryable: true, cause: e });
   } finally {
     clearTimeout(timer);
   }
@@ -117,25 +124,30 @@ export async function fetchFile(options: FetchFileOptions): Promise<Uint8Array> 
  */
 async function follow(doFetch: OutboundFetch, options: FetchFileOptions, signal: AbortSignal): Promise<Response> {
   const start = parseHttpUrl(options.url);
-  if (!start) throw rejected('it has no address the bridge can download from');
+  if (!start) throw rejected('noAddress');
   const headers: Record<string, string> = { accept: '*/*' };
   if (options.bearerToken) headers.authorization = `Bearer ${options.bearerToken}`;
   return doFetch(start, { headers, redirect: 'follow', signal });
 }
 
-const SIGN_IN_PAGE = 'Teams sent a web page instead of the file (the link may have expired; try sharing it again)';
-
-function statusReason(status: number): string {
-  if (status === 401 || status === 403) return 'Teams did not let the bridge download it';
-  if (status === 404 || status === 410) return 'it is no longer available in Teams (the link expired or the file was removed)';
-  if (status === 429 || status >= 500) return `Teams could not hand it over just now (HTTP ${status}); try sending it again`;
-  return `the download failed (HTTP ${status})`;
+function statusReason(status: number): FileRefusedReason {
+  if (status === 401 || status === 403) return 'downloadForbidden';
+  if (status === 404 || status === 410) return 'downloadGone';
+  if (status === 429 || status >= 500) return 'downloadBusy';
+  return 'downloadStatus';
 }
 
 function tooLarge(maxBytes: number, size?: number): BridgeError {
-  return rejected(`it is larger than ${formatBytes(maxBytes)}`, { status: 413, details: size === undefined ? undefined : { size } });
+  return rejected('size', { max: formatBytes(maxBytes) }, { status: 413, details: size === undefined ? undefined : { size } });
 }
 
-function rejected(reason: string, options: { status?: number; retryable?: boolean; cause?: unknown; details?: unknown } = {}): BridgeError {
-  return new BridgeError(ErrorCode.FileRejected, reason, options);
+/** A refusal in the user's terms; `{platform}` is always Teams here. */
+export function teamsRefusal(
+  reason: FileRefusedReason,
+  values: Record<string, string> = {},
+  options: { status?: number; retryable?: boolean; cause?: unknown; details?: unknown } = {},
+): FileRefusedError {
+  return new FileRefusedError(reason, { platform: 'Teams', ...values }, options);
 }
+
+const rejected = teamsRefusal;

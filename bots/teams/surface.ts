@@ -11,7 +11,7 @@ import type { Address, FileRef, Logger, OutboundContent, SentRef, Surface } from
 import type { ConnectorCachingCloudAdapter } from './adapter';
 import { activityIdFromRef, referenceFromAddress, sentRef, type TeamsReference } from './address';
 import { BotConnector, ConnectorCallError, type BotConnectorOptions } from './connector';
-import { fetchFile, isConnectorUrl, parseHttpUrl, teamsFileKind } from './files';
+import { fetchFile, isConnectorUrl, parseHttpUrl, teamsFileKind, teamsRefusal } from './files';
 import { contentToActivity } from './outbound';
 import { guardedFetch, type OutboundPolicy } from '../http/outbound-guard';
 import { TEAMS_DEFAULT_FILE_HOSTS } from './config';
@@ -86,7 +86,7 @@ export class TeamsSurface implements Surface {
       // The bot's token goes to the Bot Connector of this conversation and nowhere else.
       if (!isConnectorUrl(url, ref.serviceUrl)) {
         this.logger.warn(log, 'Teams: refused to fetch an image from outside the Bot Connector');
-        throw new BridgeError(ErrorCode.FileRejected, 'it is not stored by Teams', { details: log });
+        throw teamsRefusal('notStored', {}, { details: log });
       }
       bearerToken = await this.botToken(ref);
       const connectorHost = parseHttpUrl(ref.serviceUrl)?.hostname;
@@ -157,7 +157,7 @@ export class TeamsSurface implements Surface {
       return await this.adapter.botToken(this.appId, reference.serviceUrl);
     } catch (err) {
       this.logger.error({ surface: 'teams', err }, 'Teams: could not get a bot token to download a file');
-      throw new BridgeError(ErrorCode.FileRejected, 'the bridge could not sign in to Teams to fetch it', { cause: err, retryable: true });
+      throw teamsRefusal('signInFailed', {}, { cause: err, retryable: true });
     }
   }
 

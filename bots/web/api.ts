@@ -196,7 +196,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   api.post('/files', express.raw({ type: () => true, limit: maxBytes }), async (req, res) => {
     const signIn = signInOf(res);
     const file = await acceptUpload(
-      { files: deps.files, store: deps.store, clock: deps.clock, limits: deps.bot.files },
+      { files: deps.files, store: deps.store, clock: deps.clock, limits: deps.bot.files, wording: deps.bot.messages.uploads },
       signIn.profile.id,
       req,
     );

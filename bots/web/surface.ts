@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { renderAdaptiveCard, type RenderOptions } from '../../cards/adaptive';
 import { viewFallbackText } from '../../cards/view-text';
 import { BridgeError, ErrorCode } from '../core/errors';
+import { FileRefusedError } from '../core/file-refusal';
 import type { FileVault } from '../core/file-vault';
 import type { Address, AgentInfo, FileRef, Logger, OutboundContent, SentRef, Surface } from '../core/ports';
 import type { MessageLog } from './message-log';
@@ -91,9 +92,9 @@ export class WebSurface implements Surface {
     const id = typeof file.handle?.upload === 'string' ? file.handle.upload : undefined;
     const found = id ? await this.options.files.get(id) : undefined;
     if (!found || found.entry.sessionId !== uploadOwner(userId)) {
-      throw new BridgeError(ErrorCode.FileRejected, 'the upload has expired or does not exist');
+      throw new FileRefusedError('uploadGone');
     }
-    if (found.bytes.byteLength > maxBytes) throw new BridgeError(ErrorCode.FileRejected, 'it is too large');
+    if (found.bytes.byteLength > maxBytes) throw new FileRefusedError('tooLarge');
     return found.bytes;
   }
 

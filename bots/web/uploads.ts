@@ -8,6 +8,7 @@
  * `WebSurface.download` hands the bytes to the broker, which keeps the agent's copy per chat.
  */
 import type { Request } from 'express';
+import { fillIn } from '../core/card-updates';
 import { BridgeError, ErrorCode } from '../core/errors';
 import { typeAllowed, type FileVault } from '../core/file-vault';
 import type { Clock, FileRef, Store } from '../core/ports';
@@ -20,6 +21,8 @@ export interface UploadDeps {
   store: Store;
   clock: Clock;
   limits: CoreSettings['files'];
+  /** What the page shows under the message box when an upload is refused (`bot.messages.uploads`). */
+  wording: CoreSettings['messages']['uploads'];
 }
 
 /** A file this user uploaded: what the desk will get (through `download`) and what the page shows. */
@@ -39,15 +42,15 @@ export async function uploadedFile(vault: FileVault, userId: string, id: string)
 
 /** Keep an upload in the FileVault (it serves the user's own copy) and count it against the user. */
 export async function acceptUpload(deps: UploadDeps, userId: string, req: Request): Promise<ChatFile & { id: string }> {
-  const { limits } = deps;
-  if (limits.maxPerSession === 0) throw new BridgeError(ErrorCode.FileRejected, 'Sending files is turned off here.');
+  const { limits, wording } = deps;
+  if (limits.maxPerSession === 0) throw new BridgeError(ErrorCode.FileRejected, wording.turnedOff);
   const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   if (bytes.byteLength === 0) {
     throw new BridgeError(ErrorCode.BadRequest, 'The upload is empty: send the file bytes as the body, its type as Content-Type.');
   }
   const contentType = mimeOf(req.get('content-type'));
   if (!typeAllowed(contentType, limits.allowedTypes)) {
-    throw new BridgeError(ErrorCode.FileRejected, `Files of type ${contentType} are not accepted.`);
+    throw new BridgeError(ErrorCode.FileRejected, fillIn(wording.typeNotAccepted, { type: contentType }));
   }
   const name = fileName(req.get('x-file-name') ?? (typeof req.query.name === 'string' ? req.query.name : undefined));
   await countUpload(deps, userId, limits.maxPerSession * 2);
@@ -66,7 +69,7 @@ async function countUpload(deps: UploadDeps, userId: string, perHour: number): P
   const key = `web:uploads:${userId}:${hour}`;
   const count = (await deps.store.get<number>(key)) ?? 0;
   if (count >= perHour) {
-    throw new BridgeError(ErrorCode.FileRejected, `Too many uploads: at most ${perHour} an hour. Try again later.`, { status: 429 });
+    throw new BridgeError(ErrorCode.FileRejected, fillIn(deps.wording.tooMany, { max: String(perHour) }), { status: 429 });
   }
   await deps.store.set(key, count + 1, 3_600_000);
 }

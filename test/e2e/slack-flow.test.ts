@@ -456,6 +456,51 @@ describe('Slack end to end, with the built-in console as the desk', () => {
     await eventually(async () => expect((await h.carl.chat(s)).status).toBe('ended'));
     expect((await h.beth.chat(a)).status).toBe('live');
   });
+
+  describe("in the company's own words (bot.messages.fileRefusedReasons, cards.*)", () => {
+    beforeEach(async () => {
+      await h.close();
+      h = await startSlackHarness({
+        clock,
+        config: {
+          cards: { modalTitle: 'Agent kontaktieren', addDetails: 'Details ergänzen' },
+          bot: {
+            topics: [{ id: 'hardware', label: 'Hardware' }],
+            messages: {
+              fileRefused: '{file}: {reason}',
+              fileRefusedReasons: {
+                externalFile: 'liegt nicht in {platform}',
+                storedOutside: 'liegt außerhalb von {platform}',
+              },
+            },
+          },
+        },
+      });
+    });
+
+    it('labels the Slack-only "Add details" step and its modal from cards.*', async () => {
+      const ana = h.slackUser();
+      await ana.say('I need to talk to an agent');
+      await ana.click(await ana.waitForMessage(hasButton('lab_start_chat')), 'lab_start_chat');
+      const modal = await ana.waitForModal();
+      expect(modal.view.title.text).toBe('Agent kontaktieren');
+      const form = await ana.waitForMessage(hasButton('lab_add_details'));
+      expect(buttonsOf(form).map((b) => b.text.text)).toEqual(['Details ergänzen']);
+    });
+
+    it("words the Slack surface's refusals from the settings", async () => {
+      const ana = h.slackUser();
+      const { chatId } = await queueChat(ana);
+      await h.beth.accept(chatId);
+      await ana.waitForText('Beth joined the chat');
+      const drive = h.slack.addFile({ id: 'F0GDRIVE', name: 'plan.gdoc', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
+      await ana.say('', { files: [{ ...drive, is_external: true }] });
+      expect((await ana.waitForText('plan.gdoc')).text).toBe('plan.gdoc: liegt nicht in Slack');
+      const elsewhere = h.slack.addFile({ id: 'F0ELSE', name: 'notes.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF') });
+      await ana.say('', { files: [{ ...elsewhere, url_private_download: 'https://files.example.org/notes.pdf' }] });
+      expect((await ana.waitForText('notes.pdf')).text).toBe('notes.pdf: liegt außerhalb von Slack');
+    });
+  });
 });
 
 describe('Slack without chat:write.customize', () => {

@@ -18,6 +18,12 @@ const bytes = (n: number, seed = 13) => Uint8Array.from({ length: n }, (_, i) =>
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...bytes(2 * KB)]);
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
+const FILE_LIMITS = {
+  maxBytes: MAX_BYTES,
+  maxPerSession: MAX_FILES,
+  allowedTypes: ['image/*', 'application/pdf', 'text/plain', 'application/zip'],
+};
+
 describe('Teams files both ways, with the built-in console as the desk', () => {
   let h: BridgeHarness;
   let sharepoint: FakeFileServer;
@@ -25,17 +31,7 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
 
   beforeEach(async () => {
     sharepoint = await startFakeFileServer();
-    h = await startBridgeHarness({
-      config: {
-        bot: {
-          files: {
-            maxBytes: MAX_BYTES,
-            maxPerSession: MAX_FILES,
-            allowedTypes: ['image/*', 'application/pdf', 'text/plain', 'application/zip'],
-          },
-        },
-      },
-    });
+    h = await startBridgeHarness({ config: { bot: { files: FILE_LIMITS } } });
   });
   afterEach(async () => {
     await h.close();
@@ -229,5 +225,42 @@ describe('Teams files both ways, with the built-in console as the desk', () => {
     await h.bridge.broker.idle();
     expect(ana.sent()).toHaveLength(before);
     expect(await h.bridge.store.keys('file:')).toEqual([]);
+  });
+
+  describe("in the company's own words (bot.messages.fileRefusedReasons)", () => {
+    beforeEach(async () => {
+      await h.close();
+      h = await startBridgeHarness({
+        config: {
+          bot: {
+            files: FILE_LIMITS,
+            messages: {
+              fileRefused: 'Nicht gesendet: {file} ({reason}).',
+              fileRefusedReasons: {
+                pageInsteadOfFile: 'der {platform}-Link ist abgelaufen',
+                downloadGone: 'die Datei ist in {platform} nicht mehr da',
+                size: 'größer als {max}',
+              },
+            },
+          },
+        },
+      });
+    });
+
+    it("words the surface's refusals from the settings, placeholders filled in", async () => {
+      const ana = h.teamsUser();
+      await liveChat(ana);
+      await sendFiles(ana, '', [
+        oneDriveFile('old.pdf', 'pdf', { body: '<!DOCTYPE html><html><body>Sign in</body></html>', contentType: 'text/html' }),
+      ]);
+      expect(await ana.waitForText('old.pdf')).toBe('Nicht gesendet: old.pdf (der Teams-Link ist abgelaufen).');
+      await sendFiles(ana, '', [oneDriveFile('gone.pdf', 'pdf', { status: 404 })]);
+      expect(await ana.waitForText('gone.pdf')).toBe('Nicht gesendet: gone.pdf (die Datei ist in Teams nicht mehr da).');
+      // Found out while downloading (no size up front): the surface's refusal, in the configured words.
+      await sendFiles(ana, '', [
+        oneDriveFile('dump.zip', 'zip', { body: bytes(MAX_BYTES + KB), contentType: 'application/zip', contentLength: false }),
+      ]);
+      expect(await ana.waitForText('dump.zip')).toBe('Nicht gesendet: dump.zip (größer als 256 KB).');
+    });
   });
 });

@@ -405,6 +405,35 @@ describe('web chat end to end, with the built-in console as the desk', () => {
     await user.say('', { files: [ok.id] });
     await user.waitForText(/only pass files on to an agent during an agent chat/);
   });
+
+  it("answers refused uploads in the company's own words (bot.messages.uploads)", async () => {
+    await h.close();
+    const uploads = {
+      typeNotAccepted: '{type} nehmen wir nicht an.',
+      tooMany: 'Höchstens {max} pro Stunde.',
+      turnedOff: 'Keine Dateien hier.',
+    };
+    h = await startBridgeHarness({
+      clock,
+      config: { bot: { files: { maxPerSession: 1, allowedTypes: ['text/plain'] }, messages: { uploads } } },
+    });
+    const user = await start();
+    const exe = await user.request('POST', '/files', {
+      rawBody: new Uint8Array(10),
+      headers: { 'content-type': 'application/x-msdownload', 'x-file-name': 'run.exe' },
+    });
+    expect(exe.body.error).toEqual({ code: 'file_rejected', message: 'application/x-msdownload nehmen wir nicht an.' });
+    await user.upload('a.txt', 'text/plain', new TextEncoder().encode('a'));
+    await user.upload('b.txt', 'text/plain', new TextEncoder().encode('b'));
+    const third = await user.request('POST', '/files', { rawBody: new Uint8Array(1), headers: { 'content-type': 'text/plain' } });
+    expect(third.status).toBe(429);
+    expect(third.body.error.message).toBe('Höchstens 2 pro Stunde.');
+
+    await h.close();
+    h = await startBridgeHarness({ clock, config: { bot: { files: { maxPerSession: 0 }, messages: { uploads } } } });
+    const off = await (await start()).request('POST', '/files', { rawBody: new Uint8Array(1), headers: { 'content-type': 'text/plain' } });
+    expect(off.body.error.message).toBe('Keine Dateien hier.');
+  });
 });
 
 describe('web chat sign-in with tokens from the embedding site', () => {

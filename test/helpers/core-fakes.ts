@@ -2,7 +2,8 @@
  * Fakes of the core's ports for broker tests: a manual Clock, a recording Desk that lets the test
  * emit desk events, a recording Surface, and a silent Logger.
  */
-import { BridgeError } from '../../bots/core/errors';
+import { FileRefusedError } from '../../bots/core/file-refusal';
+import { formatBytes } from '../../bots/core/file-vault';
 import type {
   Address,
   Availability,
@@ -165,7 +166,7 @@ export class FakeSurface implements Surface {
   async download(_address: Address, file: FileRef, maxBytes: number): Promise<Uint8Array> {
     const bytes = file.url ? this.platformFiles.get(file.url) : undefined;
     if (!bytes) throw new Error(`no such file on the platform: ${file.url}`);
-    if (bytes.byteLength > maxBytes) throw new BridgeError('file_rejected', `it is larger than the limit`);
+    if (bytes.byteLength > maxBytes) throw new FileRefusedError('size', { max: formatBytes(maxBytes) });
     return bytes;
   }
 

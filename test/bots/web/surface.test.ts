@@ -2,6 +2,8 @@ import pino from 'pino';
 import { FileVault } from '../../../bots/core/file-vault';
 import type { Clock } from '../../../bots/core/ports';
 import { isBridgeError } from '../../../bots/core/errors';
+import { refusalReason } from '../../../bots/core/file-refusal';
+import { defaultMessages } from '../../../bots/core/settings';
 import { UserStreams, type EventStream } from '../../../bots/web/event-stream';
 import { MessageLog } from '../../../bots/web/message-log';
 import { WebSurface, uploadOwner } from '../../../bots/web/surface';
@@ -102,6 +104,19 @@ describe('WebSurface', () => {
     expect(isBridgeError(other, 'file_rejected')).toBe(true);
     const big = await surface.download({ userId: 'u1' }, { ...mine, handle: handle(mine.url) }, 5).catch((e) => e);
     expect(isBridgeError(big, 'file_rejected')).toBe(true);
+  });
+
+  it('names why it refused a download, so the broker words it from bot.messages.fileRefusedReasons', async () => {
+    const { surface, files } = setup();
+    const mine = await files.put(uploadOwner('u1'), { name: 'm.txt', contentType: 'text/plain' }, new Uint8Array(10));
+    const gone = await surface
+      .download({ userId: 'u1' }, { name: 'x.txt', contentType: 'text/plain', handle: { upload: 'nope' } }, 100)
+      .catch((e) => e);
+    const big = await surface.download({ userId: 'u1' }, { ...mine, handle: { upload: files.idOf(mine.url)! } }, 5).catch((e) => e);
+    // The error's own message stays the default wording (logs); the user reads the configured one.
+    expect([gone.message, big.message]).toEqual(['the upload has expired or does not exist', 'it is too large']);
+    const reasons = { ...defaultMessages.fileRefusedReasons, uploadGone: 'Upload abgelaufen', tooLarge: 'zu groß' };
+    expect([refusalReason(gone, reasons), refusalReason(big, reasons)]).toEqual(['Upload abgelaufen', 'zu groß']);
   });
 
   it('logs a user message once per client id', async () => {
