@@ -44,6 +44,12 @@ export class DeskRouter implements Desk {
   readonly availabilityByContext = true;
   private readonly byId: Map<string, Desk>;
   private readonly defaultId: string;
+  /**
+   * Chats' desks this process has learnt, so a relayed message costs no Store read. A chat's desk
+   * never changes once it is open (the mark is written before the desk hears of it), so a copy
+   * cannot go stale; bounded, oldest dropped first.
+   */
+  private readonly known = new Map<string, string>();
 
   constructor(private readonly o: DeskRouterOptions) {
     if (o.desks.length === 0) throw new BridgeError(ErrorCode.ConfigInvalid, 'desk router: no desks');
@@ -96,6 +102,7 @@ export class DeskRouter implements Desk {
     for (const candidate of order) {
       // Marked before the desk hears of the chat: its first event may come before openChat returns.
       await this.o.store.set(deskRouterKeys.deskOf(request.sessionId), candidate, this.o.markTtlMs);
+      this.remember(request.sessionId, candidate);
       try {
         await this.get(candidate).openChat(request);
         return;
@@ -148,8 +155,21 @@ export class DeskRouter implements Desk {
 
   /** The chat's desk; a chat without a mark (opened before routing was configured) is the default desk's. */
   private async deskOf(sessionId: string): Promise<Desk> {
-    const id = await this.o.store.get<string>(deskRouterKeys.deskOf(sessionId));
+    let id = this.known.get(sessionId);
+    if (id === undefined) {
+      id = await this.o.store.get<string>(deskRouterKeys.deskOf(sessionId));
+      if (id !== undefined) this.remember(sessionId, id);
+    }
     return (id !== undefined && this.byId.get(id)) || this.get(this.defaultId);
+  }
+
+  private remember(sessionId: string, id: string): void {
+    this.known.delete(sessionId);
+    if (this.known.size >= 10_000) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
+    this.known.set(sessionId, id);
   }
 
   /** Ids come from the rules, which the config checked against the desks. */
