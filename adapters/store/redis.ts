@@ -26,14 +26,18 @@ export interface RedisTimeouts {
   connectTimeoutMs: number;
   /** Limit for every call, for a Redis that is connected but does not answer. */
   commandTimeoutMs: number;
-  /** Limit for the readiness `PING`; shorter, so health checks stay fast. */
+  /**
+   * Limit for the health `PING`. No shorter than a command's: the ping waits in the same queue as
+   * the commands, so under a burst a shorter limit would close the doors (503) while the store
+   * still answers every command in time.
+   */
   pingTimeoutMs: number;
 }
 
 export const defaultRedisTimeouts: RedisTimeouts = {
   connectTimeoutMs: 3000,
   commandTimeoutMs: 3000,
-  pingTimeoutMs: 1000,
+  pingTimeoutMs: 3000,
 };
 
 export interface RedisConnection {
