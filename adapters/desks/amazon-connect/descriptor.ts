@@ -28,6 +28,7 @@ export const amazonConnectDescriptor = defineDesk({
       store: deps.store,
       clock: deps.clock,
       logger: deps.logger,
+      files: deps.files,
       fileMaxBytes: deps.fileLimits?.maxBytes,
     });
     return {

@@ -18,6 +18,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-connectparticipant';
 import type { ChatStream, ChatStreamEvents, StreamDesk } from '../../../bots/core/chat-streams';
+import type { FileVault } from '../../../bots/core/file-vault';
 import { asBridgeError, BridgeError, ErrorCode, isBridgeError } from '../../../bots/core/errors';
 import type {
   Availability,
@@ -48,6 +49,8 @@ export interface AmazonConnectDeskDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** Where agents' files are kept for the surfaces (a bridge URL, the bytes); absent: bytes only. */
+  files?: FileVault;
   /** `bot.files.maxBytes`: agents' files obey the users' limit. */
   fileMaxBytes?: number;
   fetch?: typeof fetch;
@@ -328,7 +331,8 @@ export class AmazonConnectDesk implements StreamDesk {
         attachment.ContentType ?? item.ContentType ?? 'application/octet-stream',
         this.deps.fileMaxBytes ?? 20 * 1024 * 1024,
       );
-      return { type: 'agentMessage', sessionId, agent, messageId, text: '', files: [file] };
+      const kept = this.deps.files && file.content ? await this.deps.files.put(sessionId, file, file.content) : file;
+      return { type: 'agentMessage', sessionId, agent, messageId, text: '', files: [kept] };
     } catch (e) {
       this.deps.logger.warn({ err: asBridgeError(e), sessionId }, 'amazon-connect: an agent file could not be fetched');
       return { type: 'systemMessage', sessionId, messageId, text: `${agent.name} sent a file (${name}) that could not be delivered here.` };
