@@ -45,7 +45,9 @@ export function splitText(text: string, max: number): string[] {
   let rest = text;
   while ([...rest].length > max) {
     const head = [...rest].slice(0, max).join('');
-    const cut = Math.max(head.lastIndexOf('\n'), head.lastIndexOf(' '));
+    // A line end in the second half of the piece first (history lines stay whole), else a space.
+    const line = head.lastIndexOf('\n');
+    const cut = line > max / 2 ? line : head.lastIndexOf(' ');
     const piece = cut > max / 2 ? head.slice(0, cut) : head;
     parts.push(piece);
     rest = rest.slice(piece.length).replace(/^[\n ]/, '');
