@@ -163,7 +163,7 @@ describe('Amazon Connect stream', () => {
     sim.agent.sendFile(contactId, { name: 'steps.pdf', contentType: 'application/pdf', bytes: pdf });
     const file = await eventually(() => {
       const found = events.find((e) => e.type === 'agentMessage' && e.files?.length);
-      if (!found || found.type !== 'agentMessage') throw new Error('no file yet');
+      if (found?.type !== 'agentMessage') throw new Error('no file yet');
       return found.files![0];
     });
     expect(file).toMatchObject({ name: 'steps.pdf', contentType: 'application/pdf', size: pdf.byteLength });
