@@ -9,14 +9,7 @@
  * one message at Connect too.
  */
 import { StartChatContactCommand } from '@aws-sdk/client-connect';
-import {
-  CreateParticipantConnectionCommand,
-  DisconnectParticipantCommand,
-  GetTranscriptCommand,
-  type Item,
-  SendEventCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-connectparticipant';
+import { DisconnectParticipantCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import type { ChatStream, ChatStreamEvents, StreamDesk } from '../../../bots/core/chat-streams';
 import type { FileVault } from '../../../bots/core/file-vault';
 import { asBridgeError, BridgeError, ErrorCode, isBridgeError } from '../../../bots/core/errors';
@@ -43,6 +36,7 @@ import { ConnectChatStream } from './chat-stream';
 import type { AmazonConnectSettings } from './config';
 import { EVENTS, type ChatItem } from './items';
 import { contactAttributes, historyMessages, initialMessage, splitText } from './opening';
+import { ParticipantCalls, type WebsocketConnection } from './participant';
 
 export interface AmazonConnectDeskDeps {
   settings: AmazonConnectSettings;
@@ -68,6 +62,7 @@ export class AmazonConnectDesk implements StreamDesk {
   private readonly sent: MarkSet;
   private readonly availability: ConnectAvailability;
   private readonly attachments: ConnectAttachments;
+  private readonly participants: ParticipantCalls;
   private readonly settings: AmazonConnectSettings;
 
   constructor(private readonly deps: AmazonConnectDeskDeps) {
@@ -77,6 +72,7 @@ export class AmazonConnectDesk implements StreamDesk {
     this.sent = new MarkSet(deps.store, 'amazon-connect', 'sent');
     this.availability = new ConnectAvailability(deps.settings, this.calls, deps.clock, deps.logger);
     this.attachments = new ConnectAttachments(this.calls, deps.fetch ?? fetch);
+    this.participants = new ParticipantCalls(this.calls);
   }
 
   async start(_sink: DeskEventSink): Promise<void> {
@@ -113,7 +109,7 @@ export class AmazonConnectDesk implements StreamDesk {
     if (!started.ContactId || !started.ParticipantId || !started.ParticipantToken) {
       throw new BridgeError(ErrorCode.DeskRejected, 'Amazon Connect StartChatContact answered without a contact or participant');
     }
-    const connectionToken = await this.connect(started.ParticipantToken, true);
+    const connectionToken = await this.participants.connect(started.ParticipantToken, true);
     const chat: ConnectChat = {
       contactId: started.ContactId,
       participantId: started.ParticipantId,
@@ -187,9 +183,9 @@ export class AmazonConnectDesk implements StreamDesk {
   async openStream(sessionId: string, cursor: string | undefined, events: ChatStreamEvents): Promise<ChatStream> {
     const chat = await this.repo.get(sessionId);
     if (!chat || chat.endedByUs) throw new BridgeError(ErrorCode.UnknownSession, `no Amazon Connect chat for session ${sessionId}`);
-    let connection: Awaited<ReturnType<AmazonConnectDesk['connectWebsocket']>>;
+    let connection: WebsocketConnection;
     try {
-      connection = await this.connectWebsocket(chat.participantToken);
+      connection = await this.participants.connectWebsocket(chat.participantToken);
     } catch (e) {
       // The ParticipantToken refused: Connect no longer knows the chat.
       if (isBridgeError(e, ErrorCode.DeskAuthFailed))
@@ -205,10 +201,12 @@ export class AmazonConnectDesk implements StreamDesk {
         sessionId,
         participantId: chat.participantId,
         logger: this.deps.logger,
-        transcript: (after) => this.transcript(token, after),
+        transcript: (after) => this.participants.transcript(token, after),
         files: (item, agent) => this.agentFiles(sessionId, token, item, agent),
         endedByUs: async () => (await this.repo.get(sessionId))?.endedByUs === true,
-        delivered: (messageId) => this.receipt(token, messageId),
+        delivered: (messageId) => {
+          if (this.settings.deliveryReceipts) this.participants.receipt(token, messageId);
+        },
       },
       events,
     );
@@ -229,35 +227,6 @@ export class AmazonConnectDesk implements StreamDesk {
 
   // --- Participant Service -----------------------------------------------------------------------
 
-  /** A new ConnectionToken from the ParticipantToken (`connect`: join the chat, the first time). */
-  private async connect(participantToken: string, join = false): Promise<string> {
-    const answer = await this.calls.run('CreateParticipantConnection', 'safe', () =>
-      this.calls.participant.send(
-        new CreateParticipantConnectionCommand({
-          ParticipantToken: participantToken,
-          Type: ['CONNECTION_CREDENTIALS'],
-          ...(join ? { ConnectParticipant: true } : {}),
-        }),
-      ),
-    );
-    const token = answer.ConnectionCredentials?.ConnectionToken;
-    if (!token) throw new BridgeError(ErrorCode.DeskRejected, 'Amazon Connect gave no ConnectionToken');
-    return token;
-  }
-
-  private async connectWebsocket(participantToken: string): Promise<{ url: string; connectionToken: string; expiresAt?: number }> {
-    const answer = await this.calls.run('CreateParticipantConnection', 'safe', () =>
-      this.calls.participant.send(
-        new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] }),
-      ),
-    );
-    const url = answer.Websocket?.Url;
-    const connectionToken = answer.ConnectionCredentials?.ConnectionToken;
-    if (!url || !connectionToken) throw new BridgeError(ErrorCode.DeskRejected, 'Amazon Connect gave no WebSocket or ConnectionToken');
-    const expiry = answer.Websocket?.ConnectionExpiry ? Date.parse(answer.Websocket.ConnectionExpiry) : Number.NaN;
-    return { url, connectionToken, ...(Number.isNaN(expiry) ? {} : { expiresAt: expiry }) };
-  }
-
   /** The stored ConnectionToken (renewed by whichever process found it refused). */
   private async token(sessionId: string): Promise<string> {
     const chat = await this.repo.get(sessionId);
@@ -268,7 +237,7 @@ export class AmazonConnectDesk implements StreamDesk {
   private async renew(sessionId: string): Promise<void> {
     const chat = await this.repo.get(sessionId);
     if (!chat) throw new BridgeError(ErrorCode.UnknownSession, `no Amazon Connect chat for session ${sessionId}`);
-    const connectionToken = await this.connect(chat.participantToken);
+    const connectionToken = await this.participants.connect(chat.participantToken);
     await this.repo.mutate(sessionId, async (c) => {
       if (c) await this.repo.put(sessionId, { ...c, connectionToken });
     });
@@ -291,32 +260,6 @@ export class AmazonConnectDesk implements StreamDesk {
     );
   }
 
-  /** Every transcript item after `cursor` (exclusive), oldest first; from the start without one. */
-  private async transcript(connectionToken: string, cursor: string | undefined): Promise<ChatItem[]> {
-    const items: Item[] = [];
-    // Without a cursor: forward from the epoch, i.e. the whole transcript, oldest first.
-    const StartPosition = cursor ? { Id: cursor } : { AbsoluteTime: '1970-01-01T00:00:00.000Z' };
-    let NextToken: string | undefined;
-    do {
-      const page = await this.calls.run('GetTranscript', 'safe', () =>
-        this.calls.participant.send(
-          new GetTranscriptCommand({
-            ConnectionToken: connectionToken,
-            ScanDirection: 'FORWARD',
-            SortOrder: 'ASCENDING',
-            MaxResults: 100,
-            StartPosition,
-            NextToken,
-          }),
-        ),
-      );
-      items.push(...(page.Transcript ?? []));
-      NextToken = page.NextToken;
-    } while (NextToken);
-    // A StartPosition Id is inclusive: the cursor's own item was delivered already.
-    return (cursor ? items.filter((i) => i.Id !== cursor) : items) as ChatItem[];
-  }
-
   private async agentFiles(sessionId: string, token: string, item: ChatItem, agent: { id: string; name: string }): Promise<DeskEvent> {
     const messageId = item.Id ?? '';
     const attachment = item.Attachments?.[0];
@@ -337,17 +280,5 @@ export class AmazonConnectDesk implements StreamDesk {
       this.deps.logger.warn({ err: asBridgeError(e), sessionId }, 'amazon-connect: an agent file could not be fetched');
       return { type: 'systemMessage', sessionId, messageId, text: `${agent.name} sent a file (${name}) that could not be delivered here.` };
     }
-  }
-
-  private receipt(token: string, messageId: string): void {
-    if (!this.settings.deliveryReceipts) return;
-    void this.calls
-      .run('SendEvent', 'never', () =>
-        this.calls.participant.send(
-          new SendEventCommand({ ConnectionToken: token, ContentType: EVENTS.delivered, Content: JSON.stringify({ messageId }) }),
-        ),
-      )
-      // Receipts are a courtesy: Connect refuses them in some chats (several agents), and that is fine.
-      .catch(() => undefined);
   }
 }

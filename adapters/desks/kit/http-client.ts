@@ -25,7 +25,7 @@ export interface HttpPolicy extends RetryPolicy {
   timeoutMs: number;
 }
 
-/** How the vendor is named: `name` in error messages ("ServiceNow"), `log` in log lines ("servicenow"). */
+/** How the vendor is named: `name` in error messages ("Acme"), `log` in log lines ("acme"). */
 export interface VendorLabel {
   name: string;
   log: string;
