@@ -143,6 +143,25 @@ describe('Teams end to end, with Amazon Connect as the desk', () => {
       }),
     );
     expect(said(contact)).toContain('the client log');
+    // A file type Connect does not take: the user is told, the agent gets the text only.
+    const zipUrl = sharepoint.serve('/personal/ana/_layouts/15/download.aspx?UniqueId=2&tempauth=t2', {
+      body: new Uint8Array([0x50, 0x4b, 3, 4]),
+      contentType: 'application/zip',
+    });
+    await ana.say('and the config', {
+      attachments: [
+        { contentType: 'text/html', content: '<p>and the config</p>' },
+        {
+          contentType: FILE_DOWNLOAD_INFO,
+          name: 'config.zip',
+          contentUrl: 'https://contoso-my.sharepoint.com/x/config.zip',
+          content: { downloadUrl: zipUrl, uniqueId: 'u2', fileType: 'zip' },
+        },
+      ],
+    });
+    await ana.waitForText(/config\.zip was not sent to the agent: the agent's desk does not take/);
+    expect(said(contact)).toContain('and the config');
+    expect(sim.customerItems(contact.initialContactId).filter((i) => i.Type === 'ATTACHMENT')).toHaveLength(1);
 
     // 7. Transfer to Carl: Beth leaves, Carl joins, and his messages are his.
     sim.agent.transfer(contact.initialContactId, 'Carl Moss');

@@ -56,12 +56,12 @@ export class ConnectAttachments {
   /** A user's file to the agent; `clientToken` makes a retried upload one attachment. */
   async upload(connectionToken: () => Promise<string>, file: FileRef, clientToken: string, renew: () => Promise<void>): Promise<void> {
     const bytes = file.content;
-    if (!bytes) throw new BridgeError(ErrorCode.FileRejected, `${file.name} could not be read`);
+    if (!bytes) throw new BridgeError(ErrorCode.FileRejected, 'it could not be read.');
     if (!CONNECT_FILE_TYPES.has(file.contentType)) {
-      throw new BridgeError(ErrorCode.FileRejected, `The agent's desk does not take ${file.contentType} files (${file.name}).`);
+      throw new BridgeError(ErrorCode.FileRejected, `the agent's desk does not take ${file.contentType} files.`);
     }
     if (bytes.byteLength > CONNECT_FILE_MAX_BYTES) {
-      throw new BridgeError(ErrorCode.FileRejected, `${file.name} is over the agent desk's 20 MB limit.`);
+      throw new BridgeError(ErrorCode.FileRejected, "it is over the agent desk's 20 MB limit.");
     }
     const started = await this.calls.run(
       'StartAttachmentUpload',

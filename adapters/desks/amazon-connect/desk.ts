@@ -63,6 +63,7 @@ export class AmazonConnectDesk implements StreamDesk {
   private readonly availability: ConnectAvailability;
   private readonly attachments: ConnectAttachments;
   private readonly participants: ParticipantCalls;
+  private sink?: DeskEventSink;
   private readonly settings: AmazonConnectSettings;
 
   constructor(private readonly deps: AmazonConnectDeskDeps) {
@@ -75,8 +76,9 @@ export class AmazonConnectDesk implements StreamDesk {
     this.participants = new ParticipantCalls(this.calls);
   }
 
-  async start(_sink: DeskEventSink): Promise<void> {
-    // Every event of this desk comes over a chat's stream (to the owner), none otherwise.
+  async start(sink: DeskEventSink): Promise<void> {
+    // Agents' events come over each chat's stream (to the owner); this sink only says which user files Connect would refuse.
+    this.sink = sink;
   }
 
   async stop(): Promise<void> {
@@ -127,6 +129,7 @@ export class AmazonConnectDesk implements StreamDesk {
   async sendMessage(sessionId: string, message: UserMessage): Promise<void> {
     const chat = await this.repo.get(sessionId);
     if (!chat || chat.endedByUs) throw new BridgeError(ErrorCode.UnknownSession, `no Amazon Connect chat for session ${sessionId}`);
+    const refused: { messageId: string; text: string }[] = [];
     await this.sent.once([sessionId, message.messageId], () =>
       this.outbox.send(sessionId, async () => {
         const parts = message.text ? splitText(message.text, this.settings.messageMaxChars) : [];
@@ -134,16 +137,24 @@ export class AmazonConnectDesk implements StreamDesk {
           await this.send(sessionId, this.settings.messageContentType, text, clientToken(message.messageId, String(i)));
         }
         for (const [i, file] of (message.files ?? []).entries()) {
-          if (!this.settings.attachments.enabled) throw new BridgeError(ErrorCode.FileRejected, 'The agent desk does not take files.');
-          await this.attachments.upload(
-            () => this.token(sessionId),
-            file,
-            clientToken(message.messageId, 'file', String(i)),
-            () => this.renew(sessionId),
-          );
+          try {
+            if (!this.settings.attachments.enabled) throw new BridgeError(ErrorCode.FileRejected, 'The agent desk does not take files.');
+            await this.attachments.upload(
+              () => this.token(sessionId),
+              file,
+              clientToken(message.messageId, 'file', String(i)),
+              () => this.renew(sessionId),
+            );
+          } catch (e) {
+            if (!isBridgeError(e, ErrorCode.FileRejected)) throw e;
+            refused.push({ messageId: `${message.messageId}:refused:${i}`, text: `${file.name} was not sent to the agent: ${e.message}` });
+          }
         }
       }),
     );
+    // The text and the other files went; a refused file is explained on its own (a sink call made
+    // inside the broker's sendMessage settles once queued, so awaiting it here cannot deadlock).
+    for (const notice of refused) await this.sink?.({ type: 'systemMessage', sessionId, ...notice });
   }
 
   async sendTyping(sessionId: string): Promise<void> {

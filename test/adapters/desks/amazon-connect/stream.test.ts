@@ -156,7 +156,7 @@ describe('Amazon Connect stream', () => {
     await eventually(() => expect(texts(sessionId)).toEqual(['back?']));
   });
 
-  it('carries files both ways: an agent attachment to the user, a user file to the agent; a file Connect refuses is refused first', async () => {
+  it('carries files both ways: an agent attachment to the user, a user file to the agent; a file Connect would refuse is explained, not sent', async () => {
     const { sessionId, contactId } = await open();
     sim.agent.join(contactId, 'Beth Anglin');
     const pdf = new Uint8Array(Buffer.from('%PDF-1.4 steps to reset'));
@@ -179,14 +179,21 @@ describe('Amazon Connect stream', () => {
     const sent = sim.customerItems(contactId).find((i) => i.Type === 'ATTACHMENT');
     expect(sent?.Attachments?.[0]).toMatchObject({ AttachmentName: 'screen.png', ContentType: 'image/png', Status: 'APPROVED' });
 
-    await expect(
-      proc.owner.sendMessage(sessionId, {
-        messageId: 'f2',
-        text: '',
-        files: [{ name: 'tool.exe', contentType: 'application/x-msdownload', content: new Uint8Array([1]) }],
-        at: Date.now(),
-      }),
-    ).rejects.toMatchObject({ code: 'file_rejected' });
+    // A type Connect refuses: the text goes, the file is explained to the user, not uploaded.
+    await proc.owner.sendMessage(sessionId, {
+      messageId: 'f2',
+      text: 'and the tool',
+      files: [{ name: 'tool.exe', contentType: 'application/x-msdownload', content: new Uint8Array([1]) }],
+      at: Date.now(),
+    });
+    expect(sim.customerItems(contactId).map((i) => i.Content)).toContain('and the tool');
+    expect(sim.customerItems(contactId).filter((i) => i.Type === 'ATTACHMENT')).toHaveLength(1);
+    expect(events).toContainEqual({
+      type: 'systemMessage',
+      sessionId,
+      messageId: 'f2:refused:0',
+      text: "tool.exe was not sent to the agent: the agent's desk does not take application/x-msdownload files.",
+    });
   });
 
   it('a chat that ends while its socket is down is ended for the user, from the transcript', async () => {
