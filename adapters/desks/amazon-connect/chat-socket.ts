@@ -25,6 +25,8 @@ export class ChatSocket {
   private closing = false;
   private unanswered = 0;
   private heartbeat?: TimerHandle;
+  /** Resolves `open` once Connect acknowledged the subscription. */
+  private subscribed?: () => void;
   private expiry?: TimerHandle;
   private readonly closed: Promise<void>;
 
@@ -77,8 +79,6 @@ export class ChatSocket {
     await this.closed;
     clearTimeout(cut);
   }
-
-  private subscribed?: () => void;
 
   private cut(): void {
     this.ws.terminate();
