@@ -26,6 +26,11 @@ export const deskEnvMapping: Record<string, string[]> = Object.fromEntries(
   deskRegistry.flatMap((d) => Object.entries(d.env).map(([name, path]) => [name, [d.name, ...path]])),
 );
 
+/** Variables a desk shares with other software: applied only where that desk is configured. */
+export const deskSharedEnvMapping: Record<string, string[]> = Object.fromEntries(
+  deskRegistry.flatMap((d) => Object.entries(d.sharedEnv ?? {}).map(([name, path]) => [name, [d.name, ...path]])),
+);
+
 /** A listed desk, checked against its own system's schema where it stands (so its errors come with the rest). */
 const deskEntrySchema = z
   .object({

@@ -3,7 +3,7 @@
  * Environment wins over the config file, so a deployment can override one value.
  * Each desk's own variables come from its descriptor (adapters/desks/<system>/descriptor.ts).
  */
-import { deskEnvMapping } from './desks';
+import { deskEnvMapping, deskSharedEnvMapping } from './desks';
 
 export const envMapping: Record<string, string[]> = {
   PORT: ['server', 'port'],
@@ -30,6 +30,9 @@ export const envMapping: Record<string, string[]> = {
   SLACK_APP_TOKEN: ['slack', 'appToken'],
   SLACK_API_URL: ['slack', 'apiUrl'],
 };
+
+/** Variables shared with other software (e.g. a cloud region): they land only in a configured desk's section. */
+export const sharedEnvMapping: Record<string, string[]> = deskSharedEnvMapping;
 
 /** The variable that names the optional config file (YAML or JSON). */
 export const CONFIG_FILE_VAR = 'BRIDGE_CONFIG';

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { BridgeError, ErrorCode } from '../bots/core/errors';
 import { checkDeskReferences, foldDeskSections } from './desks';
-import { CONFIG_FILE_VAR, envMapping } from './env';
+import { CONFIG_FILE_VAR, envMapping, sharedEnvMapping } from './env';
 import { configSchema, type BridgeConfig, type BridgeConfigInput } from './schema';
 
 export type Env = Record<string, string | undefined>;
@@ -69,6 +69,16 @@ function readConfigFile(path: string, readFile: (p: string) => string): BridgeCo
   }
 }
 
+/** Whether a desk system is in use or has settings: its section, the `desk` shortcut, a `desks` entry. */
+function deskConfigured(merged: Record<string, unknown>, system: string): boolean {
+  if (typeof merged[system] === 'object' && merged[system] !== null) return true;
+  if (merged.desk === system) return true;
+  return (
+    Array.isArray(merged.desks) &&
+    merged.desks.some((d) => typeof d === 'object' && d !== null && (d as { system?: unknown }).system === system)
+  );
+}
+
 /** Overlay the environment on the file, remembering which variable set which key. */
 function applyEnv(base: BridgeConfigInput, env: Env): { merged: Record<string, unknown>; sources: Map<string, string> } {
   const merged = structuredClone(base) as Record<string, unknown>;
@@ -83,6 +93,21 @@ function applyEnv(base: BridgeConfigInput, env: Env): { merged: Record<string, u
     }
     node[path[path.length - 1]] = value;
     sources.set(path.join('.'), `environment variable ${name}`);
+  }
+  for (const [name, [system, ...path]] of Object.entries(sharedEnvMapping)) {
+    const value = env[name];
+    if (value === undefined || value === '' || !deskConfigured(merged, system)) continue;
+    if (typeof merged[system] !== 'object' || merged[system] === null) merged[system] = {};
+    let node = merged[system] as Record<string, unknown>;
+    for (const part of path.slice(0, -1)) {
+      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    // The config file's or the desk's own value wins over a variable other software shares.
+    if (node[path[path.length - 1]] === undefined) {
+      node[path[path.length - 1]] = value;
+      sources.set([system, ...path].join('.'), `environment variable ${name}`);
+    }
   }
   return { merged, sources };
 }

@@ -77,6 +77,12 @@ export interface DeskDescriptor<Name extends string = string, S extends z.ZodTyp
   readonly section: z.ZodDefault<S> | z.ZodOptional<S>;
   /** Environment variables it reads: variable -> path inside its settings. */
   readonly env: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Variables other software reads too (a cloud's region): they land in the desk's section only
+   * when the desk is configured (its section, its own variables, `desk:` or a `desks:` entry), so
+   * a host that sets them for other reasons does not conjure an incomplete section.
+   */
+  readonly sharedEnv?: Readonly<Record<string, readonly string[]>>;
   /** Said when `desk: <name>` has no section although one is required (what to set, where it is documented). */
   readonly missingSettingsHint?: string;
   create(settings: z.output<S>, deps: DeskDeps): DeskModule;

@@ -4,11 +4,12 @@
  * this list: a desk that is listed here is wired everywhere, and nothing else names it.
  */
 import { BridgeError, ErrorCode } from '../../bots/core/errors';
+import { amazonConnectDescriptor } from './amazon-connect/descriptor';
 import { consoleDescriptor } from './console/descriptor';
 import type { DeskDeps, DeskDescriptor, DeskModule } from './descriptor';
 import { servicenowDescriptor } from './servicenow/descriptor';
 
-export const deskRegistry = [consoleDescriptor, servicenowDescriptor] as const;
+export const deskRegistry = [consoleDescriptor, servicenowDescriptor, amazonConnectDescriptor] as const;
 
 /** A system name the registry knows (`console`, ...). */
 export type DeskSystem = (typeof deskRegistry)[number]['name'];

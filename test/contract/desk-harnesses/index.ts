@@ -6,10 +6,12 @@
  */
 import type { DeskSystem } from '../../../adapters/desks/registry';
 import type { DeskHarness } from '../desk.contract';
+import { amazonConnectConformanceHarness } from './amazon-connect';
 import { consoleConformanceHarness } from './console';
 import { servicenowConformanceHarness } from './servicenow';
 
 export const conformanceHarnesses: Record<DeskSystem, () => Promise<DeskHarness>> = {
   console: consoleConformanceHarness,
   servicenow: servicenowConformanceHarness,
+  'amazon-connect': amazonConnectConformanceHarness,
 };
