@@ -6,9 +6,8 @@
  * from the last item delivered) and every agent message reaches its user in order, nothing lost;
  * exactly once but for the one in flight at the kill (the window docs/stream-desks.md names).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { createStore } from '../../adapters/store';
 import { storeSettingsSchema } from '../../adapters/store/config';
 import { streamKeys } from '../../bots/core/chat-streams';
@@ -16,21 +15,14 @@ import type { Store } from '../../bots/core/ports';
 import { describeWithRedis, redisUrl } from '../contract/store.redis-env';
 import { teamsChat } from '../helpers/bf-activity';
 import { isDetails, isOffer, isWaiting, TeamsUser } from '../helpers/bridge-harness';
+import { type BridgeProcess, startBridgeProcess } from '../helpers/bridge-process';
 import { eventually } from '../helpers/eventually';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 import { AmazonConnectSimulator, type SimContact } from '../simulators/amazon-connect/simulator';
 
 jest.setTimeout(120_000);
 
-const root = join(__dirname, '../..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface BridgeProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<unknown>;
-}
 
 describeWithRedis('Amazon Connect chats when their bridge process is killed', () => {
   const namespace = `connect-kill-${randomUUID()}`;
@@ -39,44 +31,20 @@ describeWithRedis('Amazon Connect chats when their bridge process is killed', ()
   let connector: FakeConnector;
   let observer: Store;
 
-  async function startBridge(): Promise<BridgeProcess> {
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_NAMESPACE|DESK|AMAZON_|AWS_)/.test(k),
-      ),
-    );
-    // node itself with tsx's loader (not the tsx wrapper, which a SIGKILL would not take down with the bridge).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bots/main.ts'], {
-      cwd: root,
+  function startBridge(): Promise<BridgeProcess> {
+    return startBridgeProcess({
+      entry: 'bots/main.ts',
+      children,
+      drop: /^(DESK|AMAZON_|AWS_)/,
       env: {
-        ...clean,
         ...sim.env(),
         DESK: 'amazon-connect',
-        LOG_LEVEL: 'warn',
-        PORT: '0',
-        HOST: '127.0.0.1',
         REDIS_URL: redisUrl,
         STORE_NAMESPACE: namespace,
         OUTBOUND_FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
         OUTBOUND_FETCH_ALLOW_HTTP: 'true',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const url = await eventually(
-      () => {
-        const m = /Live Agent Bridge on (http:\/\/\S+)/.exec(out);
-        if (!m) throw new Error(`not listening yet: ${out}`);
-        return m[1];
-      },
-      30_000,
-      100,
-    );
-    return { child, url, output: () => out, exited };
   }
 
   beforeAll(async () => {

@@ -5,9 +5,8 @@
  * 15 s; waited for up to 20 s) from the persisted cursors, and every agent message reaches its
  * user in order, nothing lost; exactly once but for the one in flight at the kill (see below).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { createStore } from '../../adapters/store';
 import { storeSettingsSchema } from '../../adapters/store/config';
 import { streamKeys } from '../../bots/core/chat-streams';
@@ -17,20 +16,13 @@ import { startStreamTestServer } from '../desks/stream-test-desk/harness';
 import type { StreamTestServer } from '../desks/stream-test-desk/server';
 import { teamsChat } from '../helpers/bf-activity';
 import { isDetails, isOffer, isWaiting, TeamsUser } from '../helpers/bridge-harness';
+import { type BridgeProcess, startBridgeProcess } from '../helpers/bridge-process';
 import { eventually } from '../helpers/eventually';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 
 jest.setTimeout(120_000);
 
-const root = join(__dirname, '../..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface BridgeProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<unknown>;
-}
 
 describeWithRedis('stream desk chats when their bridge process is killed', () => {
   const namespace = `stream-kill-${randomUUID()}`;
@@ -39,42 +31,18 @@ describeWithRedis('stream desk chats when their bridge process is killed', () =>
   let connector: FakeConnector;
   let observer: Store;
 
-  async function startBridge(): Promise<BridgeProcess> {
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_NAMESPACE)/.test(k)),
-    );
-    // node itself with tsx's loader (not the tsx wrapper, which would survive as a parent whose
-    // child, the bridge, a SIGKILL does not reach).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/desks/stream-test-desk/main.ts'], {
-      cwd: root,
+  function startBridge(): Promise<BridgeProcess> {
+    return startBridgeProcess({
+      entry: 'test/desks/stream-test-desk/main.ts',
+      children,
       env: {
-        ...clean,
-        LOG_LEVEL: 'warn',
-        PORT: '0',
-        HOST: '127.0.0.1',
         REDIS_URL: redisUrl,
         STORE_NAMESPACE: namespace,
         STREAM_TEST_DESK_URL: server.url,
         OUTBOUND_FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
         OUTBOUND_FETCH_ALLOW_HTTP: 'true',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const url = await eventually(
-      () => {
-        const m = /Live Agent Bridge on (http:\/\/\S+)/.exec(out);
-        if (!m) throw new Error(`not listening yet: ${out}`);
-        return m[1];
-      },
-      30_000,
-      100,
-    );
-    return { child, url, output: () => out, exited };
   }
 
   beforeAll(async () => {
