@@ -4,51 +4,27 @@
  * Counted at both ends (what the fake Bot Connector got, what the console lists): nothing lost,
  * nothing doubled, nothing reordered, per chat.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithRedis, redisUrl } from '../contract/store.redis-env';
 import { isOffer, isWaiting, TeamsUser } from '../helpers/bridge-harness';
+import { type BridgeProcess, startBridgeProcess } from '../helpers/bridge-process';
 import { messageActivity, postActivity, teamsChat } from '../helpers/bf-activity';
 import { ConsoleAgentClient } from '../helpers/console-agent';
 import { eventually } from '../helpers/eventually';
 import { startFakeConnector, type FakeConnector } from '../helpers/fake-connector';
 
-const root = join(__dirname, '../..');
 const BETH = { name: 'Beth', token: 'beth-token-0123456789abcdef' };
 const CHATS = 20;
 const MESSAGES = 8;
 
-interface BridgeProcess {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-async function startBridge(env: Record<string, string>): Promise<BridgeProcess> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(REDIS_URL|BRIDGE_CONFIG|PORT|HOST|MicrosoftApp|STORE_)/.test(k)),
-  );
-  // Node itself with tsx's loader, not the `tsx` wrapper: SIGKILL must reach the bridge, not a parent that leaves it running.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bots/main.ts'], {
-    cwd: root,
-    env: { ...clean, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const m = out.match(/Live Agent Bridge on (http:\/\/\S+)/);
-    if (m) return { child, url: m[1], exited };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bridge did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The processes started, so whatever is left is killed at the end. */
+const children: ChildProcess[] = [];
+const startBridge = (env: Record<string, string>): Promise<BridgeProcess> =>
+  startBridgeProcess({ entry: 'bots/main.ts', env, drop: /^STORE_/, children });
 
 describeWithRedis('three bridge processes on one Redis', () => {
   let connector: FakeConnector;

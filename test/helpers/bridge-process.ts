@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { eventually } from './eventually';
 
 const root = join(__dirname, '../..');
 
@@ -47,14 +46,12 @@ export async function startBridgeProcess(options: BridgeProcessOptions): Promise
     out += d;
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await eventually(
-    () => {
-      const m = /Live Agent Bridge on (http:\/\/\S+)/.exec(out);
-      if (!m) throw new Error(`not listening yet: ${out}`);
-      return m[1];
-    },
-    30_000,
-    100,
-  );
-  return { child, url, output: () => out, exited };
+  // Generous: several starts on two shared cores take long; a child that exits fails at once.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const m = /Live Agent Bridge on (http:\/\/\S+)/.exec(out);
+    if (m) return { child, url: m[1], output: () => out, exited };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bridge did not start: ${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
