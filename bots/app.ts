@@ -13,9 +13,9 @@ import { cardLabels, slackCardLabels } from '../cards/config';
 import type { BridgeConfig } from '../config/schema';
 import { Broker } from './core/broker';
 import type { ChannelPorts } from './core/channel-port';
-import { BroadcastService, type Recipient } from './core/broadcasts';
+import { BroadcastService } from './core/broadcasts';
 import { systemClock } from './core/clock';
-import { retentionMs } from './core/conversations';
+import { knownUsers, retentionMs } from './core/conversations';
 import { FileVault } from './core/file-vault';
 import type { Clock, Desk, Store, Surface, SurfaceKind } from './core/ports';
 import { createBroadcastRouter } from './http/broadcasts';
@@ -31,6 +31,7 @@ import { createLogger, type AppLogger } from './logger';
 import { createTeamsAdapter } from './teams/adapter';
 import { mountTeams } from './teams/routes';
 import { TeamsChannelPort } from './teams/channel-port';
+import { teamsEnabled } from './teams/enabled';
 import { TeamsSurface } from './teams/surface';
 import { createSlack } from './slack/app';
 import { createWebChat } from './web';
@@ -76,7 +77,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const logger = options.logger ?? createLogger(config.server.logLevel);
   const clock = options.clock ?? systemClock;
   const loopback = loopbackHosts.has(config.server.host);
-  const teamsOn = teamsEnabled(config, loopback, logger);
+  const teamsOn = teamsEnabled({ appId: config.teams.MicrosoftAppId, host: config.server.host, loopback, logger });
 
   const store = await createStore(config.store, logger);
   // Doors refuse (503) while the store is down rather than acknowledge what it cannot record.
@@ -306,29 +307,4 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       return stopped;
     },
   };
-}
-
-/** Users the bot has a conversation with, for broadcasts to "all". */
-async function knownUsers(store: Store): Promise<Recipient[]> {
-  const surfaces = new Set<SurfaceKind>(['teams', 'slack', 'web']);
-  return (await store.keys('conv:')).flatMap((key) => {
-    const [, surface, ...rest] = key.split(':');
-    return surfaces.has(surface as SurfaceKind) ? [{ surface: surface as SurfaceKind, user: rest.join(':') }] : [];
-  });
-}
-
-/**
- * Without a MicrosoftAppId, Bot Framework requests cannot be authenticated: anyone who can reach
- * the port could act as any user. That is only acceptable on loopback, for local development
- * (the Teams adapter then logs a loud warning). On any other address Teams is switched off
- * instead, so a Slack-only or web-only deployment still runs and /api/messages answers 404.
- */
-function teamsEnabled(config: BridgeConfig, loopback: boolean, logger: AppLogger): boolean {
-  if (config.teams.MicrosoftAppId || loopback) return true;
-  logger.warn(
-    { surface: 'teams', host: config.server.host },
-    `Teams is OFF: "${config.server.host}" is not loopback and MicrosoftAppId is not set, so Bot Framework ` +
-      'requests could not be authenticated. Set MicrosoftAppId and MicrosoftAppPassword to turn Teams on.',
-  );
-  return false;
 }

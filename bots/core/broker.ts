@@ -35,7 +35,8 @@ import { coreEvent, portable, restored, withoutBytes, type Entry } from './broke
 import { Inboxes, LeaseLost, TIMED_OUT, type Applied } from './inbox';
 import type { LeaseKeeper } from './lease-keeper';
 import type { DeskEvent, OutboundContent, SurfaceKind, TimerHandle } from './ports';
-import { newConversation, transition, type Conversation, type Effect } from './session';
+import { newConversation, transition, type Conversation } from './session';
+import { type Effect, replayable } from './session-events';
 
 export { keys, DEDUPE_TTL_MS };
 export type { ChatState };
@@ -296,17 +297,4 @@ export class Broker implements UserEventHandler {
   private context() {
     return { now: this.deps.clock.now(), settings: this.deps.settings, newId: this.newId };
   }
-}
-
-/**
- * Effects that applying the same entry again to the state before it would reproduce as they are:
- * a relayed message (its id and text come from the event) and typing. For these the outbox is
- * not written: a takeover re-applies the entry, which the outbox would have spared only when
- * the transition drew new ids or took decisions worth keeping. The window is the same either
- * way (effects that ran but were not recorded run once more, and desks drop the copy by id).
- */
-function replayable(effects: Effect[]): boolean {
-  return effects.every(
-    (e) => e.type === 'deskSend' || e.type === 'deskTyping' || e.type === 'userTyping' || (e.type === 'send' && !e.track),
-  );
 }

@@ -85,3 +85,12 @@ export function sessionIdOf(conv: Conversation | undefined): string | undefined 
   const s = conv?.session;
   return s && s.phase !== 'collecting' ? s.sessionId : undefined;
 }
+
+/** Users the bot has a conversation with (broadcasts to "all"): one per stored conversation. */
+export async function knownUsers(store: Store): Promise<{ surface: SurfaceKind; user: string }[]> {
+  const surfaces = new Set<SurfaceKind>(['teams', 'slack', 'web']);
+  return (await store.keys(keys.conversation(''))).flatMap((key) => {
+    const [, surface, ...rest] = key.split(':');
+    return surfaces.has(surface as SurfaceKind) ? [{ surface: surface as SurfaceKind, user: rest.join(':') }] : [];
+  });
+}

@@ -63,3 +63,16 @@ export interface TransitionResult {
   state: Conversation;
   effects: Effect[];
 }
+
+/**
+ * Effects that applying the same entry again to the state before it would reproduce as they are:
+ * a relayed message (its id and text come from the event) and typing. For these the outbox is
+ * not written: a takeover re-applies the entry, which the outbox would have spared only when
+ * the transition drew new ids or took decisions worth keeping. The window is the same either
+ * way (effects that ran but were not recorded run once more, and desks drop the copy by id).
+ */
+export function replayable(effects: Effect[]): boolean {
+  return effects.every(
+    (e) => e.type === 'deskSend' || e.type === 'deskTyping' || e.type === 'userTyping' || (e.type === 'send' && !e.track),
+  );
+}
