@@ -48,7 +48,7 @@ export const amazonConnect: Scenario = {
       },
     });
     const wire = teamsWire(fake.url);
-    const client = new HttpClient(child.url, o.sockets);
+    let client = new HttpClient(child.url, o.sockets);
     const users = Array.from({ length: o.chats }, (_, i) => wire.newUser(i));
     const byConv = new Map(users.map((u, i) => [u.conversationId, i]));
     const contactOf: string[] = [];
@@ -58,6 +58,7 @@ export const amazonConnect: Scenario = {
     const onDelivered = new Map<string, () => void>();
     const latencies: { toAgent: number[]; toUser: number[] } = { toAgent: [], toUser: [] };
     let duplicates = 0;
+    let resets = 0;
     const deliver = (tag: string, at: number, dir: 'toAgent' | 'toUser') => {
       const t0 = sentAt.get(tag);
       if (t0 === undefined) {
@@ -91,7 +92,18 @@ export const amazonConnect: Scenario = {
       sim.agent.say(contact.initialContactId, `bench[${reply}] ok`);
     });
     const send = async (req: WireRequest) => {
-      const res = await client.request('POST', req.path, req.body, req.headers);
+      let res: Awaited<ReturnType<HttpClient['request']>> | undefined;
+      for (let attempt = 0; !res; attempt++) {
+        // A keep-alive socket the server closed as it was reused (the generator's loop, which also
+        // runs the simulator, can be late closing idle sockets first): sent again with the same
+        // activity id, which the bridge de-duplicates; a double would show as a duplicate below.
+        res = await client.request('POST', req.path, req.body, req.headers).catch((e: Error) => {
+          if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET' || attempt >= 2)
+            throw new Error(`POST ${req.path} to the bridge: ${e.message}`);
+          resets += 1;
+          return undefined;
+        });
+      }
       if (res.status !== 200) throw new Error(`POST ${req.path}: HTTP ${res.status} ${res.body}`);
     };
     const waitFor = (i: number, test: (a: { text?: string; body: Record<string, unknown> }) => boolean) =>
@@ -146,6 +158,10 @@ export const amazonConnect: Scenario = {
       const setupSeconds = (performance.now() - setupStart) / 1000;
       const live = await child.call<{ heapUsed: number }>('memory');
       const heapPerChat = o.chats > first ? (live.heapUsed - base.heapUsed) / (o.chats - first) : NaN;
+      // The full GCs block the child for long enough that its keep-alive timer can close a socket
+      // the generator is about to reuse (ECONNRESET at 1,000 chats): start the bursts on fresh ones.
+      client.close();
+      client = new HttpClient(child.url, o.sockets);
       const sockets = users.filter((_, i) => sim.hub.open(contactOf[i]).length > 0).length;
 
       // Warm-up, then measured closed-loop rounds: every chat does `messages` exchanges in a row.
@@ -191,7 +207,12 @@ export const amazonConnect: Scenario = {
           value: pct(ratio),
           met: Number.isFinite(ratio) ? ratio >= 0.7 : null,
         },
-        { name: `Connect p99 latency at ${o.rate} msg/s (generator-seen)`, goal: '< 10 ms', value: `${round(p99)} ms`, met: p99 < 10 },
+        {
+          name: `Connect p99 latency at ${o.rate} msg/s (generator-seen)`,
+          goal: '< 10 ms',
+          value: Number.isFinite(p99) ? `${round(p99)} ms` : 'n/a',
+          met: Number.isFinite(p99) ? p99 < 10 : null,
+        },
         {
           name: 'Heap per live Connect chat with its socket',
           goal: '< 20 KB',
@@ -217,7 +238,7 @@ export const amazonConnect: Scenario = {
           heapPerChat,
           sockets,
         },
-        markdown: markdown(o.chats, setupSeconds, rounds, exchangesPerSecond, consoleEx, ratio, o.rate, open, heapPerChat),
+        markdown: `${markdown(o.chats, setupSeconds, rounds, exchangesPerSecond, consoleEx, ratio, o.rate, open, heapPerChat)}\n\nRequests sent again after a reset keep-alive socket (the bridge de-duplicates them by activity id): ${resets}.`,
       } satisfies ScenarioResult;
     } finally {
       await child.stop();
