@@ -23,6 +23,8 @@ export interface BridgeChildConfig {
   slack?: { botToken: string; signingSecret: string; apiUrl: string };
   /** Broadcast API settings (token, rates), when a scenario uses it. */
   broadcasts?: Record<string, unknown>;
+  /** Another desk than the console: the one-desk shortcut (`desk: <system>`) with its settings. */
+  desk?: { system: string; settings: Record<string, unknown> };
 }
 
 export interface StoreEntry {
@@ -50,6 +52,7 @@ void runChild(async () => {
     bot: { queueTimeoutSeconds: cfg.queueTimeoutSeconds },
     ...(cfg.slack ? { slack: cfg.slack } : {}),
     ...(cfg.broadcasts ? { broadcasts: cfg.broadcasts } : {}),
+    ...(cfg.desk ? { desk: cfg.desk.system, [cfg.desk.system]: cfg.desk.settings } : {}),
   });
   const bridge = await createBridge({ config, logger: pino({ level: 'silent' }) });
   const { url } = await bridge.listen();

@@ -12,6 +12,8 @@ export interface ChildOptions {
   /** Write a V8 CPU profile here when the child exits (node --cpu-prof). */
   cpuProfileDir?: string;
   cpuProfileName?: string;
+  /** Extra environment (e.g. the dummy AWS credentials the SDK's default chain reads). */
+  env?: Record<string, string>;
 }
 
 export interface ChildHandle {
@@ -34,7 +36,7 @@ export async function startChild(entry: string, options: ChildOptions): Promise<
   const child: ChildProcess = fork(path.join(ROOT, 'bench', entry), [], {
     cwd: ROOT,
     execArgv,
-    env: { ...process.env, BENCH_CHILD_CONFIG: JSON.stringify(options.config) },
+    env: { ...process.env, ...options.env, BENCH_CHILD_CONFIG: JSON.stringify(options.config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
